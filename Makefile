@@ -1,0 +1,33 @@
+# ahead: `make run` to see it work, `make test` to run every test.
+GO        ?= go
+PKGS      ?= ./...
+TESTFLAGS ?=
+
+.PHONY: help run test test-race lint bench deps build fmt
+
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## Start ahead dev: embedded Redis, example flows, outbox, API on 127.0.0.1:8080.
+	$(GO) run ./cmd/ahead dev $(ARGS)
+
+build: ## Build bin/ahead.
+	CGO_ENABLED=0 $(GO) build -o bin/ahead ./cmd/ahead
+
+deps: ## Install what the tests need (redis-server, chromium, pinned Node packages).
+	@scripts/deps.sh
+
+test: deps ## Run every test with the race detector against a throwaway redis-server.
+	@scripts/with-redis.sh $(GO) test -race -count=1 $(TESTFLAGS) $(PKGS)
+
+test-race: test ## Same as test: the tests always run with -race.
+
+lint: ## gofmt and go vet.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fmt: ## Format the code.
+	gofmt -w $$(git ls-files '*.go')
+
+bench: ## Print performance figures beside raw asynq.
+	$(GO) run ./cmd/ahead bench

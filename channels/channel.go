@@ -1,0 +1,146 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+)
+
+// Names of the channels a step may use.
+const (
+	Email    = "email"
+	SMS      = "sms"
+	WhatsApp = "whatsapp"
+	Callback = "callback"
+	Outbox   = "outbox"
+	Webhook  = "webhook"
+)
+
+// Known reports whether name is a channel a flow may name.
+func Known(name string) bool {
+	switch name {
+	case Email, SMS, WhatsApp, Callback, Outbox, Webhook:
+		return true
+	}
+	return false
+}
+
+// Message is one rendered contact, ready for a channel.
+type Message struct {
+	// ID is the intervention id. It is stable across retries, so channels
+	// use it as their provider-side idempotency key (e.g. Message-ID).
+	ID         string `json:"id"`
+	CustomerID string `json:"customer_id"`
+	Flow       string `json:"flow"`
+	Step       string `json:"step"`
+	Channel    string `json:"channel"`
+	// To is the contact point: an e-mail address, an E.164 number, or for a
+	// callback the number an agent should call.
+	To   string `json:"to"`
+	Name string `json:"name,omitempty"`
+	// Subject is the e-mail subject; Text the plain body (for a callback: the
+	// agent's talking points); HTML the optional HTML body.
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+	// Queue is the callback queue a callback step names.
+	Queue string `json:"queue,omitempty"`
+	// Unsubscribe is the one-click unsubscribe URL for this customer and
+	// channel, when the API has a public URL.
+	Unsubscribe string `json:"unsubscribe,omitempty"`
+	// Locale and Formality are the variant that was rendered.
+	Locale    string `json:"locale,omitempty"`
+	Formality string `json:"formality,omitempty"`
+}
+
+// Receipt is what a channel reports after it handed a message on.
+type Receipt struct {
+	// ProviderID is the provider's id for the message (SMTP Message-ID,
+	// Twilio SID, callback id), journaled with the sent state.
+	ProviderID string `json:"provider_id,omitempty"`
+}
+
+// Channel sends one message.
+//
+// Send returns nil when the provider accepted the message. A failure that a
+// later try may cure (timeouts, rate limits, 5xx, SMTP 4xx, a cancelled
+// context) is returned as is and the step is retried with backoff. A failure
+// that no retry will cure is wrapped with Permanent: the step is not retried
+// and falls back to its next channel. Send must be safe to call again with
+// the same Message after any error.
+type Channel interface {
+	Name() string
+	Send(ctx context.Context, m *Message) (Receipt, error)
+}
+
+// Error is a classified provider failure.
+type Error struct {
+	Channel string
+	// Code is the provider's code (SMTP reply code, Twilio error code), or
+	// empty when there is none.
+	Code      string
+	Permanent bool
+	Err       error
+}
+
+func (e *Error) Error() string {
+	kind := "transient"
+	if e.Permanent {
+		kind = "permanent"
+	}
+	if e.Code != "" {
+		return fmt.Sprintf("%s: %s failure (code %s): %v", e.Channel, kind, e.Code, e.Err)
+	}
+	return fmt.Sprintf("%s: %s failure: %v", e.Channel, kind, e.Err)
+}
+
+// Unwrap returns the cause and, for a permanent failure, asynq.SkipRetry, so
+// errors.Is(err, asynq.SkipRetry) holds end to end.
+func (e *Error) Unwrap() []error {
+	if e.Permanent {
+		return []error{e.Err, asynq.SkipRetry}
+	}
+	return []error{e.Err}
+}
+
+// Permanent wraps err as a permanent failure of channel with the provider's code.
+func Permanent(channel, code string, err error) error {
+	return &Error{Channel: channel, Code: code, Permanent: true, Err: err}
+}
+
+// Transient wraps err as a transient failure of channel with the provider's code.
+func Transient(channel, code string, err error) error {
+	return &Error{Channel: channel, Code: code, Err: err}
+}
+
+// IsPermanent reports whether err is a permanent failure.
+func IsPermanent(err error) bool {
+	return errors.Is(err, asynq.SkipRetry)
+}
+
+// Code returns the provider code carried by err, or "".
+func Code(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// ErrNoContact reports that the customer has no contact point for a channel.
+// It is permanent: the step falls back to its next channel.
+var ErrNoContact = errors.New("no contact point")
+
+// Func adapts a function to the Channel interface.
+type Func struct {
+	ChannelName string
+	SendFunc    func(ctx context.Context, m *Message) (Receipt, error)
+}
+
+// Name returns the channel name.
+func (f Func) Name() string { return f.ChannelName }
+
+// Send calls SendFunc.
+func (f Func) Send(ctx context.Context, m *Message) (Receipt, error) { return f.SendFunc(ctx, m) }

@@ -1,0 +1,9 @@
+// Package channels defines how ahead reaches a customer: the Channel
+// contract, the Message a step hands to a channel, and the classification of
+// failures into transient (retry with backoff) and permanent (no retry; the
+// step falls back to its next channel).
+//
+// Each provider lives in its own subpackage with its configuration beside it
+// (email, callback, outbox). This package must not import any of them, nor
+// Redis, asynq task code or flows.
+package channels

@@ -1,0 +1,13 @@
+// Command ahead is the one binary of ahead: the dev server, the production
+// server (API and worker together or apart), flow validation and
+// simulation, and a client that posts events.
+//
+//	ahead dev [--flows DIR] [--addr HOST:PORT] [--time-scale N]
+//	ahead serve --config ahead.yaml
+//	ahead api --config ahead.yaml
+//	ahead worker --config ahead.yaml
+//	ahead flows validate DIR
+//	ahead flows simulate --flows DIR --event FILE [--now RFC3339] [--json]
+//	ahead events send [--url URL] [--token TOKEN] FILE...
+//	ahead bench
+package main

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/channels/email"
+	"github.com/aheadhq/ahead/channels/outbox"
+	"github.com/aheadhq/ahead/internal/api"
+	"github.com/aheadhq/ahead/internal/clock"
+	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/tasks"
+)
+
+// node is one running ahead process: API, worker or both.
+type node struct {
+	cfg     *config.Config
+	clock   clock.Clock
+	log     *slog.Logger
+	rdb     redis.UniversalClient
+	store   *store.Store
+	client  *asynq.Client
+	worker  *tasks.Worker
+	devMode bool // dev: email, SMS and WhatsApp go to the outbox; no auth
+}
+
+// connect opens Redis as the configuration says: a cluster when
+// redis.cluster lists nodes, else redis.url.
+func connect(cfg *config.Config) (redis.UniversalClient, error) {
+	if len(cfg.Redis.Cluster) > 0 {
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cfg.Redis.Cluster}), nil
+	}
+	opt, err := redis.ParseURL(cfg.Redis.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	return redis.NewClient(opt), nil
+}
+
+// channelsFor builds every channel the configuration enables.
+func (n *node) channelsFor() (map[string]channels.Channel, error) {
+	chs := map[string]channels.Channel{
+		channels.Outbox:   outbox.New(channels.Outbox, n.store, n.clock),
+		channels.Callback: callback.New(n.store, n.clock),
+	}
+	if n.devMode {
+		for _, name := range []string{channels.Email, channels.SMS, channels.WhatsApp, channels.Webhook} {
+			chs[name] = outbox.New(name, n.store, n.clock)
+		}
+		return chs, nil
+	}
+	if n.cfg.SMTP.Host != "" {
+		domain := ""
+		if u, err := url.Parse(n.cfg.API.PublicURL); err == nil {
+			domain = u.Hostname()
+		}
+		e, err := email.New(email.Config{
+			Host: n.cfg.SMTP.Host, Port: n.cfg.SMTP.Port, Username: n.cfg.SMTP.Username,
+			Password: n.cfg.SMTP.Password, TLS: n.cfg.SMTP.TLS, From: n.cfg.SMTP.From,
+			ReplyTo: n.cfg.SMTP.ReplyTo, Timeout: n.cfg.SMTP.Timeout.Duration(),
+			MessageIDDomain: domain, Clock: n.clock,
+		})
+		if err != nil {
+			return nil, err
+		}
+		chs[channels.Email] = e
+	}
+	return chs, nil
+}
+
+// open connects to Redis and builds the worker state shared by API and worker.
+func (n *node) open(ctx context.Context, cat *tasks.Catalog) error {
+	if n.rdb == nil {
+		rdb, err := connect(n.cfg)
+		if err != nil {
+			return err
+		}
+		n.rdb = rdb
+	}
+	n.store = store.New(n.rdb)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := n.store.Ping(pctx); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	chs, err := n.channelsFor()
+	if err != nil {
+		return err
+	}
+	n.client = asynq.NewClientFromRedisClient(n.rdb)
+	n.worker = tasks.New(tasks.Options{
+		Store: n.store, Client: n.client, Inspector: asynq.NewInspectorFromRedisClient(n.rdb),
+		Channels: chs, Clock: n.clock, Log: n.log,
+		Timezone: n.cfg.Defaults.Timezone, Locale: n.cfg.Defaults.Locale, Formality: n.cfg.Defaults.Formality,
+		Shards: n.cfg.Worker.Shards, PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
+	}, cat)
+	return nil
+}
+
+// handler returns the API.
+func (n *node) handler() http.Handler {
+	var authorize func(string, string) bool
+	if !n.devMode && !n.cfg.API.InsecureNoAuth {
+		authorize = n.cfg.Authorize
+	}
+	return api.New(api.Options{
+		Store: n.store, Client: n.client, Worker: n.worker, Clock: n.clock, Log: n.log,
+		Authorize: authorize, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
+	})
+}
+
+// runAPI serves the API on addr until ctx ends.
+func (n *node) runAPI(ctx context.Context, addr string, ready chan<- string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api.addr: %w", err)
+	}
+	srv := &http.Server{Handler: n.handler(), ReadHeaderTimeout: 10 * time.Second}
+	n.log.Info("api listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
+
+// runWorker processes tasks until ctx ends.
+func (n *node) runWorker(ctx context.Context) error {
+	poll := n.cfg.Worker.PollInterval.Duration()
+	srv := asynq.NewServerFromRedisClient(n.rdb, asynq.Config{
+		Concurrency:              n.cfg.Worker.Concurrency,
+		Queues:                   tasks.Queues(n.cfg.Worker.Shards),
+		DelayedTaskCheckInterval: poll,
+		ShutdownTimeout:          n.cfg.Worker.ShutdownTimeout.Duration(),
+		Logger:                   asynqLogger{n.log},
+		LogLevel:                 asynq.WarnLevel,
+		RetryDelayFunc:           retryDelay,
+	})
+	if err := srv.Start(n.worker.Mux()); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	n.log.Info("worker started", "concurrency", n.cfg.Worker.Concurrency, "shards", n.cfg.Worker.Shards)
+	<-ctx.Done()
+	srv.Shutdown()
+	return nil
+}
+
+// retryDelay backs off exponentially from 10s up to one hour.
+func retryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+	d := 10 * time.Second
+	for i := 0; i < n && d < time.Hour; i++ {
+		d *= 2
+	}
+	if d > time.Hour {
+		d = time.Hour
+	}
+	return d
+}
+
+// runAll runs the API and/or the worker until ctx ends or one fails.
+func (n *node) runAll(ctx context.Context, withAPI, withWorker bool, addr string, ready chan<- string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	count := 0
+	if withWorker {
+		count++
+		go func() { errc <- n.runWorker(ctx) }()
+	}
+	if withAPI {
+		count++
+		go func() { errc <- n.runAPI(ctx, addr, ready) }()
+	}
+	var first error
+	for i := 0; i < count; i++ {
+		err := <-errc
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && first == nil {
+			first = err
+		}
+		cancel()
+	}
+	return first
+}
+
+// asynqLogger sends asynq's log lines to slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }

@@ -1,0 +1,19 @@
+// Package flows owns the flow model: what a flow is, how flow files are
+// loaded and validated, how trigger and cancel expressions (CEL) are
+// evaluated, and when each step of a run is due.
+//
+// A flow folder holds one or more YAML files (*.yaml, *.yml), each with one or
+// more flow documents separated by "---". LoadDir reads them strictly: an
+// unknown key, a bad duration, an unknown channel, template or time zone, or
+// CEL that does not compile is an error that names file, line and field, and
+// every problem is reported at once.
+//
+// Step.Due implements the time promises of ahead: calendar days on the
+// customer's wall clock, `at` times of day, delivery windows and the late
+// limit, with a human-readable reason for every shift. Simulate runs an
+// event through a Set and reports the interventions it would schedule.
+//
+// The package is pure: it must not import Redis, asynq task code, HTTP
+// handlers or any channel implementation, and it never reads the clock
+// itself; callers pass the current time in.
+package flows

@@ -1,0 +1,48 @@
+package flows
+
+import "time"
+
+// Event is something that happened to a customer, as posted to
+// POST /v1/events. ID is the producer's idempotency key.
+type Event struct {
+	ID         string         `json:"id"`
+	Type       string         `json:"type"`
+	CustomerID string         `json:"customer_id"`
+	OccurredAt time.Time      `json:"occurred_at"`
+	Subject    string         `json:"subject,omitempty"`
+	Customer   *Customer      `json:"customer,omitempty"`
+	Data       map[string]any `json:"data,omitempty"`
+}
+
+// Customer is a customer's profile: contact points, time zone, language and
+// tone. In an event it is a partial profile; empty fields leave the stored
+// profile as it is.
+type Customer struct {
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	WhatsApp  string `json:"whatsapp,omitempty"`
+	Timezone  string `json:"timezone,omitempty"`
+	Locale    string `json:"locale,omitempty"`
+	Formality string `json:"formality,omitempty"`
+}
+
+// Merge copies the non-empty fields of p onto c.
+func (c *Customer) Merge(p *Customer) {
+	if p == nil {
+		return
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Name, p.Name)
+	set(&c.Email, p.Email)
+	set(&c.Phone, p.Phone)
+	set(&c.WhatsApp, p.WhatsApp)
+	set(&c.Timezone, p.Timezone)
+	set(&c.Locale, p.Locale)
+	set(&c.Formality, p.Formality)
+}

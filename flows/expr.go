@@ -1,0 +1,218 @@
+package flows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/google/cel-go/cel"
+)
+
+// Expressions (trigger.if, cancel_on[].if) are CEL over two variables, both
+// maps from string to any value:
+//
+//	event     id, type, customer_id, occurred_at (a timestamp), subject and
+//	          data (the event's data object, {} when there is none)
+//	customer  id, name, email, phone, whatsapp, timezone, locale and
+//	          formality ("" when unknown)
+//
+// An expression must compile and yield a bool (a dyn result is checked when
+// it is evaluated). Selecting a key that is not there is an error, as CEL
+// defines it: `event.data.plan == "trial"` fails for an event without a plan.
+// Guard optional keys with has(): `has(event.data.plan) && event.data.plan
+// == "trial"`. Numbers in data compare across int and double (`event.data.
+// seats > 3` works for 4 and 4.0).
+
+// exprCostLimit bounds the work one evaluation may do.
+const exprCostLimit = 1_000_000
+
+var celEnv = sync.OnceValues(func() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("event", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("customer", cel.MapType(cel.StringType, cel.DynType)),
+		cel.CrossTypeNumericComparisons(true),
+		cel.DefaultUTCTimeZone(true),
+	)
+})
+
+// compileExpr compiles a bool expression. The error is CEL's message, on
+// one line, with the position in the expression.
+func compileExpr(src string) (cel.Program, error) {
+	env, err := celEnv()
+	if err != nil {
+		return nil, fmt.Errorf("create expression environment: %w", err)
+	}
+	ast, iss := env.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		var msgs []string
+		for _, e := range iss.Errors() {
+			msgs = append(msgs, fmt.Sprintf("%d:%d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
+		}
+		return nil, fmt.Errorf("does not compile: %s", strings.Join(msgs, "; "))
+	}
+	if t := ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
+		return nil, fmt.Errorf("must be true or false, not %s", t)
+	}
+	prg, err := env.Program(ast, cel.CostLimit(exprCostLimit))
+	if err != nil {
+		return nil, fmt.Errorf("does not compile: %w", err)
+	}
+	return prg, nil
+}
+
+// evalExpr evaluates a compiled bool expression over vars.
+func evalExpr(prg cel.Program, vars map[string]any) (bool, error) {
+	out, _, err := prg.Eval(vars)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.Value().(bool)
+	if !ok {
+		return false, fmt.Errorf("result is %s, want bool", out.Type())
+	}
+	return b, nil
+}
+
+// Vars returns the activation trigger and cancel expressions see for ev and
+// c. A nil c leaves the customer's fields empty, except its id, which
+// defaults to the event's customer_id.
+func Vars(ev *Event, c *Customer) map[string]any {
+	if ev == nil {
+		ev = &Event{}
+	}
+	if c == nil {
+		c = &Customer{}
+	}
+	data := map[string]any{}
+	for k, v := range ev.Data {
+		data[k] = plain(v)
+	}
+	id := c.ID
+	if id == "" {
+		id = ev.CustomerID
+	}
+	return map[string]any{
+		"event": map[string]any{
+			"id":          ev.ID,
+			"type":        ev.Type,
+			"customer_id": ev.CustomerID,
+			"occurred_at": ev.OccurredAt,
+			"subject":     ev.Subject,
+			"data":        data,
+		},
+		"customer": map[string]any{
+			"id":        id,
+			"name":      c.Name,
+			"email":     c.Email,
+			"phone":     c.Phone,
+			"whatsapp":  c.WhatsApp,
+			"timezone":  c.Timezone,
+			"locale":    c.Locale,
+			"formality": c.Formality,
+		},
+	}
+}
+
+// plain turns JSON numbers decoded with UseNumber into int64 or float64, so
+// expressions can compare them.
+func plain(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		if f, err := v.Float64(); err == nil {
+			return f
+		}
+		return v.String()
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = plain(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, e := range v {
+			s[i] = plain(e)
+		}
+		return s
+	}
+	return v
+}
+
+// Triggered returns the flows, by name, that ev starts: those whose
+// trigger.event is ev.Type and whose trigger.if, when given, is true for ev
+// and c (nil c: ev.Customer). A flow whose expression fails to evaluate is
+// left out and named in the error; the other flows are still returned.
+func (s *Set) Triggered(ev *Event, c *Customer) ([]*Flow, error) {
+	if c == nil {
+		c = ev.Customer
+	}
+	var (
+		out  []*Flow
+		errs []error
+		vars map[string]any
+	)
+	for _, f := range s.flows {
+		if f.Trigger.Event != ev.Type {
+			continue
+		}
+		if f.Trigger.prg != nil {
+			if vars == nil {
+				vars = Vars(ev, c)
+			}
+			ok, err := evalExpr(f.Trigger.prg, vars)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("flow %s: trigger.if: %w", f.Name, err))
+				continue
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out, errors.Join(errs...)
+}
+
+// Cancels returns the flows, by name, with a cancel_on rule that ev matches:
+// its event equals ev.Type and its if, when given, is true for ev and c (nil
+// c: ev.Customer). Whether a pending run has the same subject is for the
+// caller to check. A flow whose expression fails to evaluate is left out and
+// named in the error; the other flows are still returned.
+func (s *Set) Cancels(ev *Event, c *Customer) ([]*Flow, error) {
+	if c == nil {
+		c = ev.Customer
+	}
+	var (
+		out  []*Flow
+		errs []error
+		vars map[string]any
+	)
+	for _, f := range s.flows {
+		for i, r := range f.CancelOn {
+			if r.Event != ev.Type {
+				continue
+			}
+			if r.prg != nil {
+				if vars == nil {
+					vars = Vars(ev, c)
+				}
+				ok, err := evalExpr(r.prg, vars)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("flow %s: cancel_on[%d].if: %w", f.Name, i, err))
+					continue
+				}
+				if !ok {
+					continue
+				}
+			}
+			out = append(out, f)
+			break
+		}
+	}
+	return out, errors.Join(errs...)
+}

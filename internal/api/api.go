@@ -1,0 +1,146 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/aheadhq/ahead/internal/clock"
+	"github.com/aheadhq/ahead/internal/metrics"
+	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/tasks"
+)
+
+// Scopes of bearer tokens.
+const (
+	ScopeEvents = "events"
+	ScopeAgent  = "agent"
+	ScopeAdmin  = "admin"
+)
+
+// MaxBatch is the largest number of events one POST /v1/events takes.
+const MaxBatch = 1000
+
+// Options configure the API.
+type Options struct {
+	Store  *store.Store
+	Client *asynq.Client
+	Worker *tasks.Worker
+	Clock  clock.Clock
+	Log    *slog.Logger
+	// Authorize reports whether a bearer token has a scope. Nil serves
+	// every route without authentication.
+	Authorize func(token, scope string) bool
+	// MaxBody bounds a request body (default 5 MiB).
+	MaxBody int64
+	// SigningKey checks one-click unsubscribe tokens.
+	SigningKey []byte
+	// Ready reports whether the server can take work (Redis reachable,
+	// flows loaded); nil checks Redis.
+	Ready func() error
+}
+
+type server struct {
+	o Options
+}
+
+// New returns the API's handler.
+func New(o Options) http.Handler {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 5 << 20
+	}
+	s := &server{o: o}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/events", s.auth(ScopeEvents, s.postEvents))
+	mux.HandleFunc("GET /v1/customers/{id}/timeline", s.auth(ScopeAgent, s.timeline))
+	mux.HandleFunc("GET /v1/customers/{id}", s.auth(ScopeAgent, s.getCustomer))
+	mux.HandleFunc("PUT /v1/customers/{id}", s.auth(ScopeEvents, s.putCustomer))
+	mux.HandleFunc("DELETE /v1/customers/{id}", s.auth(ScopeAdmin, s.deleteCustomer))
+	mux.HandleFunc("GET /v1/callbacks", s.auth(ScopeAgent, s.listCallbacks))
+	mux.HandleFunc("GET /v1/flows", s.auth(ScopeAgent, s.listFlows))
+	mux.HandleFunc("GET /v1/outbox", s.auth(ScopeAdmin, s.outbox))
+	mux.HandleFunc("GET /v1/unsubscribe/{token}", s.unsubscribePage)
+	mux.HandleFunc("POST /v1/unsubscribe/{token}", s.unsubscribe)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// auth guards h with a bearer token that has scope; admin has every scope.
+func (s *server) auth(scope string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.o.Authorize == nil {
+			h(w, r)
+			return
+		}
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ahead"`)
+			writeError(w, http.StatusUnauthorized, "missing bearer token")
+			return
+		}
+		if !s.o.Authorize(tok, scope) {
+			if !s.o.Authorize(tok, ScopeEvents) && !s.o.Authorize(tok, ScopeAgent) {
+				writeError(w, http.StatusUnauthorized, "unknown bearer token")
+				return
+			}
+			writeError(w, http.StatusForbidden, "token lacks scope "+scope)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	check := s.o.Ready
+	if check == nil {
+		check = func() error { return s.o.Store.Ping(r.Context()) }
+	}
+	if err := check(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string, details ...string) {
+	body := map[string]any{"error": msg}
+	if len(details) > 0 {
+		body["errors"] = details
+	}
+	writeJSON(w, code, body)
+}
+
+// internal logs err and answers 500 or, when Redis is unreachable, 503.
+func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.o.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	code := http.StatusInternalServerError
+	if errors.Is(err, errUnavailable) {
+		code = http.StatusServiceUnavailable
+	}
+	writeError(w, code, "internal error; nothing was accepted")
+}
+
+var errUnavailable = errors.New("unavailable")

@@ -1,0 +1,146 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/aheadhq/ahead/internal/signed"
+	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/tasks"
+)
+
+// listCallbacks lists a callback queue in the order agents work it.
+func (s *server) listCallbacks(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	queue := q.Get("queue")
+	if queue == "" {
+		names, err := s.o.Store.Queues(r.Context())
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "queue: required", "known queues: "+join(names))
+		return
+	}
+	state := q.Get("state")
+	switch state {
+	case "", store.CallbackQueued, store.CallbackClaimed, store.CallbackDone:
+	default:
+		writeError(w, http.StatusBadRequest, "state: must be queued, claimed or done")
+		return
+	}
+	cbs, err := s.o.Store.Callbacks(r.Context(), queue, state, 0)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue": queue, "callbacks": cbs})
+}
+
+func join(xs []string) string {
+	out := ""
+	for i, x := range xs {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	if out == "" {
+		return "none yet"
+	}
+	return out
+}
+
+// listFlows lists the flows in force with their steps.
+func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
+	cat := s.o.Worker.Catalog()
+	type step struct {
+		ID       string   `json:"id"`
+		After    string   `json:"after,omitempty"`
+		At       string   `json:"at,omitempty"`
+		Window   string   `json:"window,omitempty"`
+		Channels []string `json:"channels"`
+		Template string   `json:"template"`
+		Queue    string   `json:"queue,omitempty"`
+	}
+	type flow struct {
+		Name        string   `json:"flow"`
+		Description string   `json:"description,omitempty"`
+		Phase       string   `json:"phase,omitempty"`
+		Purpose     string   `json:"purpose"`
+		Version     string   `json:"version"`
+		Trigger     string   `json:"trigger"`
+		If          string   `json:"if,omitempty"`
+		CancelOn    []string `json:"cancel_on,omitempty"`
+		Steps       []step   `json:"steps"`
+	}
+	out := []flow{}
+	for _, f := range cat.Flows.Flows() {
+		fl := flow{Name: f.Name, Description: f.Description, Phase: f.Phase, Purpose: f.Purpose,
+			Version: f.Version, Trigger: f.Trigger.Event, If: f.Trigger.If}
+		for _, c := range f.CancelOn {
+			fl.CancelOn = append(fl.CancelOn, c.Event)
+		}
+		for _, st := range f.Steps {
+			sp := step{ID: st.ID, At: st.At, Channels: st.Channels, Template: st.Template, Queue: st.Queue}
+			if st.After > 0 {
+				sp.After = st.After.String()
+			}
+			if st.Window != nil {
+				sp.Window = st.Window.Spec
+			}
+			fl.Steps = append(fl.Steps, sp)
+		}
+		out = append(out, fl)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"flows": out})
+}
+
+// outbox lists what the outbox channel stored, newest first.
+func (s *server) outbox(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	items, err := s.o.Store.Outbox(r.Context(), limit)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": items})
+}
+
+const unsubscribedPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Unsubscribed</title>
+<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>You are unsubscribed</h1>
+<p>You will get no more of these messages.</p></body></html>`
+
+const confirmPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Unsubscribe</title>
+<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>Unsubscribe</h1>
+<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">Unsubscribe me</button></form></body></html>`
+
+// unsubscribePage asks for confirmation: mail scanners follow GET links,
+// so only a POST unsubscribes (RFC 8058).
+func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := signed.Parse(s.o.SigningKey, r.PathValue("token")); err != nil || len(s.o.SigningKey) == 0 {
+		writeError(w, http.StatusNotFound, "unknown unsubscribe link")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(confirmPage))
+}
+
+// unsubscribe records the opt-out a signed link names.
+func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	cus, channel, err := signed.Parse(s.o.SigningKey, r.PathValue("token"))
+	if err != nil || len(s.o.SigningKey) == 0 {
+		writeError(w, http.StatusNotFound, "unknown unsubscribe link")
+		return
+	}
+	now := s.o.Clock.Now().UTC()
+	ctx := r.Context()
+	if err := s.o.Store.UpsertProfile(ctx, cus, store.Profile{tasks.OptOutField(channel): now.Format("2006-01-02T15:04:05Z")}); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	_ = s.o.Store.Journal(ctx, cus, store.Entry{At: now, Kind: store.KindProfile, State: "opted_out", Channel: channel, Reason: "one-click unsubscribe"})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(unsubscribedPage))
+}

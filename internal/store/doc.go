@@ -1,0 +1,11 @@
+// Package store keeps ahead's own state in Redis: customer profiles, the
+// events received, runs and interventions with their states, the
+// per-customer index of pending work, the journal (timeline), the callback
+// queues and the outbox.
+//
+// Every key of one customer carries that customer's hash tag
+// (ahead:{cus_123}:…), so a customer's keys live in one Redis Cluster slot and
+// the state changes that must be atomic (is it cancelled? mark it sent) run as
+// one Lua script or MULTI on that slot. The package knows nothing of asynq,
+// flows' scheduling rules or channels' providers; it stores and answers.
+package store

@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Intervention is one step of one run: what was planned, over which
+// channels, and where it stands.
+type Intervention struct {
+	ID        string    `json:"id"`
+	Customer  string    `json:"customer_id"`
+	Run       string    `json:"run"`
+	Flow      string    `json:"flow"`
+	Version   string    `json:"flow_version"`
+	Step      string    `json:"step"`
+	EventID   string    `json:"event_id"`
+	EventType string    `json:"event_type"`
+	Subject   string    `json:"subject,omitempty"`
+	Channels  []string  `json:"channels"`
+	Due       time.Time `json:"due"`
+	// TaskQueue is the asynq queue the step task sits in.
+	TaskQueue string `json:"task_queue"`
+	State     string `json:"state"`
+	Reason    string `json:"reason,omitempty"`
+	// Next is the index in Channels of the channel to try next.
+	Next       int    `json:"next"`
+	Channel    string `json:"channel,omitempty"`
+	Code       string `json:"code,omitempty"`
+	ProviderID string `json:"provider_id,omitempty"`
+	Attempts   int    `json:"attempts"`
+}
+
+// Pending is the index entry of a pending intervention.
+type Pending struct {
+	Flow      string `json:"flow"`
+	Step      string `json:"step"`
+	Subject   string `json:"subject,omitempty"`
+	TaskQueue string `json:"task_queue"`
+}
+
+func (iv *Intervention) fields() []any {
+	return []any{
+		"id", iv.ID, "customer", iv.Customer, "run", iv.Run, "flow", iv.Flow,
+		"version", iv.Version, "step", iv.Step, "event", iv.EventID,
+		"event_type", iv.EventType, "subject", iv.Subject,
+		"channels", strings.Join(iv.Channels, ","), "due", iv.Due.UTC().Format(time.RFC3339Nano),
+		"task_queue", iv.TaskQueue, "state", iv.State, "reason", iv.Reason,
+		"next", iv.Next, "channel", iv.Channel, "code", iv.Code,
+		"provider_id", iv.ProviderID, "attempts", iv.Attempts,
+	}
+}
+
+func decodeIntervention(m map[string]string) (*Intervention, error) {
+	iv := &Intervention{
+		ID: m["id"], Customer: m["customer"], Run: m["run"], Flow: m["flow"],
+		Version: m["version"], Step: m["step"], EventID: m["event"],
+		EventType: m["event_type"], Subject: m["subject"], TaskQueue: m["task_queue"],
+		State: m["state"], Reason: m["reason"], Channel: m["channel"],
+		Code: m["code"], ProviderID: m["provider_id"],
+	}
+	if c := m["channels"]; c != "" {
+		iv.Channels = strings.Split(c, ",")
+	}
+	var err error
+	if iv.Due, err = time.Parse(time.RFC3339Nano, m["due"]); err != nil {
+		return nil, fmt.Errorf("intervention %s: bad due time: %w", iv.ID, err)
+	}
+	iv.Next, _ = strconv.Atoi(m["next"])
+	iv.Attempts, _ = strconv.Atoi(m["attempts"])
+	return iv, nil
+}
+
+// createScript stores an intervention unless it exists, indexes it as
+// pending and journals it, in one step.
+// KEYS: iv, pending, index, journal. ARGV: id, pending meta ("" when it
+// is not pending), entry, cap, fields…
+var createScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+if st then return st end
+local f = {}
+for i = 5, #ARGV do f[#f+1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(f))
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+redis.call('SADD', KEYS[3], KEYS[1])
+redis.call('LPUSH', KEYS[4], ARGV[3])
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+return 'created'
+`)
+
+// Schedule stores the interventions that do not exist yet, each with its
+// journal entry. state[i] is "created" for a new one, else the state of
+// the one that was already there.
+func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Entry) (state []string, err error) {
+	cmds := make([]*redis.Cmd, len(ivs))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, iv := range ivs {
+			var meta []byte
+			if !Final(iv.State) {
+				meta, _ = json.Marshal(Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue})
+			}
+			entry, err := json.Marshal(entries[i])
+			if err != nil {
+				return err
+			}
+			args := append([]any{iv.ID, meta, entry, journalCap}, iv.fields()...)
+			keys := []string{ivKey(iv.Customer, iv.ID), pendingKey(iv.Customer), indexKey(iv.Customer), journalKey(iv.Customer)}
+			cmds[i] = createScript.Eval(ctx, p, keys, args...)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("schedule interventions: %w", err)
+	}
+	state = make([]string, len(ivs))
+	for i, c := range cmds {
+		if state[i], err = c.Text(); err != nil {
+			return nil, fmt.Errorf("schedule intervention %s: %w", ivs[i].ID, err)
+		}
+	}
+	return state, nil
+}
+
+// Intervention loads one intervention.
+func (s *Store) Intervention(ctx context.Context, cus, id string) (*Intervention, error) {
+	m, err := s.rdb.HGetAll(ctx, ivKey(cus, id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load intervention %s: %w", id, err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
+	}
+	return decodeIntervention(m)
+}
+
+// beginScript moves a scheduled intervention to sending and counts the
+// attempt; any other state is returned as it is. A retry after a crash
+// finds sending and may go on.
+var beginScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+if not st then return 'missing' end
+if st == 'scheduled' or st == 'sending' then
+  redis.call('HSET', KEYS[1], 'state', 'sending')
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  return 'ok'
+end
+return st
+`)
+
+// Begin claims an intervention for sending. It returns the intervention
+// and ok=true when it may be sent; otherwise ok=false and the intervention
+// as it stands (cancelled, sent, …). This check and the cancellation are
+// one atomic step each, so a step is either cancelled or sent, never both.
+func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
+	res, err := beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id)}).Text()
+	if err != nil {
+		return nil, false, fmt.Errorf("begin intervention %s: %w", id, err)
+	}
+	if res == "missing" {
+		return nil, false, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
+	}
+	iv, err = s.Intervention(ctx, cus, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return iv, res == "ok", nil
+}
+
+// Update records progress of an intervention that is being sent (the next
+// channel to try, the last code) and journals the entries; the state is
+// set from iv.State. A final state removes it from the pending index.
+func (s *Store) Update(ctx context.Context, iv *Intervention, entries ...Entry) error {
+	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, ivKey(iv.Customer, iv.ID), iv.fields()...)
+		if Final(iv.State) {
+			tx.HDel(ctx, pendingKey(iv.Customer), iv.ID)
+		}
+		return pushJournal(ctx, tx, iv.Customer, entries...)
+	})
+	if err != nil {
+		return fmt.Errorf("update intervention %s: %w", iv.ID, err)
+	}
+	return nil
+}
+
+// PendingOf returns the customer's pending interventions by id. Its cost
+// grows with that customer's pending work only.
+func (s *Store) PendingOf(ctx context.Context, cus string) (map[string]Pending, error) {
+	m, err := s.rdb.HGetAll(ctx, pendingKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load pending interventions: %w", err)
+	}
+	out := make(map[string]Pending, len(m))
+	for id, raw := range m {
+		var p Pending
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return nil, fmt.Errorf("decode pending intervention %s: %w", id, err)
+		}
+		out[id] = p
+	}
+	return out, nil
+}
+
+// cancelScript cancels a scheduled intervention.
+// KEYS: iv, pending, journal. ARGV: id, reason, entry, cap.
+var cancelScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+if st == 'scheduled' then
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('LPUSH', KEYS[3], ARGV[3])
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
+  return 1
+end
+if (not st) or st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+return 0
+`)
+
+// Cancel cancels the customer's interventions ids that are still
+// scheduled, journaling entry (filled in per intervention) for each. It
+// returns the ids it cancelled; one already being sent is left alone.
+func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending map[string]Pending, entry Entry) ([]string, error) {
+	cmds := make([]*redis.Cmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			e := entry
+			e.Kind, e.State, e.Intervention = KindIntervention, Cancelled, id
+			e.Flow, e.Step, e.Subject = pending[id].Flow, pending[id].Step, pending[id].Subject
+			b, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			cmds[i] = cancelScript.Eval(ctx, p, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, entry.Reason, b, journalCap)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel interventions: %w", err)
+	}
+	var done []string
+	for i, c := range cmds {
+		if n, _ := c.Int(); n == 1 {
+			done = append(done, ids[i])
+		}
+	}
+	return done, nil
+}
+
+// Interventions returns all of the customer's interventions.
+func (s *Store) Interventions(ctx context.Context, cus string) ([]*Intervention, error) {
+	keys, err := s.rdb.SMembers(ctx, indexKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load index: %w", err)
+	}
+	prefix := ivKey(cus, "")
+	var cmds []*redis.MapStringStringCmd
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			if strings.HasPrefix(k, prefix) {
+				cmds = append(cmds, p.HGetAll(ctx, k))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load interventions: %w", err)
+	}
+	out := make([]*Intervention, 0, len(cmds))
+	for _, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		iv, err := decodeIntervention(c.Val())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, iv)
+	}
+	return out, nil
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Kinds of journal entries.
+const (
+	KindEvent        = "event"
+	KindIntervention = "intervention"
+	KindProfile      = "profile"
+	KindCallback     = "callback"
+)
+
+// Intervention states. An intervention starts scheduled and ends in one of
+// sent, skipped, cancelled or failed. Sending is the short state between
+// "it is not cancelled" and "it was sent".
+const (
+	Scheduled = "scheduled"
+	Sending   = "sending"
+	Sent      = "sent"
+	Skipped   = "skipped"
+	Cancelled = "cancelled"
+	Failed    = "failed"
+)
+
+// Final reports whether state is an end state.
+func Final(state string) bool {
+	switch state {
+	case Sent, Skipped, Cancelled, Failed:
+		return true
+	}
+	return false
+}
+
+// Entry is one line of a customer's journal.
+type Entry struct {
+	At           time.Time  `json:"at"`
+	Kind         string     `json:"kind"`
+	State        string     `json:"state,omitempty"`
+	EventID      string     `json:"event_id,omitempty"`
+	EventType    string     `json:"event_type,omitempty"`
+	Subject      string     `json:"subject,omitempty"`
+	Flow         string     `json:"flow,omitempty"`
+	Version      string     `json:"flow_version,omitempty"`
+	Step         string     `json:"step,omitempty"`
+	Run          string     `json:"run,omitempty"`
+	Intervention string     `json:"intervention,omitempty"`
+	Channel      string     `json:"channel,omitempty"`
+	Due          *time.Time `json:"due,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	Code         string     `json:"code,omitempty"`
+	ProviderID   string     `json:"provider_id,omitempty"`
+	Queue        string     `json:"queue,omitempty"`
+}
+
+// journalCap bounds a customer's journal.
+const journalCap = 5000
+
+func pushJournal(ctx context.Context, p redis.Pipeliner, cus string, entries ...Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	vals := make([]any, len(entries))
+	for i, e := range entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode journal entry: %w", err)
+		}
+		vals[i] = b
+	}
+	p.LPush(ctx, journalKey(cus), vals...)
+	p.LTrim(ctx, journalKey(cus), 0, journalCap-1)
+	return nil
+}
+
+// Journal appends entries to the customer's journal.
+func (s *Store) Journal(ctx context.Context, cus string, entries ...Entry) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		return pushJournal(ctx, p, cus, entries...)
+	})
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// Timeline returns up to limit journal entries, newest first.
+func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, error) {
+	if limit <= 0 || limit > journalCap {
+		limit = journalCap
+	}
+	raw, err := s.rdb.LRange(ctx, journalKey(cus), 0, int64(limit-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load journal: %w", err)
+	}
+	out := make([]Entry, 0, len(raw))
+	for _, r := range raw {
+		var e Entry
+		if err := json.Unmarshal([]byte(r), &e); err != nil {
+			return nil, fmt.Errorf("decode journal entry: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

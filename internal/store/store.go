@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound is returned for a customer, event or intervention that does
+// not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is ahead's Redis state. It is safe for concurrent use.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// New returns a store on rdb.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Redis returns the client the store uses.
+func (s *Store) Redis() redis.UniversalClient { return s.rdb }
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+// EventRef names a stored event: its customer, its id and its JSON.
+type EventRef struct {
+	Customer, ID string
+	JSON         []byte
+}
+
+// AcceptEvents records each event under its id, unless its id was seen for
+// that customer before. fresh[i] tells whether events[i] is new. The event
+// is kept for ttl, so that steps can render its data later.
+func (s *Store) AcceptEvents(ctx context.Context, events []EventRef, ttl time.Duration) (fresh []bool, err error) {
+	cmds := make([]*redis.BoolCmd, len(events))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, ev := range events {
+			cmds[i] = p.SetNX(ctx, eventKey(ev.Customer, ev.ID), ev.JSON, ttl)
+			p.SAdd(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store events: %w", err)
+	}
+	fresh = make([]bool, len(events))
+	for i, c := range cmds {
+		fresh[i] = c.Val()
+	}
+	return fresh, nil
+}
+
+// ForgetEvents removes events recorded by AcceptEvents, so that a batch
+// that could not be queued whole can be posted again.
+func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, ev := range events {
+			p.Del(ctx, eventKey(ev.Customer, ev.ID))
+		}
+		return nil
+	})
+	return err
+}
+
+// Event returns a stored event's JSON.
+func (s *Store) Event(ctx context.Context, cus, id string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, eventKey(cus, id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load event %q: %w", id, err)
+	}
+	return b, nil
+}
+
+// KeepEvent extends the life of a stored event to at least ttl from now.
+func (s *Store) KeepEvent(ctx context.Context, cus, id string, ttl time.Duration) error {
+	key := eventKey(cus, id)
+	cur, err := s.rdb.PTTL(ctx, key).Result()
+	if err != nil {
+		return fmt.Errorf("read ttl of event %q: %w", id, err)
+	}
+	if cur >= 0 && cur < ttl {
+		return s.rdb.PExpire(ctx, key, ttl).Err()
+	}
+	return nil
+}
+
+// Profile is a customer's profile as stored: field name to value, with the
+// JSON names of the event's customer block (name, email, phone, …).
+type Profile map[string]string
+
+func profileArgs(cus string, p Profile) []any {
+	vals := []any{"id", cus}
+	for k, v := range p {
+		if v != "" && k != "id" {
+			vals = append(vals, k, v)
+		}
+	}
+	return vals
+}
+
+// UpsertProfile sets the non-empty fields of p on the customer's profile.
+func (s *Store) UpsertProfile(ctx context.Context, cus string, p Profile) error {
+	if err := s.rdb.HSet(ctx, profileKey(cus), profileArgs(cus, p)...).Err(); err != nil {
+		return fmt.Errorf("store profile: %w", err)
+	}
+	return nil
+}
+
+// ReplaceProfile replaces the customer's profile with p.
+func (s *Store) ReplaceProfile(ctx context.Context, cus string, p Profile) error {
+	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.Del(ctx, profileKey(cus))
+		tx.HSet(ctx, profileKey(cus), profileArgs(cus, p)...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store profile: %w", err)
+	}
+	return nil
+}
+
+// Profile returns the customer's profile, or ErrNotFound.
+func (s *Store) Profile(ctx context.Context, cus string) (Profile, error) {
+	m, err := s.rdb.HGetAll(ctx, profileKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load profile: %w", err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("customer %q: %w", cus, ErrNotFound)
+	}
+	return Profile(m), nil
+}

@@ -1,0 +1,141 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/clock"
+	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/templates"
+)
+
+// Catalog is one loaded flow folder: its flows and their templates.
+type Catalog struct {
+	Dir       string
+	Flows     *flows.Set
+	Templates *templates.Set
+}
+
+// Load reads and validates a flow folder: DIR/*.yaml and DIR/templates/.
+func Load(dir string) (*Catalog, error) {
+	tpl, err := templates.Load(filepath.Join(dir, "templates"))
+	if err != nil {
+		return nil, err
+	}
+	set, err := flows.LoadDir(dir, tpl)
+	if err != nil {
+		return nil, err
+	}
+	return &Catalog{Dir: dir, Flows: set, Templates: tpl}, nil
+}
+
+// Options configure a Worker.
+type Options struct {
+	Store     *store.Store
+	Client    *asynq.Client
+	Inspector *asynq.Inspector
+	Channels  map[string]channels.Channel
+	Clock     clock.Clock
+	Log       *slog.Logger
+	// Customer defaults when the profile says nothing.
+	Timezone, Locale, Formality string
+	// Shards is the number of step queues.
+	Shards int
+	// MaxRetry bounds the tries of a transient failure (default 8).
+	MaxRetry int
+	// PublicURL and SigningKey build one-click unsubscribe links.
+	PublicURL  string
+	SigningKey []byte
+	// EventTTL is how long an event is kept after its last step is due (default 30 days).
+	EventTTL time.Duration
+}
+
+// Worker routes events and runs steps.
+type Worker struct {
+	o   Options
+	cat atomic.Pointer[Catalog]
+}
+
+// New returns a worker serving catalog.
+func New(o Options, catalog *Catalog) *Worker {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.MaxRetry <= 0 {
+		o.MaxRetry = 8
+	}
+	if o.Shards <= 0 {
+		o.Shards = 1
+	}
+	if o.EventTTL <= 0 {
+		o.EventTTL = 30 * 24 * time.Hour
+	}
+	w := &Worker{o: o}
+	w.cat.Store(catalog)
+	return w
+}
+
+// Catalog returns the flows in force.
+func (w *Worker) Catalog() *Catalog { return w.cat.Load() }
+
+// SetCatalog puts a new set of flows in force. Work already scheduled is kept.
+func (w *Worker) SetCatalog(c *Catalog) { w.cat.Store(c) }
+
+// Mux returns the asynq handler for every task kind.
+func (w *Worker) Mux() *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypeRoute, w.HandleRoute)
+	mux.HandleFunc(TypeStep, w.HandleStep)
+	return mux
+}
+
+// Location returns the zone of a customer's profile, else the default, else UTC.
+func (w *Worker) Location(p store.Profile) *time.Location {
+	loc, err := flows.Location(p["timezone"], w.o.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// CancelPending cancels the customer's pending interventions ids and
+// removes their scheduled tasks. It returns the ids it cancelled.
+func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pending map[string]store.Pending, entry store.Entry) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	done, err := w.o.Store.Cancel(ctx, cus, ids, pending, entry)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range done {
+		if err := w.o.Inspector.DeleteTask(pending[id].TaskQueue, id); err != nil &&
+			!errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
+			// The task stays queued, but finds its intervention cancelled when it runs.
+			w.o.Log.Warn("remove cancelled task", "intervention", id, "err", err)
+		}
+	}
+	return done, nil
+}
+
+func decode(t *asynq.Task, v interface{ version() int }) error {
+	if err := unmarshal(t.Payload(), v); err != nil {
+		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
+	}
+	if v.version() != 1 {
+		return fmt.Errorf("decode %s payload: unknown version %d: %w", t.Type(), v.version(), asynq.SkipRetry)
+	}
+	return nil
+}
