@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -50,6 +51,8 @@ type Message struct {
 	// Unsubscribe is the one-click unsubscribe URL for this customer and
 	// channel, when the API has a public URL.
 	Unsubscribe string `json:"unsubscribe,omitempty"`
+	// Due is when the step was due.
+	Due time.Time `json:"due"`
 	// Locale and Formality are the variant that was rendered.
 	Locale    string `json:"locale,omitempty"`
 	Formality string `json:"formality,omitempty"`

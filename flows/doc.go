@@ -8,6 +8,11 @@
 // CEL that does not compile is an error that names file, line and field, and
 // every problem is reported at once.
 //
+// Trigger and cancel conditions are CEL expressions over two maps, event and
+// customer (see Vars). Selecting a key that is not there is an error, so
+// optional data is guarded with has(): `has(event.data.plan) &&
+// event.data.plan != "trial"`.
+//
 // Step.Due implements the time promises of ahead: calendar days on the
 // customer's wall clock, `at` times of day, delivery windows and the late
 // limit, with a human-readable reason for every shift. Simulate runs an

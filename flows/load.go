@@ -65,7 +65,8 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "\n")
 }
 
-// Set is a loaded, validated set of flows.
+// Set is a loaded, validated set of flows. It does not change once loaded
+// and is safe for concurrent use.
 type Set struct {
 	flows  []*Flow // by name
 	byName map[string]*Flow
@@ -264,7 +265,8 @@ func join(path, key string) string {
 type keyFunc[T any] func(d *doc, t T, v *yaml.Node, field string)
 
 // mapping loads the keys of the mapping n at path through keys. Unknown and
-// repeated keys are errors. It returns the value node of every key seen, or
+// repeated keys are errors. YAML merge keys ("<<: *defaults") are followed;
+// keys given in n itself win. It returns the key node of every key seen, or
 // nil when n is not a mapping.
 func mapping[T any](d *doc, n *yaml.Node, path string, keys map[string]keyFunc[T], t T) map[string]*yaml.Node {
 	n = resolve(n)
@@ -273,15 +275,17 @@ func mapping[T any](d *doc, n *yaml.Node, path string, keys map[string]keyFunc[T
 		return nil
 	}
 	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), n.Content[i+1]
+	for _, p := range d.pairs(n, path, 0) {
+		k, v := resolve(p.k), p.v
 		if k == nil || k.Kind != yaml.ScalarNode {
-			d.errf(n.Content[i], path, "keys must be strings")
+			d.errf(p.k, path, "keys must be strings")
 			continue
 		}
 		field := join(path, k.Value)
 		if prev, ok := seen[k.Value]; ok {
-			d.errf(k, field, "given twice (first at line %d)", prev.Line+d.off)
+			if !p.merged {
+				d.errf(k, field, "given twice (first at line %d)", prev.Line+d.off)
+			}
 			continue
 		}
 		f, ok := keys[k.Value]
@@ -293,6 +297,47 @@ func mapping[T any](d *doc, n *yaml.Node, path string, keys map[string]keyFunc[T
 		f(d, t, v, field)
 	}
 	return seen
+}
+
+type pair struct {
+	k, v   *yaml.Node
+	merged bool // from a merge key
+}
+
+// maxMerge bounds how deep merge keys may nest.
+const maxMerge = 10
+
+// pairs returns the key/value pairs of the mapping n: its own, then those of
+// the mappings it merges, in order.
+func (d *doc) pairs(n *yaml.Node, path string, depth int) []pair {
+	var own, merged []pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := resolve(n.Content[i])
+		if k == nil || k.Kind != yaml.ScalarNode || k.Tag != "!!merge" {
+			own = append(own, pair{k: n.Content[i], v: n.Content[i+1]})
+			continue
+		}
+		v := resolve(n.Content[i+1])
+		srcs := []*yaml.Node{v}
+		if v != nil && v.Kind == yaml.SequenceNode {
+			srcs = v.Content
+		}
+		for _, src := range srcs {
+			src = resolve(src)
+			switch {
+			case src == nil || src.Kind != yaml.MappingNode:
+				d.errf(k, join(path, k.Value), "must merge a mapping")
+			case depth >= maxMerge:
+				d.errf(k, join(path, k.Value), "merges nested too deep")
+			default:
+				for _, p := range d.pairs(src, path, depth+1) {
+					p.merged = true
+					merged = append(merged, p)
+				}
+			}
+		}
+	}
+	return append(own, merged...)
 }
 
 // str returns the scalar value of n. A null is "".

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -471,5 +472,49 @@ func TestErrorString(t *testing.T) {
 	es := Errors{&tests[0].e, &tests[1].e}
 	if got, want := es.Error(), tests[0].want+"\n"+tests[1].want; got != want {
 		t.Errorf("Errors = %q, want %q", got, want)
+	}
+}
+
+func TestParseMergeKeys(t *testing.T) {
+	data := []byte(`
+flow: f
+trigger: {event: a.b}
+steps:
+  - &call
+    id: first
+    window: {days: mon-fri, hours: "09:00-17:00"}
+    channel: callback
+    queue: retention
+    template: t
+  - <<: *call
+    id: second
+    after: 2d
+  - <<: [*call]
+    id: third
+    colour: red
+`)
+	_, err := Parse("merge.yaml", data, nil)
+	if want := "merge.yaml:16: steps[2].colour: unknown field"; err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	s, err := Parse("merge.yaml", bytes.Replace(data, []byte("    colour: red\n"), nil, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.Get("f")
+	if len(f.Steps) != 3 {
+		t.Fatalf("%d steps, want 3", len(f.Steps))
+	}
+	second := f.Steps[1]
+	if second.ID != "second" || second.AfterDays != 2 || second.Queue != "retention" || second.Window == nil || second.Window.Spec != "mon-fri 09:00-17:00" {
+		t.Errorf("merged step = %+v", second)
+	}
+	if f.Steps[2].ID != "third" || f.Steps[2].Template != "t" {
+		t.Errorf("merged step = %+v", f.Steps[2])
+	}
+
+	_, err = Parse("merge.yaml", []byte("flow: f\ntrigger: {event: a.b, <<: 3}\nsteps: [{id: s, channel: email, template: t}]\n"), nil)
+	if want := "merge.yaml:2: trigger.<<: must merge a mapping"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
 	}
 }

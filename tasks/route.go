@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -114,7 +114,9 @@ func (w *Worker) HandleRoute(ctx context.Context, t *asynq.Task) error {
 }
 
 // cancelFor cancels the pending interventions of flows whose cancel_on
-// matches ev: same customer and, when ev has a subject, same subject.
+// matches ev: same customer and, when both ev and the run have a subject,
+// same subject. A run started without a subject is about the customer as a
+// whole, so any matching event of that customer cancels it.
 func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer) error {
 	cancels, err := cat.Flows.Cancels(ev, cust)
 	if err != nil {
@@ -146,10 +148,7 @@ func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, c
 
 func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Customer, triggered []*flows.Flow) error {
 	now := w.o.Clock.Now()
-	loc, err := flows.Location(cust.Timezone, w.o.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := w.location(cust.Timezone)
 	occurred := ev.OccurredAt
 	if occurred.IsZero() {
 		occurred = now
@@ -185,6 +184,11 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 	states, err := w.o.Store.Schedule(ctx, ivs, entries)
 	if err != nil {
 		return err
+	}
+	for i, st := range states {
+		if st == "created" {
+			metrics.Interventions.WithLabelValues(ivs[i].State, "").Inc()
+		}
 	}
 	// Keep the event (its data renders in the templates) until the last step is done.
 	if err := w.o.Store.KeepEvent(ctx, ev.CustomerID, ev.ID, last.Sub(now)+w.o.EventTTL); err != nil {

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/signed"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/templates"
@@ -79,6 +81,9 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	if !ok {
 		return nil // cancelled, or already sent by an earlier try
 	}
+	if iv.Attempts == 1 {
+		metrics.Lag.Observe(w.o.Clock.Now().Sub(iv.Due).Seconds() / w.scale())
+	}
 	ev, err := w.loadEvent(ctx, iv.Customer, iv.EventID)
 	if errors.Is(err, store.ErrNotFound) {
 		return w.end(ctx, iv, store.Failed, "", "trigger event is no longer stored")
@@ -101,7 +106,10 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 			}
 		}
 	}
-	if step == nil {
+	switch {
+	case f == nil:
+		return w.end(ctx, iv, store.Skipped, "", fmt.Sprintf("flow %s is no longer loaded", iv.Flow))
+	case step == nil:
 		return w.end(ctx, iv, store.Skipped, "", fmt.Sprintf("flow %s no longer has step %s", iv.Flow, iv.Step))
 	}
 	for iv.Next < len(iv.Channels) {
@@ -120,7 +128,7 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 		}
 		e := w.entry(iv, state, name, fmt.Sprintf("%s: %s; trying %s", name, reason, iv.Channels[iv.Next]))
 		e.Code = code
-		if err := w.o.Store.Update(ctx, iv, e); err != nil {
+		if err := w.update(ctx, iv, e); err != nil {
 			return err
 		}
 	}
@@ -160,7 +168,7 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 	m := &channels.Message{
 		ID: iv.ID, CustomerID: iv.Customer, Flow: iv.Flow, Step: iv.Step, Channel: name,
 		To: to, Name: cust.Name, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		Queue: step.Queue, Locale: r.Locale, Formality: r.Formality,
+		Queue: step.Queue, Locale: r.Locale, Formality: r.Formality, Due: iv.Due,
 	}
 	if w.o.PublicURL != "" && len(w.o.SigningKey) > 0 && name != channels.Callback {
 		m.Unsubscribe = w.o.PublicURL + "/v1/unsubscribe/" + signed.Token(w.o.SigningKey, iv.Customer, name)
@@ -170,13 +178,37 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 		return err.Error(), channels.Code(err), err
 	}
 	iv.State, iv.Channel, iv.ProviderID, iv.Code = store.Sent, name, rc.ProviderID, ""
-	e := w.entry(iv, store.Sent, name, fmt.Sprintf("sent via %s (%s %s)", name, r.Locale, r.Formality))
+	variant := r.Locale
+	if r.Formality != "" {
+		variant += ", " + r.Formality
+	}
+	e := w.entry(iv, store.Sent, name, fmt.Sprintf("sent via %s (%s)", name, variant))
 	e.ProviderID = rc.ProviderID
-	if err := w.o.Store.Update(ctx, iv, e); err != nil {
+	if err := w.update(ctx, iv, e); err != nil {
 		// The message went out; returning the error would send it again.
 		w.o.Log.Error("record sent intervention", "intervention", iv.ID, "err", err)
 	}
 	return "", "", nil
+}
+
+// recordTimeout bounds how long recording an intervention's progress may
+// take once the task's own context has ended.
+const recordTimeout = 10 * time.Second
+
+// update stores iv's progress with its journal entries and counts them.
+// It goes on when ctx is cancelled (a shutdown, the task's deadline): a
+// message that went out must be recorded as sent, or the next try sends it
+// again.
+func (w *Worker) update(ctx context.Context, iv *store.Intervention, entries ...store.Entry) error {
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	if err := w.o.Store.Update(ctx, iv, entries...); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		metrics.Interventions.WithLabelValues(e.State, e.Channel).Inc()
+	}
+	return nil
 }
 
 func (w *Worker) entry(iv *store.Intervention, state, channel, reason string) store.Entry {
@@ -193,7 +225,7 @@ func (w *Worker) end(ctx context.Context, iv *store.Intervention, state, code, r
 	iv.State, iv.Reason, iv.Code = state, reason, code
 	e := w.entry(iv, state, "", reason)
 	e.Code = code
-	return w.o.Store.Update(ctx, iv, e)
+	return w.update(ctx, iv, e)
 }
 
 // retry hands a transient failure back to asynq for a later try, or ends
@@ -214,7 +246,7 @@ func (w *Worker) retry(ctx context.Context, iv *store.Intervention, cause error)
 	iv.State, iv.Code = store.Scheduled, channels.Code(cause)
 	e := w.entry(iv, "retrying", name, fmt.Sprintf("try %d failed, will retry: %v", n+1, cause))
 	e.Code = iv.Code
-	if err := w.o.Store.Update(ctx, iv, e); err != nil {
+	if err := w.update(ctx, iv, e); err != nil {
 		return err
 	}
 	return fmt.Errorf("step %s: %w", iv.ID, cause)

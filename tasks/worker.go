@@ -93,6 +93,14 @@ func (w *Worker) Catalog() *Catalog { return w.cat.Load() }
 // SetCatalog puts a new set of flows in force. Work already scheduled is kept.
 func (w *Worker) SetCatalog(c *Catalog) { w.cat.Store(c) }
 
+// scale is how many virtual seconds pass per real second on the worker's clock.
+func (w *Worker) scale() float64 {
+	if s, ok := w.o.Clock.(interface{ Factor() float64 }); ok && s.Factor() > 0 {
+		return s.Factor()
+	}
+	return 1
+}
+
 // Mux returns the asynq handler for every task kind.
 func (w *Worker) Mux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
@@ -103,11 +111,20 @@ func (w *Worker) Mux() *asynq.ServeMux {
 
 // Location returns the zone of a customer's profile, else the default, else UTC.
 func (w *Worker) Location(p store.Profile) *time.Location {
-	loc, err := flows.Location(p["timezone"], w.o.Timezone)
-	if err != nil {
-		return time.UTC
+	return w.location(p["timezone"])
+}
+
+// location returns the zone tz, else the default zone, else UTC. A zone
+// the system does not know (a profile stored before its tz database
+// changed) counts as missing.
+func (w *Worker) location(tz string) *time.Location {
+	if loc, err := flows.Location(tz, w.o.Timezone); err == nil {
+		return loc
 	}
-	return loc
+	if loc, err := flows.Location(w.o.Timezone, ""); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // CancelPending cancels the customer's pending interventions ids and

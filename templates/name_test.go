@@ -62,3 +62,16 @@ func TestNormalizeLocale(t *testing.T) {
 		}
 	}
 }
+
+// A name that parses is written back the same way.
+func FuzzParseFileName(f *testing.F) {
+	for _, s := range []string{"a.email.nl.informal.html.tmpl", "b.sms.en-GB.tmpl", "x.tmpl", "..tmpl"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fn, err := parseFileName(s)
+		if err == nil && fn.String() != s {
+			t.Errorf("parseFileName(%q).String() = %q", s, fn.String())
+		}
+	})
+}

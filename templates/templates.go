@@ -128,16 +128,14 @@ func Load(dir string) (*Set, error) {
 			}
 			continue
 		}
-		// The name counts as known even when the file is broken, so that
-		// Check does not add "unknown template" to the parse error.
-		s.names[f.name] = true
 		v, err := parseText(shown, f, src)
 		if err != nil {
 			errs = append(errs, err)
-			s.variants[f.key()] = nil // present, so its twin is not reported as orphaned
-			continue
 		}
+		// A broken file still has an entry (nil), so that its HTML twin
+		// is not also reported as an orphan.
 		s.variants[f.key()] = v
+		s.names[f.name] = true
 	}
 	for _, t := range twins {
 		v, ok := s.variants[t.f.key()]
@@ -152,11 +150,6 @@ func Load(dir string) (*Set, error) {
 			v.html = t.html
 			// Unknown fields in the twin are reported with its variant.
 			v.problems = append(v.problems, t.probs...)
-		}
-	}
-	for k, v := range s.variants {
-		if v == nil {
-			delete(s.variants, k)
 		}
 	}
 	if err := joinSorted(errs); err != nil {

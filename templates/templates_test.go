@@ -2,6 +2,7 @@ package templates_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,5 +318,26 @@ func TestCheck(t *testing.T) {
 	_, err := s.Render("typo", "email", "nl", "", "nl", templates.Data{Customer: anna()})
 	if err == nil || !strings.Contains(err.Error(), "can't evaluate field Nmae") {
 		t.Errorf("Render(typo) error = %v, want the unknown field", err)
+	}
+}
+
+func TestRenderConcurrently(t *testing.T) {
+	t.Parallel()
+	s := load(t, "render")
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			d := templates.Data{Customer: anna(), Event: &flows.Event{Data: map[string]any{"plan": i}}}
+			r, err := s.Render("welcome", "email", "nl", "informal", "nl", d)
+			if err == nil && !strings.Contains(r.HTML, fmt.Sprintf("abonnement %d is", i)) {
+				err = fmt.Errorf("HTML %q lacks plan %d", r.HTML, i)
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

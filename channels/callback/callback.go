@@ -34,10 +34,14 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 		return channels.Receipt{}, channels.Permanent(channels.Callback, "", errors.New("step names no callback queue"))
 	}
 	now := c.clock.Now().UTC()
+	due := m.Due
+	if due.IsZero() {
+		due = now
+	}
 	cb := &store.Callback{
 		ID: m.ID, Queue: m.Queue, Customer: m.CustomerID, Name: m.Name, Phone: m.To,
 		TalkingPoint: m.Text, Flow: m.Flow, Step: m.Step, Intervention: m.ID,
-		Due: now, Created: now,
+		Due: due, Created: now,
 	}
 	if _, err := c.store.AddCallback(ctx, cb); err != nil {
 		return channels.Receipt{}, channels.Transient(channels.Callback, "", err)

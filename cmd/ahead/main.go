@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // zone data in the binary, for images without it
 )
 
 const usage = `ahead reaches customers before they reach you.
@@ -24,6 +25,7 @@ Usage:
   ahead events send [--url URL] [--token TOKEN] FILE...
       post events (a JSON object or array per file, - for standard input)
   ahead bench                   performance figures beside raw asynq
+  ahead health [--url URL]      exit 0 when the probe at URL answers 200 (container health checks)
 `
 
 // errUsage marks a usage error: exit status 2.
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fmt.Errorf("%w: ahead events send [--url URL] [--token TOKEN] FILE...", errUsage)
 		}
 		return sendEvents(ctx, rest[1:], stdin, stdout)
+	case "health":
+		return health(ctx, rest, stdout)
 	case "bench":
 		return bench(ctx, rest, stdout)
 	case "help", "-h", "--help":

@@ -118,6 +118,7 @@ func (n *node) handler() http.Handler {
 	return api.New(api.Options{
 		Store: n.store, Client: n.client, Worker: n.worker, Clock: n.clock, Log: n.log,
 		Authorize: authorize, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
+		Ready: func() error { return n.ready(context.Background()) },
 	})
 }
 
@@ -142,6 +143,34 @@ func (n *node) runAPI(ctx context.Context, addr string, ready chan<- string) err
 		defer cancel()
 		return srv.Shutdown(sctx)
 	}
+}
+
+// ready reports whether this process can work: Redis answers and flows are loaded.
+func (n *node) ready(ctx context.Context) error {
+	if n.worker.Catalog() == nil {
+		return errors.New("no flows loaded")
+	}
+	return n.store.Ping(ctx)
+}
+
+// serveProbes serves /healthz, /readyz and /metrics on addr until ctx ends.
+func (n *node) serveProbes(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("worker.addr: %w", err)
+	}
+	srv := &http.Server{Handler: api.Probes(n.ready), ReadHeaderTimeout: 10 * time.Second}
+	n.log.Info("probes listening", "addr", ln.Addr().String())
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // runWorker processes tasks until ctx ends.
@@ -190,6 +219,9 @@ func (n *node) runAll(ctx context.Context, withAPI, withWorker bool, addr string
 	if withAPI {
 		count++
 		go func() { errc <- n.runAPI(ctx, addr, ready) }()
+	} else if n.cfg.Worker.Addr != "" {
+		count++
+		go func() { errc <- n.serveProbes(ctx, n.cfg.Worker.Addr) }()
 	}
 	var first error
 	for i := 0; i < count; i++ {

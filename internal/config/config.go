@@ -122,6 +122,9 @@ type Worker struct {
 	PollInterval Duration `yaml:"poll_interval"`
 	// ShutdownTimeout is how long running tasks get to finish on shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Addr is where `ahead worker` serves /healthz, /readyz and /metrics;
+	// empty serves nothing. `ahead serve` serves them with the API.
+	Addr string `yaml:"addr"`
 }
 
 // Log configures logging.
@@ -159,6 +162,7 @@ func Default() *Config {
 			Shards:          4,
 			PollInterval:    Duration(time.Second),
 			ShutdownTimeout: Duration(30 * time.Second),
+			Addr:            ":9090",
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}

@@ -1,47 +1,50 @@
-package config
+package config_test
 
 import (
-	"testing"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aheadhq/ahead/internal/config"
 )
 
-const examplePath = "../../ahead.example.yaml"
+func ExampleLoad() {
+	dir, _ := os.MkdirTemp("", "ahead")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "ahead.yaml")
+	_ = os.WriteFile(path, []byte("smtp:\n  port: 25\nworker:\n  shards: 8\n"), 0o600)
 
-func TestExampleConfig(t *testing.T) {
-	t.Parallel()
-	c, err := Load(examplePath, noEnv)
+	env := map[string]string{"AHEAD_SMTP_PORT": "2525", "AHEAD_DEFAULTS_LATE_LIMIT": "2d"}
+	c, err := config.Load(path, func(k string) string { return env[k] })
 	if err != nil {
-		t.Fatalf("the example does not load:\n%v", err)
+		fmt.Println(err)
+		return
 	}
-	if err := c.Requires("serve"); err != nil {
-		t.Fatalf("the example is not enough for ahead serve:\n%v", err)
-	}
-	if c.API.InsecureNoAuth {
-		t.Error("the example runs without authentication")
-	}
-	has := map[string]bool{}
-	for _, tok := range c.API.Tokens {
-		for _, s := range tok.Scopes {
-			has[s] = true
-		}
-	}
-	for _, s := range []string{ScopeEvents, ScopeAgent, ScopeAdmin} {
-		if !has[s] {
-			t.Errorf("the example has no token with scope %s", s)
-		}
-	}
+	fmt.Println(c.SMTP.Port, c.Worker.Shards, c.Defaults.LateLimit, c.Defaults.Timezone)
+	// Output: 2525 8 48h0m0s Europe/Amsterdam
 }
 
-// TestExampleIsComplete checks that the example sets every key, so it stays
-// complete as settings are added.
-func TestExampleIsComplete(t *testing.T) {
-	t.Parallel()
-	c, err := Load(examplePath, noEnv)
-	if err != nil {
-		t.Fatal(err)
+func ExampleConfig_Validate() {
+	c := config.Default()
+	c.SMTP.Port = 0
+	c.Defaults.Formality = "polite"
+	fmt.Println(c.Validate())
+	// Output:
+	// defaults.formality: must be one of informal, formal, got "polite"
+	// smtp.port: must be 1-65535, got 0
+}
+
+func ExampleConfig_Authorize() {
+	c := config.Default()
+	c.API.Tokens = []config.Token{
+		{Name: "crm", Token: "0123456789abcdef", Scopes: []string{config.ScopeEvents}},
+		{Name: "ops", Token: "fedcba9876543210", Scopes: []string{config.ScopeAdmin}},
 	}
-	for _, key := range Keys() {
-		if _, ok := c.src[key]; !ok {
-			t.Errorf("%s lacks %s", examplePath, key)
-		}
-	}
+	fmt.Println(c.Authorize("0123456789abcdef", config.ScopeEvents))
+	fmt.Println(c.Authorize("0123456789abcdef", config.ScopeAgent))
+	fmt.Println(c.Authorize("fedcba9876543210", config.ScopeAgent))
+	// Output:
+	// true
+	// false
+	// true
 }

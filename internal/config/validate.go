@@ -311,6 +311,11 @@ func (c *Config) validateWorker(p *problems) {
 	if w.ShutdownTimeout <= 0 {
 		p.add("worker.shutdown_timeout", "must be positive, got %s", w.ShutdownTimeout)
 	}
+	if w.Addr != "" {
+		if err := checkHostPort(w.Addr, false); err != nil {
+			p.add("worker.addr", "%v", err)
+		}
+	}
 }
 
 func oneOf(p *problems, key, val string, allowed []string) {

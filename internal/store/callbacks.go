@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -136,7 +137,13 @@ func (s *Store) Callbacks(ctx context.Context, queue, state string, limit int) (
 	return out, nil
 }
 
-// Queues lists the names of the callback queues that have been used.
+// Queues lists the names of the callback queues that have been used, in
+// alphabetical order.
 func (s *Store) Queues(ctx context.Context) ([]string, error) {
-	return s.rdb.SMembers(ctx, queuesKey()).Result()
+	names, err := s.rdb.SMembers(ctx, queuesKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list callback queues: %w", err)
+	}
+	slices.Sort(names)
+	return names, nil
 }

@@ -173,19 +173,60 @@ func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok
 	return iv, res == "ok", nil
 }
 
+// updateScript stores an intervention's fields and journals its entries,
+// unless it is gone (erased) or has ended.
+// KEYS: iv, pending, journal. ARGV: id, final ("1" or ""), cap, number of
+// entries n, n entries, fields…
+var updateScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+if not st then return 'missing' end
+if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then return 'ended' end
+local n = tonumber(ARGV[4])
+local f = {}
+for i = 5 + n, #ARGV do f[#f+1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(f))
+if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+if n > 0 then
+  local e = {}
+  for i = 5, 4 + n do e[#e+1] = ARGV[i] end
+  redis.call('LPUSH', KEYS[3], unpack(e))
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+end
+return 'ok'
+`)
+
 // Update records progress of an intervention that is being sent (the next
 // channel to try, the last code) and journals the entries; the state is
 // set from iv.State. A final state removes it from the pending index.
+//
+// Update changes nothing and returns ErrNotFound when the intervention was
+// erased meanwhile, and ErrEnded when it is already in a final state, so
+// that a late or repeated update can neither bring back an erased customer
+// nor turn a cancelled intervention into a sent one.
 func (s *Store) Update(ctx context.Context, iv *Intervention, entries ...Entry) error {
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, ivKey(iv.Customer, iv.ID), iv.fields()...)
-		if Final(iv.State) {
-			tx.HDel(ctx, pendingKey(iv.Customer), iv.ID)
+	final := ""
+	if Final(iv.State) {
+		final = "1"
+	}
+	args := []any{iv.ID, final, journalCap, len(entries)}
+	for _, e := range entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("update intervention %s: encode journal entry: %w", iv.ID, err)
 		}
-		return pushJournal(ctx, tx, iv.Customer, entries...)
-	})
+		args = append(args, b)
+	}
+	args = append(args, iv.fields()...)
+	keys := []string{ivKey(iv.Customer, iv.ID), pendingKey(iv.Customer), journalKey(iv.Customer)}
+	res, err := updateScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("update intervention %s: %w", iv.ID, err)
+	}
+	switch res {
+	case "missing":
+		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrNotFound)
+	case "ended":
+		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrEnded)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,6 +14,10 @@ import (
 // ErrNotFound is returned for a customer, event or intervention that does
 // not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrEnded is returned by Update for an intervention that is already in a
+// final state (sent, skipped, cancelled, failed); the update is not made.
+var ErrEnded = errors.New("intervention has ended")
 
 // Store is ahead's Redis state. It is safe for concurrent use.
 type Store struct {
@@ -61,10 +67,32 @@ func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, ev := range events {
 			p.Del(ctx, eventKey(ev.Customer, ev.ID))
+			p.SRem(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID))
 		}
 		return nil
 	})
-	return err
+	if err != nil {
+		return fmt.Errorf("forget events: %w", err)
+	}
+	return nil
+}
+
+// EventIDs lists the ids of the customer's events that were accepted and
+// have not been erased. An id may outlive its event, which expires.
+func (s *Store) EventIDs(ctx context.Context, cus string) ([]string, error) {
+	keys, err := s.rdb.SMembers(ctx, indexKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load index: %w", err)
+	}
+	prefix := eventKey(cus, "")
+	var ids []string
+	for _, k := range keys {
+		if id, ok := strings.CutPrefix(k, prefix); ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // Event returns a stored event's JSON.

@@ -1,0 +1,324 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aheadhq/ahead/internal/store"
+)
+
+// newIV returns a scheduled intervention of customer cus.
+func newIV(cus, id string, due time.Time) *store.Intervention {
+	return &store.Intervention{
+		ID: id, Customer: cus, Run: "run_1", Flow: "welcome", Version: "abc123", Step: "day2",
+		EventID: "evt_1", EventType: "subscription.created", Subject: "sub_1",
+		Channels: []string{"email", "sms"}, Due: due, TaskQueue: "steps-0", State: store.Scheduled,
+	}
+}
+
+// entryOf is the journal entry that schedules iv.
+func entryOf(iv *store.Intervention) store.Entry {
+	due := iv.Due
+	return store.Entry{
+		At: t0, Kind: store.KindIntervention, State: iv.State, EventID: iv.EventID, Flow: iv.Flow,
+		Step: iv.Step, Run: iv.Run, Intervention: iv.ID, Due: &due, Reason: iv.Reason,
+	}
+}
+
+func schedule(t *testing.T, st *store.Store, ivs ...*store.Intervention) []string {
+	t.Helper()
+	entries := make([]store.Entry, len(ivs))
+	for i, iv := range ivs {
+		entries[i] = entryOf(iv)
+	}
+	states, err := st.Schedule(context.Background(), ivs, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return states
+}
+
+func TestScheduleCreatesOnce(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	a := newIV("cus_1", "iv_a", t0.Add(48*time.Hour))
+	b := newIV("cus_1", "iv_b", t0.Add(-48*time.Hour))
+	b.State, b.Reason = store.Skipped, "too late"
+	if got := schedule(t, st, a, b); fmt.Sprint(got) != "[created created]" {
+		t.Fatalf("states = %v", got)
+	}
+	// The same plan again, say from a retried route task.
+	again := newIV("cus_1", "iv_a", t0.Add(99*time.Hour))
+	if got := schedule(t, st, again, b); fmt.Sprint(got) != "[scheduled skipped]" {
+		t.Fatalf("states on the second call = %v", got)
+	}
+	entries, err := st.Timeline(ctx, "cus_1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d journal entries, want 2 (one per intervention)", len(entries))
+	}
+	got, err := st.Intervention(ctx, "cus_1", "iv_a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, a) {
+		t.Fatalf("stored intervention\n got %+v\nwant %+v", got, a)
+	}
+	pending, err := st.PendingOf(ctx, "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]store.Pending{"iv_a": {Flow: "welcome", Step: "day2", Subject: "sub_1", TaskQueue: "steps-0"}}
+	if !reflect.DeepEqual(pending, want) {
+		t.Fatalf("pending = %+v, want %+v (a skipped one is not pending)", pending, want)
+	}
+	all, err := st.Interventions(ctx, "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 {
+		t.Fatalf("Interventions = %d, want 2", len(all))
+	}
+	if _, err := st.Intervention(ctx, "cus_1", "iv_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing intervention: err = %v", err)
+	}
+}
+
+func TestBeginUpdateCancel(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	a := newIV("cus_1", "iv_a", t0)
+	b := newIV("cus_1", "iv_b", t0)
+	schedule(t, st, a, b)
+
+	if _, _, err := st.Begin(ctx, "cus_1", "iv_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Begin on a missing intervention: err = %v", err)
+	}
+	iv, ok, err := st.Begin(ctx, "cus_1", "iv_a")
+	if err != nil || !ok {
+		t.Fatalf("Begin on scheduled = %v, %v", ok, err)
+	}
+	if iv.State != store.Sending || iv.Attempts != 1 {
+		t.Fatalf("after Begin: state %s attempts %d", iv.State, iv.Attempts)
+	}
+	// A retry after a crash finds it sending and may go on.
+	iv, ok, err = st.Begin(ctx, "cus_1", "iv_a")
+	if err != nil || !ok || iv.Attempts != 2 {
+		t.Fatalf("Begin on sending = %v, %v, attempts %d", ok, err, iv.Attempts)
+	}
+
+	pending, _ := st.PendingOf(ctx, "cus_1")
+	done, err := st.Cancel(ctx, "cus_1", []string{"iv_a", "iv_b"}, pending, store.Entry{At: t0, Reason: "subscription cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(done) != "[iv_b]" {
+		t.Fatalf("cancelled %v, want [iv_b] (iv_a is being sent)", done)
+	}
+	if got := state(t, st, "iv_a"); got != store.Sending {
+		t.Fatalf("iv_a is %s after a cancel, want sending", got)
+	}
+	cb, _ := st.Intervention(ctx, "cus_1", "iv_b")
+	if cb.State != store.Cancelled || cb.Reason != "subscription cancelled" {
+		t.Fatalf("iv_b: %s (%s)", cb.State, cb.Reason)
+	}
+	if _, ok, err := st.Begin(ctx, "cus_1", "iv_b"); ok || err != nil {
+		t.Fatalf("Begin on cancelled = %v, %v; want not ok", ok, err)
+	}
+	pending, _ = st.PendingOf(ctx, "cus_1")
+	if _, in := pending["iv_b"]; in {
+		t.Fatal("a cancelled intervention is still pending")
+	}
+	if _, in := pending["iv_a"]; !in {
+		t.Fatal("an intervention being sent dropped out of the pending index")
+	}
+
+	// A transient failure puts it back to scheduled: still pending.
+	iv.State, iv.Code = store.Scheduled, "421"
+	if err := st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: "retrying", Intervention: "iv_a"}); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ = st.PendingOf(ctx, "cus_1")
+	if _, in := pending["iv_a"]; !in {
+		t.Fatal("a retrying intervention dropped out of the pending index")
+	}
+	iv, ok, err = st.Begin(ctx, "cus_1", "iv_a")
+	if err != nil || !ok {
+		t.Fatalf("Begin after retry = %v, %v", ok, err)
+	}
+	iv.State, iv.Channel, iv.ProviderID, iv.Next = store.Sent, "sms", "SM123", 1
+	if err := st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: store.Sent, Intervention: "iv_a"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.Intervention(ctx, "cus_1", "iv_a")
+	if got.State != store.Sent || got.Channel != "sms" || got.ProviderID != "SM123" || got.Next != 1 || got.Attempts != 3 || got.Code != "421" {
+		t.Fatalf("after sent: %+v", got)
+	}
+	pending, _ = st.PendingOf(ctx, "cus_1")
+	if len(pending) != 0 {
+		t.Fatalf("pending after sent = %v", pending)
+	}
+	if _, ok, _ := st.Begin(ctx, "cus_1", "iv_a"); ok {
+		t.Fatal("Begin on sent is ok")
+	}
+	if done, _ := st.Cancel(ctx, "cus_1", []string{"iv_a"}, nil, store.Entry{At: t0}); len(done) != 0 {
+		t.Fatal("a sent intervention was cancelled")
+	}
+	entries, _ := st.Timeline(ctx, "cus_1", 0)
+	var states []string
+	for _, e := range entries {
+		states = append(states, e.Intervention+":"+e.State)
+	}
+	if want := "[iv_a:sent iv_a:retrying iv_b:cancelled iv_b:scheduled iv_a:scheduled]"; fmt.Sprint(states) != want {
+		t.Fatalf("journal = %v\nwant %s", states, want)
+	}
+	if entries[2].Flow != "welcome" || entries[2].Step != "day2" || entries[2].Reason != "subscription cancelled" {
+		t.Fatalf("cancel entry = %+v", entries[2])
+	}
+}
+
+// An update never takes an intervention out of a final state, and never
+// brings back an erased one.
+func TestUpdateGuards(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	a := newIV("cus_1", "iv_a", t0)
+	schedule(t, st, a)
+	pending, _ := st.PendingOf(ctx, "cus_1")
+	if done, _ := st.Cancel(ctx, "cus_1", []string{"iv_a"}, pending, store.Entry{At: t0, Reason: "stop"}); len(done) != 1 {
+		t.Fatal("not cancelled")
+	}
+	late := newIV("cus_1", "iv_a", t0)
+	late.State = store.Sent
+	err := st.Update(ctx, late, store.Entry{At: t0, Kind: store.KindIntervention, State: store.Sent, Intervention: "iv_a"})
+	if !errors.Is(err, store.ErrEnded) {
+		t.Fatalf("Update of a cancelled intervention: err = %v, want ErrEnded", err)
+	}
+	if got := state(t, st, "iv_a"); got != store.Cancelled {
+		t.Fatalf("state = %s, want cancelled", got)
+	}
+	entries, _ := st.Timeline(ctx, "cus_1", 0)
+	for _, e := range entries {
+		if e.State == store.Sent {
+			t.Fatal("journal says sent for a cancelled intervention")
+		}
+	}
+
+	b := newIV("cus_2", "iv_b", t0)
+	schedule(t, st, b)
+	iv, ok, err := st.Begin(ctx, "cus_2", "iv_b")
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := st.Erase(ctx, "cus_2"); err != nil {
+		t.Fatal(err)
+	}
+	iv.State = store.Sent
+	err = st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: store.Sent, Intervention: "iv_b"})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Update of an erased intervention: err = %v, want ErrNotFound", err)
+	}
+	if keys := rdb.Keys(ctx, "*cus_2*").Val(); len(keys) != 0 {
+		t.Fatalf("Update brought back keys of an erased customer: %v", keys)
+	}
+}
+
+// TestBeginCancelRace runs a send and a cancel of the same intervention at
+// the same time, many times: exactly one of them wins every time.
+func TestBeginCancelRace(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	const rounds = 200
+	var sent, cancelled int
+	for i := range rounds {
+		id := fmt.Sprint("iv_", i)
+		schedule(t, st, newIV("cus_1", id, t0))
+		pending := map[string]store.Pending{id: {Flow: "welcome", Step: "day2", TaskQueue: "steps-0"}}
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			ok      bool
+			done    []string
+			sendErr error
+			stopErr error
+		)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			var iv *store.Intervention
+			iv, ok, sendErr = st.Begin(ctx, "cus_1", id)
+			if sendErr != nil || !ok {
+				return
+			}
+			iv.State = store.Sent
+			sendErr = st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: store.Sent, Intervention: id})
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			done, stopErr = st.Cancel(ctx, "cus_1", []string{id}, pending, store.Entry{At: t0, Reason: "race"})
+		}()
+		close(start)
+		wg.Wait()
+		if sendErr != nil || stopErr != nil {
+			t.Fatalf("round %d: send %v, cancel %v", i, sendErr, stopErr)
+		}
+		wasCancelled := len(done) == 1
+		if ok == wasCancelled {
+			t.Fatalf("round %d: begin ok %v, cancelled %v; want exactly one", i, ok, wasCancelled)
+		}
+		want := store.Sent
+		if wasCancelled {
+			want = store.Cancelled
+			cancelled++
+		} else {
+			sent++
+		}
+		if got := state(t, st, id); got != want {
+			t.Fatalf("round %d: state %s, want %s", i, got, want)
+		}
+	}
+	entries, err := st.Timeline(ctx, "cus_1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := map[string][]string{}
+	for _, e := range entries {
+		if e.State == store.Sent || e.State == store.Cancelled {
+			ends[e.Intervention] = append(ends[e.Intervention], e.State)
+		}
+	}
+	for id, s := range ends {
+		if len(s) != 1 {
+			t.Errorf("%s journaled %v; want one end state", id, s)
+		}
+	}
+	if len(ends) != rounds {
+		t.Errorf("%d interventions journaled an end state, want %d", len(ends), rounds)
+	}
+	if pending, _ := st.PendingOf(ctx, "cus_1"); len(pending) != 0 {
+		t.Errorf("%d interventions still pending", len(pending))
+	}
+	t.Logf("%d sent, %d cancelled", sent, cancelled)
+}
+
+func state(t *testing.T, st *store.Store, id string) string {
+	t.Helper()
+	iv, err := st.Intervention(context.Background(), "cus_1", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iv.State
+}

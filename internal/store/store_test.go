@@ -1,0 +1,203 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aheadhq/ahead/internal/redistest"
+	"github.com/aheadhq/ahead/internal/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
+
+// t0 is the instant the tests' clock reads.
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// setup returns a store on an empty database of the test's own, and the
+// client under it for looking at the keys.
+func setup(t *testing.T) (*store.Store, *redis.Client) {
+	t.Helper()
+	rdb := redistest.New(t)
+	return store.New(rdb), rdb
+}
+
+func TestAcceptEventsDedupes(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	batch := []store.EventRef{
+		{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{"n":1}`)},
+		{Customer: "cus_2", ID: "evt_1", JSON: []byte(`{"n":2}`)}, // same id, other customer
+		{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{"n":3}`)}, // repeated in the batch
+	}
+	fresh, err := st.AcceptEvents(ctx, batch, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, true, false}; !equalBools(fresh, want) {
+		t.Fatalf("fresh = %v, want %v", fresh, want)
+	}
+	fresh, err = st.AcceptEvents(ctx, batch[:1], time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh[0] {
+		t.Fatal("a repeated event id was accepted as fresh")
+	}
+	for cus, want := range map[string]string{"cus_1": `{"n":1}`, "cus_2": `{"n":2}`} {
+		got, err := st.Event(ctx, cus, "evt_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("Event(%s) = %s, want %s (the first one posted)", cus, got, want)
+		}
+	}
+}
+
+func TestEventNotFound(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	_, err := st.Event(context.Background(), "cus_1", "evt_missing")
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestForgetEvents(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	a := store.EventRef{Customer: "cus_1", ID: "evt_a", JSON: []byte(`{}`)}
+	b := store.EventRef{Customer: "cus_1", ID: "evt_b", JSON: []byte(`{}`)}
+	if _, err := st.AcceptEvents(ctx, []store.EventRef{a, b}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ForgetEvents(ctx, []store.EventRef{a}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Event(ctx, "cus_1", "evt_a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("forgotten event: err = %v, want ErrNotFound", err)
+	}
+	if _, err := st.Event(ctx, "cus_1", "evt_b"); err != nil {
+		t.Fatalf("the event not forgotten is gone: %v", err)
+	}
+	ids, err := st.EventIDs(ctx, "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != "evt_b" {
+		t.Fatalf("EventIDs = %v, want [evt_b]", ids)
+	}
+	fresh, err := st.AcceptEvents(ctx, []store.EventRef{a}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fresh[0] {
+		t.Fatal("a forgotten event posted again is not fresh")
+	}
+	if n := rdb.DBSize(ctx).Val(); n != 3 {
+		t.Fatalf("%d keys, want 3 (two events and the index)", n)
+	}
+}
+
+func TestKeepEventOnlyExtends(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	ev := store.EventRef{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{}`)}
+	if _, err := st.AcceptEvents(ctx, []store.EventRef{ev}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ttl := func() time.Duration {
+		t.Helper()
+		keys := rdb.Keys(ctx, "*evt:evt_1").Val()
+		if len(keys) != 1 {
+			t.Fatalf("event keys = %v", keys)
+		}
+		return rdb.PTTL(ctx, keys[0]).Val()
+	}
+	if err := st.KeepEvent(ctx, "cus_1", "evt_1", 10*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if d := ttl(); d <= 9*time.Hour || d > 10*time.Hour {
+		t.Fatalf("ttl after keeping for 10h = %v", d)
+	}
+	if err := st.KeepEvent(ctx, "cus_1", "evt_1", 2*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if d := ttl(); d <= 9*time.Hour {
+		t.Fatalf("keeping for 2h shortened the ttl to %v", d)
+	}
+	// A missing event stays missing.
+	if err := st.KeepEvent(ctx, "cus_1", "evt_gone", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Event(ctx, "cus_1", "evt_gone"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("KeepEvent created a missing event: %v", err)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	if _, err := st.Profile(ctx, "cus_1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Profile of an unknown customer: err = %v, want ErrNotFound", err)
+	}
+	if err := st.UpsertProfile(ctx, "cus_1", store.Profile{"name": "Anna", "email": "anna@example.nl", "locale": "nl"}); err != nil {
+		t.Fatal(err)
+	}
+	// Empty fields leave the stored ones alone; id cannot be changed.
+	if err := st.UpsertProfile(ctx, "cus_1", store.Profile{"email": "anna@example.com", "name": "", "id": "cus_other"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Profile(ctx, "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Profile{"id": "cus_1", "name": "Anna", "email": "anna@example.com", "locale": "nl"}
+	if !equalProfiles(got, want) {
+		t.Fatalf("after upsert: %v, want %v", got, want)
+	}
+	if err := st.ReplaceProfile(ctx, "cus_1", store.Profile{"phone": "+31612345678", "name": ""}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.Profile(ctx, "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = store.Profile{"id": "cus_1", "phone": "+31612345678"}
+	if !equalProfiles(got, want) {
+		t.Fatalf("after replace: %v, want %v", got, want)
+	}
+}
+
+func equalBools(a, b []bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func equalProfiles(a, b store.Profile) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
