@@ -189,6 +189,26 @@ func (w *Window) Open(t time.Time, loc *time.Location) bool {
 // start of its next opening. A window without days opens every day; one
 // whose End equals its Start is open all day.
 func (w *Window) Next(t time.Time, loc *time.Location) time.Time {
+	_, end, next := w.span(t, loc)
+	if !end.IsZero() || next.IsZero() {
+		return t
+	}
+	return next
+}
+
+// Close returns the end of the opening that t falls in, or t when the
+// window is closed at t.
+func (w *Window) Close(t time.Time, loc *time.Location) time.Time {
+	_, end, _ := w.span(t, loc)
+	if end.IsZero() {
+		return t
+	}
+	return end
+}
+
+// span returns the opening t falls in (zero times when none) and the start
+// of the next opening after t.
+func (w *Window) span(t time.Time, loc *time.Location) (start, end, next time.Time) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -198,7 +218,6 @@ func (w *Window) Next(t time.Time, loc *time.Location) time.Time {
 		days = [7]bool{true, true, true, true, true, true, true}
 	}
 	y, m, d := t.Date()
-	var next time.Time
 	// An opening that started yesterday may still run; the next one is at
 	// most a week away. Openings that vanish in a clock change are empty.
 	for i := -1; i <= 8; i++ {
@@ -206,24 +225,21 @@ func (w *Window) Next(t time.Time, loc *time.Location) time.Time {
 		if !days[day.Weekday()] {
 			continue
 		}
-		start := wallEdge(loc, day.Add(time.Duration(w.Start)*time.Minute))
+		s := wallEdge(loc, day.Add(time.Duration(w.Start)*time.Minute))
 		endMin := w.End
 		if w.End <= w.Start {
 			endMin += 24 * 60
 		}
-		end := wallEdge(loc, day.Add(time.Duration(endMin)*time.Minute))
-		if !start.Before(end) {
+		e := wallEdge(loc, day.Add(time.Duration(endMin)*time.Minute))
+		if !s.Before(e) {
 			continue
 		}
-		if !t.Before(start) && t.Before(end) {
-			return t
+		if !t.Before(s) && t.Before(e) && (end.IsZero() || e.After(end)) {
+			start, end = s, e
 		}
-		if start.After(t) && (next.IsZero() || start.Before(next)) {
-			next = start
+		if s.After(t) && (next.IsZero() || s.Before(next)) {
+			next = s
 		}
 	}
-	if next.IsZero() {
-		return t
-	}
-	return next
+	return start, end, next
 }

@@ -39,8 +39,11 @@ var celEnv = sync.OnceValues(func() (*cel.Env, error) {
 
 // compileExpr compiles a bool expression. The error is CEL's message, on
 // one line, with the position in the expression.
-func compileExpr(src string) (cel.Program, error) {
-	env, err := celEnv()
+func compileExpr(src string) (cel.Program, error) { return compileIn(celEnv, src) }
+
+// compileIn compiles a bool expression in the environment env makes.
+func compileIn(mkEnv func() (*cel.Env, error), src string) (cel.Program, error) {
+	env, err := mkEnv()
 	if err != nil {
 		return nil, fmt.Errorf("create expression environment: %w", err)
 	}

@@ -33,7 +33,17 @@ type Flow struct {
 	// LateLimit is how long past its due time a step may still run; steps
 	// due longer ago are skipped as too late. Default DefaultLateLimit.
 	LateLimit time.Duration
-	Steps     []*Step
+	// OncePer limits how often a customer enters the flow: OncePerEvent
+	// (default: every triggering event starts a run), OncePerCustomer or
+	// OncePerSubject.
+	OncePer string
+	// ReentryAfter, with OncePer customer or subject, lets the customer
+	// enter again once this long has passed since the last entry; 0 never.
+	ReentryAfter time.Duration
+	Steps        []*Step
+	// Source is the flow's YAML document as written; a run keeps the
+	// version it started with through it.
+	Source []byte
 	// Version is a content hash of the flow's YAML document: the first 16
 	// hex characters of its SHA-256. It changes whenever the flow's text
 	// changes.
@@ -63,6 +73,13 @@ func (f *Flow) StepLateLimit(s *Step) time.Duration {
 	}
 	return DefaultLateLimit
 }
+
+// Values of once_per.
+const (
+	OncePerEvent    = "event"
+	OncePerCustomer = "customer"
+	OncePerSubject  = "subject"
+)
 
 // Trigger starts a run of a flow: an event of type Event for which the CEL
 // expression If (when given) is true.
@@ -102,7 +119,22 @@ type Step struct {
 	Queue string
 	// LateLimit overrides the flow's late limit; 0 means the flow's.
 	LateLimit time.Duration
-	Line      int
+	// CancelOn are cancel rules of this step alone, on top of the flow's.
+	CancelOn []CancelRule
+	// SkipIf is a CEL expression evaluated when the step is due, over fresh
+	// state; true skips the step. See SkipVars.
+	SkipIf  string
+	skipPrg cel.Program
+	// Debounce collapses triggers: while the step is pending, a new
+	// triggering event for the same customer (and subject) does not plan a
+	// second contact but hands its data to the pending one, which waits
+	// Debounce after its due time for more.
+	Debounce time.Duration
+	// Deadline is how long past its due time a step may be deferred by
+	// quiet hours or the contact budget before it is skipped; 0 means the
+	// late limit.
+	Deadline time.Duration
+	Line     int
 
 	afterText string // after as written in the flow
 }

@@ -70,6 +70,7 @@ func (es Errors) Error() string {
 type Set struct {
 	flows  []*Flow // by name
 	byName map[string]*Flow
+	policy *Policy
 }
 
 // Flows returns the flows, sorted by name.
@@ -117,10 +118,11 @@ func Parse(file string, data []byte, tc TemplateChecker) (*Set, error) {
 }
 
 type loader struct {
-	tc    TemplateChecker
-	errs  Errors
-	flows []*Flow
-	first map[string]*Flow // by name: where a name was first defined
+	policy *Policy
+	tc     TemplateChecker
+	errs   Errors
+	flows  []*Flow
+	first  map[string]*Flow // by name: where a name was first defined
 }
 
 func newLoader(tc TemplateChecker) *loader {
@@ -131,7 +133,7 @@ func (l *loader) finish() (*Set, error) {
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
-	s := &Set{byName: map[string]*Flow{}}
+	s := &Set{byName: map[string]*Flow{}, policy: l.policy}
 	for _, f := range l.flows {
 		s.byName[f.Name] = f
 		s.flows = append(s.flows, f)
@@ -160,6 +162,12 @@ func (l *loader) file(file string, data []byte) {
 				break
 			}
 			d := &doc{l: l, file: file, off: c.line - 1}
+			if load, ok := special[filepath.Base(file)]; ok {
+				if root := docRoot(&n); root != nil {
+					load(d, root)
+				}
+				continue
+			}
 			d.flow(&n, c.data)
 		}
 	}
@@ -240,6 +248,20 @@ func (d *doc) errf(n *yaml.Node, field, format string, args ...any) {
 		line = n.Line + d.off
 	}
 	d.l.errs = append(d.l.errs, &Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// docRoot returns the root node of a document, or nil when it is empty.
+func docRoot(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil
+		}
+		n = n.Content[0]
+	}
+	if isNull(resolve(n)) {
+		return nil
+	}
+	return n
 }
 
 // resolve follows aliases.
@@ -414,20 +436,23 @@ var flowKeys = map[string]keyFunc[*Flow]{
 		f.Trigger = Trigger{Event: r.Event, If: r.If, prg: r.prg}
 	},
 	"cancel_on": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		items, ok := d.seq(v, field)
-		if !ok {
-			return
-		}
-		for i, item := range items {
-			path := fmt.Sprintf("%s[%d]", field, i)
-			r := rule{}
-			seen := mapping(d, item, path, ruleKeys, &r)
-			d.required(seen, item, path, "event")
-			f.CancelOn = append(f.CancelOn, CancelRule{Event: r.Event, If: r.If, prg: r.prg})
-		}
+		f.CancelOn = d.cancelRules(v, field)
 	},
 	"late_limit": func(d *doc, f *Flow, v *yaml.Node, field string) {
 		f.LateLimit = d.lateLimit(v, field)
+	},
+	"once_per": func(d *doc, f *Flow, v *yaml.Node, field string) {
+		s, ok := d.str(v, field)
+		switch {
+		case !ok:
+		case s != OncePerEvent && s != OncePerCustomer && s != OncePerSubject:
+			d.errf(v, field, "unknown value %q (want customer, subject or event)", s)
+		default:
+			f.OncePer = s
+		}
+	},
+	"reentry_after": func(d *doc, f *Flow, v *yaml.Node, field string) {
+		f.ReentryAfter = d.lateLimit(v, field)
 	},
 	"steps": func(d *doc, f *Flow, v *yaml.Node, field string) {
 		items, ok := d.seq(v, field)
@@ -455,6 +480,23 @@ var flowKeys = map[string]keyFunc[*Flow]{
 			f.Steps = append(f.Steps, s)
 		}
 	},
+}
+
+// cancelRules loads a cancel_on list.
+func (d *doc) cancelRules(v *yaml.Node, field string) []CancelRule {
+	items, ok := d.seq(v, field)
+	if !ok {
+		return nil
+	}
+	var out []CancelRule
+	for i, item := range items {
+		path := fmt.Sprintf("%s[%d]", field, i)
+		r := rule{}
+		seen := mapping(d, item, path, ruleKeys, &r)
+		d.required(seen, item, path, "event")
+		out = append(out, CancelRule{Event: r.Event, If: r.If, prg: r.prg})
+	}
+	return out
 }
 
 // seq returns the items of the sequence n.
@@ -639,6 +681,31 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 	"late_limit": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		s.LateLimit = d.lateLimit(v, field)
 	},
+	"cancel_on": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
+		s.CancelOn = d.cancelRules(v, field)
+	},
+	"skip_if": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
+		src, ok := d.str(v, field)
+		if !ok {
+			return
+		}
+		if strings.TrimSpace(src) == "" {
+			d.errf(v, field, "empty expression (leave the key out to never skip)")
+			return
+		}
+		prg, err := compileSkip(src)
+		if err != nil {
+			d.errf(v, field, "%v", err)
+			return
+		}
+		s.SkipIf, s.skipPrg = src, prg
+	},
+	"debounce": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
+		s.Debounce = d.lateLimit(v, field)
+	},
+	"deadline": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
+		s.Deadline = d.lateLimit(v, field)
+	},
 }
 
 // channel checks a channel name.
@@ -746,19 +813,13 @@ var windowKeys = map[string]keyFunc[*windowLoad]{
 
 // flow loads one document as a flow and records it with the loader.
 func (d *doc) flow(n *yaml.Node, raw []byte) {
-	root := n
-	if n.Kind == yaml.DocumentNode {
-		if len(n.Content) == 0 {
-			return
-		}
-		root = n.Content[0]
-	}
-	if isNull(resolve(root)) {
+	root := docRoot(n)
+	if root == nil {
 		return // an empty document
 	}
 	before := len(d.l.errs)
 	sum := sha256.Sum256(raw)
-	f := &Flow{Purpose: PurposeService, LateLimit: DefaultLateLimit, File: d.file, Line: root.Line + d.off, Version: hex.EncodeToString(sum[:])[:16]}
+	f := &Flow{Purpose: PurposeService, LateLimit: DefaultLateLimit, OncePer: OncePerEvent, File: d.file, Line: root.Line + d.off, Version: hex.EncodeToString(sum[:])[:16], Source: bytes.Clone(raw)}
 	if r := resolve(root); r == nil || r.Kind != yaml.MappingNode {
 		d.errf(root, "", "a flow must be a mapping with flow, trigger and steps")
 		return
@@ -769,6 +830,9 @@ func (d *doc) flow(n *yaml.Node, raw []byte) {
 	d.required(seen, root, "", "steps")
 	if f.Purpose == "" {
 		f.Purpose = PurposeService
+	}
+	if f.OncePer == OncePerEvent && f.ReentryAfter > 0 {
+		d.errf(seen["reentry_after"], "reentry_after", "needs once_per: customer or subject")
 	}
 	if f.Name != "" {
 		if prev, ok := d.l.first[f.Name]; ok {

@@ -101,16 +101,25 @@ func (w *Worker) HandleRoute(ctx context.Context, t *asynq.Task) error {
 	}
 	triggered, err := cat.Flows.Triggered(ev, cust)
 	if err != nil {
-		w.o.Log.Warn("trigger condition failed", "event", ev.ID, "err", err)
-		_ = w.o.Store.Journal(ctx, p.Customer, store.Entry{
-			At: w.o.Clock.Now(), Kind: store.KindEvent, State: "error", EventID: ev.ID,
-			EventType: ev.Type, Reason: err.Error(),
-		})
+		w.conditionFailed(ctx, ev, "trigger", err)
 	}
 	if len(triggered) == 0 {
 		return nil
 	}
 	return w.schedule(ctx, ev, cust, triggered)
+}
+
+// conditionFailed logs and journals an expression (trigger.if,
+// cancel_on[].if) that could not be evaluated for ev: the flows it names
+// were left out, and the customer's timeline says why.
+func (w *Worker) conditionFailed(ctx context.Context, ev *flows.Event, what string, err error) {
+	w.o.Log.Warn(what+" condition failed", "event", ev.ID, "err", err)
+	if jerr := w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
+		At: w.o.Clock.Now(), Kind: store.KindEvent, State: "error", EventID: ev.ID,
+		EventType: ev.Type, Subject: ev.Subject, Reason: err.Error(),
+	}); jerr != nil {
+		w.o.Log.Error("journal failed condition", "event", ev.ID, "err", jerr)
+	}
 }
 
 // cancelFor cancels the pending interventions of flows whose cancel_on
@@ -120,7 +129,7 @@ func (w *Worker) HandleRoute(ctx context.Context, t *asynq.Task) error {
 func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer) error {
 	cancels, err := cat.Flows.Cancels(ev, cust)
 	if err != nil {
-		w.o.Log.Warn("cancel condition failed", "event", ev.ID, "err", err)
+		w.conditionFailed(ctx, ev, "cancel", err)
 	}
 	if len(cancels) == 0 {
 		return nil
@@ -135,7 +144,7 @@ func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, c
 	}
 	var ids []string
 	for id, pd := range pending {
-		if names[pd.Flow] && (ev.Subject == "" || pd.Subject == ev.Subject) {
+		if names[pd.Flow] && (ev.Subject == "" || pd.Subject == "" || pd.Subject == ev.Subject) {
 			ids = append(ids, id)
 		}
 	}

@@ -183,6 +183,38 @@ func TestRouteTriggerIfErrorIsJournaled(t *testing.T) {
 	}
 }
 
+func TestCancelIf(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.route(t, &flows.Event{ID: "evt_late", Type: "order.late", CustomerID: "cus_1", Subject: "ord_1"})
+	id := InterventionID("cus_1", "evt_late", "late-order", "status")
+
+	// late-order's cancel_on[1].if reads event.data.status, which this
+	// event lacks: nothing is cancelled, and the journal says why.
+	b.route(t, &flows.Event{ID: "evt_upd_1", Type: "order.updated", CustomerID: "cus_1", Subject: "ord_1"})
+	if iv := b.iv(t, "cus_1", id); iv.State != store.Scheduled {
+		t.Errorf("after a failed cancel condition: %s, want scheduled", iv.State)
+	}
+	var found bool
+	for _, e := range b.journal(t, "cus_1") {
+		if e.EventID == "evt_upd_1" && e.State == "error" && strings.Contains(e.Reason, "cancel_on[1].if") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("journal %+v has no error entry for the failed cancel condition", b.journal(t, "cus_1"))
+	}
+
+	b.route(t, &flows.Event{ID: "evt_upd_2", Type: "order.updated", CustomerID: "cus_1", Subject: "ord_1", Data: map[string]any{"status": "packed"}})
+	if iv := b.iv(t, "cus_1", id); iv.State != store.Scheduled {
+		t.Errorf("after a false cancel condition: %s, want scheduled", iv.State)
+	}
+	b.route(t, &flows.Event{ID: "evt_upd_3", Type: "order.updated", CustomerID: "cus_1", Subject: "ord_1", Data: map[string]any{"status": "delivered"}})
+	if iv := b.iv(t, "cus_1", id); iv.State != store.Cancelled {
+		t.Errorf("after a true cancel condition: %s, want cancelled", iv.State)
+	}
+}
+
 func TestRouteTimeZone(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

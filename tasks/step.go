@@ -200,7 +200,7 @@ const recordTimeout = 10 * time.Second
 // message that went out must be recorded as sent, or the next try sends it
 // again.
 func (w *Worker) update(ctx context.Context, iv *store.Intervention, entries ...store.Entry) error {
-	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	if err := w.o.Store.Update(ctx, iv, entries...); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/signed"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -59,6 +60,28 @@ func TestStepSendsOnce(t *testing.T) {
 	}
 	if len(b.email.messages()) != 0 {
 		t.Errorf("email used although sms worked")
+	}
+}
+
+func TestStepUnsubscribeLink(t *testing.T) {
+	t.Parallel()
+	key := []byte("test signing key")
+	b := setup(t, func(o *Options) { o.PublicURL, o.SigningKey = "https://ahead.example.com", key })
+	id := b.invoice(t, "cus_1", anna())
+	if err := b.step("cus_1", id); err != nil {
+		t.Fatal(err)
+	}
+	msgs := b.sms.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("sent %d messages, want 1", len(msgs))
+	}
+	token, ok := strings.CutPrefix(msgs[0].Unsubscribe, "https://ahead.example.com/v1/unsubscribe/")
+	if !ok {
+		t.Fatalf("unsubscribe link %q", msgs[0].Unsubscribe)
+	}
+	cus, ch, err := signed.Parse(key, token)
+	if err != nil || cus != "cus_1" || ch != channels.SMS {
+		t.Errorf("token names %s %s (%v), want cus_1 sms", cus, ch, err)
 	}
 }
 
@@ -267,6 +290,61 @@ func TestStepTransientFailureRetries(t *testing.T) {
 	}
 }
 
+func TestStepResumesOnFallbackChannelAfterTransientFailure(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.sms.failWith(channels.Permanent(channels.SMS, "21211", errors.New("invalid number")))
+	b.email.failWith(channels.Transient(channels.Email, "421", errors.New("try again later")))
+	id := b.invoice(t, "cus_1", anna())
+	if err := b.step("cus_1", id); err == nil || channels.IsPermanent(err) {
+		t.Fatalf("step: %v, want an error asynq retries", err)
+	}
+	if iv := b.iv(t, "cus_1", id); iv.State != store.Scheduled || iv.Next != 1 {
+		t.Errorf("intervention %s next %d, want scheduled on email", iv.State, iv.Next)
+	}
+	if rs := b.entries(t, "cus_1", id, "retrying"); len(rs) != 1 || rs[0].Channel != channels.Email || rs[0].Code != "421" {
+		t.Errorf("retrying entries %+v, want one for email with code 421", rs)
+	}
+	b.email.failWith(nil)
+	if err := b.step("cus_1", id); err != nil {
+		t.Fatal(err)
+	}
+	if b.sms.tries() != 1 {
+		t.Errorf("sms tried %d times, want 1: the retry went back to a channel that failed for good", b.sms.tries())
+	}
+	if iv := b.iv(t, "cus_1", id); iv.State != store.Sent || iv.Channel != channels.Email {
+		t.Errorf("intervention %s via %s, want sent via email", iv.State, iv.Channel)
+	}
+	if n := len(b.entries(t, "cus_1", id, "fallback")); n != 1 {
+		t.Errorf("got %d fallback entries, want 1", n)
+	}
+}
+
+func TestCancelDuringSendLeavesItSent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.invoice(t, "cus_1", anna())
+	// The cancel arrives while the provider is handling the message.
+	b.sms.during = func(context.Context) {
+		b.route(t, &flows.Event{ID: "evt_stop", Type: "subscription.cancelled", CustomerID: "cus_1"})
+	}
+	if err := b.step("cus_1", id); err != nil {
+		t.Fatal(err)
+	}
+	if iv := b.iv(t, "cus_1", id); iv.State != store.Sent {
+		t.Errorf("intervention %s, want sent: it was on its way when the cancel came", iv.State)
+	}
+	if es := b.entries(t, "cus_1", id, store.Cancelled); len(es) != 0 {
+		t.Errorf("a sent intervention is journaled as cancelled: %+v", es)
+	}
+	if iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_cus_1", "welcome", "reassurance")); iv.State != store.Cancelled {
+		t.Errorf("the other step is %s, want cancelled", iv.State)
+	}
+	if pending, _ := b.store.PendingOf(b.ctx, "cus_1"); len(pending) != 0 {
+		t.Errorf("pending %v, want none", pending)
+	}
+}
+
 func TestStepCancelledWhileWaitingForRetry(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -420,22 +498,34 @@ func TestCancelRacesStep(t *testing.T) {
 	}
 	cancels := make([]error, n)
 	steps := make([]error, n)
-	var wg sync.WaitGroup
+	stops := make([]*asynq.Task, n)
 	for i := range n {
-		wg.Add(2)
-		stop := b.post(t, &flows.Event{
+		stops[i] = b.post(t, &flows.Event{
 			ID: fmt.Sprintf("evt_stop_%d", i), Type: "order.delivered", CustomerID: "cus_1",
 			Subject: fmt.Sprintf("ord_%d", i),
 		})
+	}
+	var wg sync.WaitGroup
+	ready := make(chan struct{})
+	for i := range n {
+		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			cancels[i] = b.w.HandleRoute(b.ctx, stop)
+			<-ready
+			cancels[i] = b.w.HandleRoute(b.ctx, stops[i])
 		}()
 		go func() {
 			defer wg.Done()
+			<-ready
+			// Routing a cancel does more work than claiming a step; a few
+			// round trips first let either one win.
+			for range i % 6 {
+				_ = b.rdb.Ping(b.ctx).Err()
+			}
 			steps[i] = b.step("cus_1", ids[i])
 		}()
 	}
+	close(ready)
 	wg.Wait()
 	for i := range n {
 		if cancels[i] != nil || steps[i] != nil {

@@ -95,9 +95,7 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, conn := range conns {
-			_ = conn.Close()
-		}
+		_ = conns
 	})
 	defer func() {
 		stop()

@@ -30,9 +30,12 @@ const MaxBatch = 1000
 type Options struct {
 	Store  *store.Store
 	Client *asynq.Client
-	Worker *tasks.Worker
-	Clock  clock.Clock
-	Log    *slog.Logger
+	// Inspector removes a customer's queued tasks when the customer is
+	// erased; nil uses one on the store's Redis.
+	Inspector *asynq.Inspector
+	Worker    *tasks.Worker
+	Clock     clock.Clock
+	Log       *slog.Logger
 	// Authorize reports whether a bearer token has a scope. Nil serves
 	// every route without authentication.
 	Authorize func(token, scope string) bool
@@ -60,6 +63,9 @@ func New(o Options) http.Handler {
 	if o.MaxBody <= 0 {
 		o.MaxBody = 5 << 20
 	}
+	if o.Inspector == nil && o.Store != nil {
+		o.Inspector = asynq.NewInspectorFromRedisClient(o.Store.Redis())
+	}
 	s := &server{o: o}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", s.auth(ScopeEvents, s.postEvents))
@@ -81,27 +87,32 @@ func New(o Options) http.Handler {
 }
 
 // auth guards h with a bearer token that has scope; admin has every scope.
+// A token without any scope is unknown (401); a known token without the
+// route's scope is forbidden (403).
 func (s *server) auth(scope string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.o.Authorize == nil {
 			h(w, r)
 			return
 		}
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || tok == "" {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		tok = strings.TrimSpace(tok)
+		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ahead"`)
 			writeError(w, http.StatusUnauthorized, "missing bearer token")
 			return
 		}
-		if !s.o.Authorize(tok, scope) {
-			if !s.o.Authorize(tok, ScopeEvents) && !s.o.Authorize(tok, ScopeAgent) {
-				writeError(w, http.StatusUnauthorized, "unknown bearer token")
-				return
-			}
-			writeError(w, http.StatusForbidden, "token lacks scope "+scope)
+		has := func(sc string) bool { return s.o.Authorize(tok, sc) }
+		if has(scope) || has(ScopeAdmin) {
+			h(w, r)
 			return
 		}
-		h(w, r)
+		if !has(ScopeEvents) && !has(ScopeAgent) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ahead", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "unknown bearer token")
+			return
+		}
+		writeError(w, http.StatusForbidden, "token lacks scope "+scope)
 	}
 }
 

@@ -123,8 +123,9 @@ func (s *server) putCustomer(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, stored)
 }
 
-// deleteCustomer erases the customer: pending work is cancelled and its
-// tasks removed, then every key of the customer is deleted.
+// deleteCustomer erases the customer: pending work is cancelled, the
+// customer's queued tasks (steps and events still to route) are removed,
+// then every key of the customer is deleted.
 func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 	cus := r.PathValue("id")
 	ctx := r.Context()
@@ -141,9 +142,38 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	// Task payloads name the customer, so they go too, whatever their state.
+	ivs, err := s.o.Store.Interventions(ctx, cus)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	for _, iv := range ivs {
+		s.dropTask(iv.TaskQueue, iv.ID)
+	}
+	events, err := s.o.Store.EventIDs(ctx, cus)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	for _, id := range events {
+		s.dropTask(tasks.QueueEvents, tasks.RouteTaskID(cus, id))
+	}
 	if err := s.o.Store.Erase(ctx, cus); err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// dropTask removes a queued task of an erased customer. A task that is
+// running cannot be removed; it finds the customer gone and ends.
+func (s *server) dropTask(queue, id string) {
+	if queue == "" {
+		return
+	}
+	err := s.o.Inspector.DeleteTask(queue, id)
+	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
+		s.o.Log.Warn("remove task of erased customer", "queue", queue, "task", id, "err", err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
@@ -194,8 +195,9 @@ func TestPostEventsTooLarge(t *testing.T) {
 func TestPostEventsQueueDown(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	down := asynq.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond})
-	t.Cleanup(func() { down.Close() })
+	closed := redis.NewClient(&redis.Options{Addr: e.rdb.Options().Addr})
+	closed.Close()
+	down := asynq.NewClientFromRedisClient(closed)
 	broken := setup(t, func(o *api.Options) {
 		o.Store, o.Client = e.store, down
 	})

@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +97,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv = srv
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -128,6 +131,8 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Cleanup(func() {
 		close(s.done) // release held commands
 		_ = srv.Close()
+		// Serve may not have registered ln with srv yet.
+		_ = ln.Close()
 		<-served
 	})
 	return s
@@ -180,7 +185,8 @@ func (s *Server) WaitFor(tb testing.TB, n int, timeout time.Duration) []Message 
 }
 
 // FailRcpt makes the next RCPT TO command fail with code and msg, for
-// example FailRcpt(451, "try again later"). Later commands succeed again.
+// example FailRcpt(451, "4.7.1 try again later"); msg may start with an
+// enhanced status code. Later commands succeed again.
 func (s *Server) FailRcpt(code int, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,8 +194,8 @@ func (s *Server) FailRcpt(code int, msg string) {
 }
 
 // FailData makes the next message fail with code and msg after its data was
-// received, for example FailData(554, "message rejected"). Later messages
-// are accepted again.
+// received, for example FailData(554, "5.7.1 message rejected"); msg may
+// start with an enhanced status code. Later messages are accepted again.
 func (s *Server) FailData(code int, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -223,12 +229,36 @@ func (s *Server) Reset() {
 	s.failRcpt, s.failData, s.hold = nil, nil, nil
 }
 
+// replyError makes the reply for code and msg. A msg that starts with an
+// enhanced status code ("5.1.1 no such user") sends that code; otherwise
+// the class of code is sent as X.0.0.
 func replyError(code int, msg string) *smtp.SMTPError {
-	return &smtp.SMTPError{
-		Code:         code,
-		EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0},
-		Message:      msg,
+	enhanced := smtp.EnhancedCode{code / 100, 0, 0}
+	if first, rest, ok := strings.Cut(msg, " "); ok {
+		if ec, ok := parseEnhanced(first); ok {
+			enhanced, msg = ec, rest
+		}
 	}
+	return &smtp.SMTPError{Code: code, EnhancedCode: enhanced, Message: msg}
+}
+
+func parseEnhanced(s string) (smtp.EnhancedCode, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return smtp.EnhancedCode{}, false
+	}
+	var ec smtp.EnhancedCode
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 999 {
+			return smtp.EnhancedCode{}, false
+		}
+		ec[i] = n
+	}
+	if ec[0] != 2 && ec[0] != 4 && ec[0] != 5 {
+		return smtp.EnhancedCode{}, false
+	}
+	return ec, true
 }
 
 type backend struct{ s *Server }
@@ -269,7 +299,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.s.opts.user != "" && !ss.authed {
-		return smtp.ErrAuthRequired
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
 	ss.from = from
 	return nil

@@ -1,0 +1,140 @@
+package twilio
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Defaults applied by NewSMS and NewWhatsApp to zero fields.
+const (
+	DefaultAPIURL  = "https://api.twilio.com"
+	DefaultTimeout = 10 * time.Second
+)
+
+// Config is the Twilio configuration, the twilio section of ahead.yaml.
+type Config struct {
+	// AccountSID (AC…) and AuthToken authenticate every request.
+	AccountSID, AuthToken string
+	// APIURL is where every request goes instead of https://api.twilio.com,
+	// e.g. a proxy or a contract mock. A path in it is put in front of
+	// Twilio's paths. Empty means https://api.twilio.com.
+	APIURL string
+	// SMSFrom is the E.164 number or alphanumeric sender ID that sends SMS.
+	// MessagingServiceSID (MG…), when set, sends SMS through a Messaging
+	// Service instead. One of them is required for SMS.
+	SMSFrom, MessagingServiceSID string
+	// WhatsAppFrom is the WhatsApp sender, "+31…" or "whatsapp:+31…";
+	// required for WhatsApp.
+	WhatsAppFrom string
+	// StatusCallback is the absolute URL Twilio posts delivery status to,
+	// normally api.public_url + "/v1/webhooks/twilio/status". Every message
+	// adds the query parameters ParamCustomer, ParamIntervention and
+	// ParamChannel to it (nothing secret). Empty sends no callback URL.
+	StatusCallback string
+	// HTTPClient makes the requests; nil means a client with a 10s timeout
+	// that does not follow redirects. Its transport is wrapped so that every
+	// request goes to APIURL.
+	HTTPClient *http.Client
+	// Limiter, when set, is waited on before every message, so that all
+	// workers together stay under twilio.max_per_second.
+	Limiter Limiter
+}
+
+var (
+	accountSIDPattern = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	serviceSIDPattern = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
+	tokenPattern      = regexp.MustCompile(`^[a-zA-Z0-9]+$`)
+	e164Pattern       = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	// An alphanumeric sender ID has 1 to 11 letters, digits and spaces,
+	// and at least one letter.
+	senderIDPattern = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
+)
+
+// withDefaults returns cfg with surrounding space trimmed and every zero
+// field set to its default.
+func (cfg Config) withDefaults() Config {
+	for _, s := range []*string{&cfg.AccountSID, &cfg.AuthToken, &cfg.APIURL, &cfg.SMSFrom,
+		&cfg.MessagingServiceSID, &cfg.WhatsAppFrom, &cfg.StatusCallback} {
+		*s = strings.TrimSpace(*s)
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	cfg.WhatsAppFrom = strings.TrimPrefix(cfg.WhatsAppFrom, whatsappPrefix)
+	return cfg
+}
+
+// validate checks the settings both channels use and returns the parsed
+// API URL. Every error names the setting.
+func (cfg Config) validate() (*url.URL, error) {
+	var errs []error
+	if cfg.AccountSID == "" {
+		errs = append(errs, errors.New("twilio.account_sid: required"))
+	} else if !accountSIDPattern.MatchString(cfg.AccountSID) {
+		errs = append(errs, errors.New("twilio.account_sid: not an account SID (AC followed by 32 hexadecimal digits)"))
+	}
+	if cfg.AuthToken == "" {
+		errs = append(errs, errors.New("twilio.auth_token: required"))
+	} else if !tokenPattern.MatchString(cfg.AuthToken) {
+		errs = append(errs, errors.New("twilio.auth_token: may hold only letters and digits"))
+	}
+	api, err := parseBase(cfg.APIURL)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("twilio.api_url: %w", err))
+	}
+	if cfg.StatusCallback != "" {
+		if _, err := parseAbsolute(cfg.StatusCallback); err != nil {
+			errs = append(errs, fmt.Errorf("twilio: status callback URL (from api.public_url): %w", err))
+		}
+	}
+	if cfg.MessagingServiceSID != "" && !serviceSIDPattern.MatchString(cfg.MessagingServiceSID) {
+		errs = append(errs, errors.New("twilio.messaging_service_sid: not a Messaging Service SID (MG followed by 32 hexadecimal digits)"))
+	}
+	if cfg.SMSFrom != "" && !e164Pattern.MatchString(cfg.SMSFrom) && !isSenderID(cfg.SMSFrom) {
+		errs = append(errs, fmt.Errorf("twilio.sms_from: %q is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters", Mask(cfg.SMSFrom)))
+	}
+	if cfg.WhatsAppFrom != "" && !e164Pattern.MatchString(cfg.WhatsAppFrom) {
+		errs = append(errs, fmt.Errorf("twilio.whatsapp_from: %q is not an E.164 number like +31612345678", Mask(cfg.WhatsAppFrom)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return api, nil
+}
+
+func isSenderID(s string) bool {
+	return senderIDPattern.MatchString(s) && strings.ContainsFunc(s, func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	})
+}
+
+// parseAbsolute parses an absolute http or https URL.
+func parseAbsolute(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", s, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute http or https URL", s)
+	}
+	return u, nil
+}
+
+// parseBase parses the API URL: absolute, without query or fragment.
+func parseBase(s string) (*url.URL, error) {
+	u, err := parseAbsolute(s)
+	if err != nil {
+		return nil, err
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%q may not hold a query, a fragment or credentials", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func contactsKey(cus string) string { return custKey(cus, "contacts") }
+func recentKey(cus string) string   { return custKey(cus, "events") }
+func enteredKey(cus string) string  { return custKey(cus, "entered") }
+func debounceKey(cus string) string { return custKey(cus, "debounce") }
+
+// keep is how long contacts and received event types are remembered for
+// budgets and skip_if.
+const keep = 90 * 24 * time.Hour
+
+// Contact is one proactive contact a customer received (or is about to).
+type Contact struct {
+	Intervention string
+	At           time.Time
+	Channel      string
+	Flow         string
+	Step         string
+}
+
+func (c Contact) member() string {
+	return strings.Join([]string{c.Intervention, c.Channel, c.Flow, c.Step}, "|")
+}
+
+// Contacts returns the customer's contacts since since, newest first.
+func (s *Store) Contacts(ctx context.Context, cus string, since time.Time) ([]Contact, error) {
+	zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, contactsKey(cus), &redis.ZRangeBy{
+		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load contacts: %w", err)
+	}
+	out := make([]Contact, 0, len(zs))
+	for _, z := range zs {
+		parts := strings.SplitN(z.Member.(string), "|", 4)
+		for len(parts) < 4 {
+			parts = append(parts, "")
+		}
+		out = append(out, Contact{Intervention: parts[0], Channel: parts[1], Flow: parts[2], Step: parts[3], At: time.UnixMilli(int64(z.Score)).UTC()})
+	}
+	return out, nil
+}
+
+// reserveScript adds a contact if the budget allows it at ARGV[2].
+// KEYS: contacts. ARGV: member, now ms, per ms, max, min gap ms, keep ms,
+// intervention id. Returns 1 when reserved (or already reserved by the
+// same intervention), else 0.
+var reserveScript = redis.NewScript(`
+local now = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[6]))
+local mine = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, m in ipairs(mine) do
+  if string.sub(m, 1, string.len(ARGV[7]) + 1) == ARGV[7] .. '|' then return 1 end
+end
+local per, max, gap = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if gap > 0 then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] and now < tonumber(last[2]) + gap then return 0 end
+end
+if max > 0 and per > 0 then
+  local n = redis.call('ZCOUNT', KEYS[1], '(' .. (now - per), now)
+  if n >= max then return 0 end
+end
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+return 1
+`)
+
+// Reserve records c as a contact if the budget allows one more at c.At:
+// fewer than max contacts in the period per before it (max or per 0: no
+// limit) and at least minGap after the last. Check and record are one
+// atomic step, so two workers cannot both take the last place. Reserving
+// again for the same intervention succeeds.
+func (s *Store) Reserve(ctx context.Context, cus string, c Contact, per time.Duration, max int, minGap time.Duration) (bool, error) {
+	n, err := reserveScript.Run(ctx, s.rdb, []string{contactsKey(cus)},
+		c.member(), c.At.UnixMilli(), per.Milliseconds(), max, minGap.Milliseconds(), keep.Milliseconds(), c.Intervention).Int()
+	if err != nil {
+		return false, fmt.Errorf("reserve contact: %w", err)
+	}
+	if n == 1 {
+		s.rdb.SAdd(ctx, indexKey(cus), contactsKey(cus))
+	}
+	return n == 1, nil
+}
+
+// Release removes the contact an intervention reserved, after its send failed.
+func (s *Store) Release(ctx context.Context, cus string, c Contact) error {
+	return s.rdb.ZRem(ctx, contactsKey(cus), c.member()).Err()
+}
+
+// NoteEvent remembers that an event of type typ reached the customer at.
+func (s *Store) NoteEvent(ctx context.Context, p redis.Pipeliner, cus, typ, id string, at time.Time) {
+	p.ZAdd(ctx, recentKey(cus), redis.Z{Score: float64(at.UnixMilli()), Member: typ + "|" + id})
+	p.ZRemRangeByScore(ctx, recentKey(cus), "-inf", strconv.FormatInt(at.Add(-keep).UnixMilli(), 10))
+	p.SAdd(ctx, indexKey(cus), recentKey(cus))
+}
+
+// EventsSince returns the types of the customer's events received after
+// since, other than the event except.
+func (s *Store) EventsSince(ctx context.Context, cus string, since time.Time, except string) ([]string, error) {
+	ms, err := s.rdb.ZRangeByScore(ctx, recentKey(cus), &redis.ZRangeBy{
+		Min: "(" + strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load recent events: %w", err)
+	}
+	out := []string{}
+	for _, m := range ms {
+		typ, id, _ := strings.Cut(m, "|")
+		if id != except {
+			out = append(out, typ)
+		}
+	}
+	return out, nil
+}
+
+// enterScript records an entry unless one is recorded that is younger
+// than ARGV[3] ms (0: any entry blocks). KEYS: entered. ARGV: field, now ms,
+// reentry ms. Returns 0 when entered, else the earlier entry's time in ms.
+var enterScript = redis.NewScript(`
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if prev then
+  local r = tonumber(ARGV[3])
+  if r == 0 or tonumber(ARGV[2]) - tonumber(prev) < r then return tonumber(prev) end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 0
+`)
+
+// Enter records that the customer entered a run under key (a flow, or a
+// flow and subject) at, unless an entry blocks it: any earlier entry when
+// reentry is 0, else one less than reentry ago. It returns the blocking
+// entry's time, or the zero time when the customer entered.
+func (s *Store) Enter(ctx context.Context, cus, key string, at time.Time, reentry time.Duration) (time.Time, error) {
+	ms, err := enterScript.Run(ctx, s.rdb, []string{enteredKey(cus)}, key, at.UnixMilli(), reentry.Milliseconds()).Int64()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("record flow entry: %w", err)
+	}
+	if ms == 0 {
+		s.rdb.SAdd(ctx, indexKey(cus), enteredKey(cus))
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// debounceScript hands a new event to a pending debounced intervention.
+// KEYS: debounce hash, index. ARGV: slot, new iv id, new iv key prefix,
+// event id, event type. Returns the pending intervention id it joined, or
+// "" when the slot is free (now taken by the new id).
+var debounceScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local key = ARGV[3] .. cur
+  local st = redis.call('HGET', key, 'state')
+  if st == 'scheduled' then
+    redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
+    return cur
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], KEYS[1])
+return ''
+`)
+
+// Debounce joins an event to the pending intervention in slot (a flow,
+// step and subject) when there is one still scheduled: that intervention
+// then carries the new event's data. It returns the id joined, or "" when
+// there was none and id now holds the slot.
+func (s *Store) Debounce(ctx context.Context, cus, slot, id, eventID, eventType string) (string, error) {
+	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), indexKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
+	if err != nil {
+		return "", fmt.Errorf("debounce: %w", err)
+	}
+	return res, nil
+}
+
+func flowSourceKey(version string) string { return "ahead:flowsrc:" + version }
+
+// KeepFlowSource stores a flow version's YAML so that runs pinned to it can
+// finish on it after the flow changed.
+func (s *Store) KeepFlowSource(ctx context.Context, version string, src []byte) error {
+	return s.rdb.SetNX(ctx, flowSourceKey(version), src, 0).Err()
+}
+
+// FlowSource returns a stored flow version's YAML.
+func (s *Store) FlowSource(ctx context.Context, version string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, flowSourceKey(version)).Bytes()
+	if err == redis.Nil {
+		return nil, fmt.Errorf("flow version %s: %w", version, ErrNotFound)
+	}
+	return b, err
+}
