@@ -65,9 +65,9 @@ func (c *Channel) Name() string { return channels.Email }
 // A missing address is a permanent ErrNoContact; an address that does not
 // parse and an SMTP 5xx reply to the message are permanent; an SMTP 4xx
 // reply, a network failure, a timeout, a cancelled ctx and a failure to
-// connect or log in are transient. Cancelling ctx aborts
-// a send in progress. Once the server has accepted the message, Send reports
-// success even when hanging up fails afterwards.
+// connect or log in are transient. Cancelling ctx aborts a send in progress.
+// Once the server has accepted the message, Send reports success even when
+// hanging up fails afterwards.
 func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Receipt, error) {
 	if m.To == "" {
 		return channels.Receipt{}, channels.Permanent(channels.Email, "", channels.ErrNoContact)
@@ -95,7 +95,9 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		_ = conns
+		for _, conn := range conns {
+			_ = conn.Close()
+		}
 	})
 	defer func() {
 		stop()
@@ -110,15 +112,12 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 	if err != nil {
 		return channels.Receipt{}, channels.Transient(channels.Email, "", fmt.Errorf("set up client: %w", err))
 	}
-	err = client.DialAndSendWithContext(ctx, msg)
-	if msg.IsDelivered() {
-		return channels.Receipt{ProviderID: msgID}, nil
+	// The server has accepted the message once the data is acknowledged;
+	// a failed RSET or QUIT after that does not undo the delivery.
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil && !msg.IsDelivered() {
+		return channels.Receipt{}, classify(ctx, err, m.To)
 	}
-	if err == nil {
-		// go-mail reports success only after the server accepted the data.
-		return channels.Receipt{ProviderID: msgID}, nil
-	}
-	return channels.Receipt{}, classify(ctx, err, m.To)
+	return channels.Receipt{ProviderID: msgID}, nil
 }
 
 // client returns a go-mail client for one send. track, when not nil, is

@@ -38,18 +38,17 @@ redis.call('PEXPIRE', KEYS[1], 2000)
 return {0, sec}
 `)
 
-// redisLimiter is a send rate limit shared through Redis by every worker:
-// at most PerSecond sends per channel in each second of the Redis server's
-// clock. Its key is ahead:{ratelimit}:CHANNEL:window, so all limits live in
-// one Redis Cluster slot.
+// redisLimiter is the Limiter that NewRedisLimiter returns.
 type redisLimiter struct {
 	rdb       redis.UniversalClient
 	perSecond int
 }
 
 // NewRedisLimiter returns a Limiter that lets at most perSecond messages per
-// channel go out each second, across every process that uses the same
-// Redis. perSecond below 1 means no limit.
+// channel go out in each second of the Redis server's clock, across every
+// process that uses the same Redis (twilio.max_per_second). Its keys are
+// ahead:{ratelimit}:CHANNEL:window, so they share one Redis Cluster slot.
+// perSecond below 1 means no limit.
 func NewRedisLimiter(rdb redis.UniversalClient, perSecond int) Limiter {
 	return &redisLimiter{rdb: rdb, perSecond: perSecond}
 }

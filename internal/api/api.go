@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -8,10 +9,8 @@ import (
 	"strings"
 
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aheadhq/ahead/internal/clock"
-	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
 )
@@ -78,11 +77,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/outbox", s.auth(ScopeAdmin, s.outbox))
 	mux.HandleFunc("GET /v1/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /v1/unsubscribe/{token}", s.unsubscribe)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	addProbes(mux, s.ready)
 	return mux
 }
 
@@ -116,16 +111,12 @@ func (s *server) auth(scope string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *server) ready(w http.ResponseWriter, r *http.Request) {
-	check := s.o.Ready
-	if check == nil {
-		check = func() error { return s.o.Store.Ping(r.Context()) }
+// ready is the readiness check: Options.Ready, or else Redis answers.
+func (s *server) ready(ctx context.Context) error {
+	if s.o.Ready != nil {
+		return s.o.Ready()
 	}
-	if err := check(); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return s.o.Store.Ping(ctx)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

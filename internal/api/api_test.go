@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -258,6 +259,45 @@ func TestReadyWithoutRedis(t *testing.T) {
 	}
 	if r := e.do("GET", "/healthz", "", ""); r.code != http.StatusOK {
 		t.Fatalf("healthz on a closed client: %s", r)
+	}
+}
+
+func TestReadyOption(t *testing.T) {
+	t.Parallel()
+	var down error
+	e := setup(t, func(o *api.Options) { o.Ready = func() error { return down } })
+	if r := e.do("GET", "/readyz", "", ""); r.code != http.StatusOK {
+		t.Fatalf("ready: %s", r)
+	}
+	down = errors.New("flows not loaded")
+	r := e.do("GET", "/readyz", "", "")
+	var got map[string]string
+	r.json(t, &got)
+	if r.code != http.StatusServiceUnavailable || got["error"] != "flows not loaded" {
+		t.Fatalf("not ready: %s", r)
+	}
+}
+
+func TestProbesAlone(t *testing.T) {
+	t.Parallel()
+	var down error
+	srv := httptest.NewServer(api.Probes(func(context.Context) error { return down }))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL}
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		if r := e.do("GET", path, "", ""); r.code != http.StatusOK {
+			t.Errorf("GET %s: %s", path, r)
+		}
+	}
+	down = errors.New("redis down")
+	if r := e.do("GET", "/readyz", "", ""); r.code != http.StatusServiceUnavailable {
+		t.Errorf("readyz when not ready: %s", r)
+	}
+	if r := e.do("GET", "/healthz", "", ""); r.code != http.StatusOK {
+		t.Errorf("healthz when not ready: %s", r)
+	}
+	if r := e.do("POST", "/v1/events", "", "{}"); r.code != http.StatusNotFound {
+		t.Errorf("the probes serve the API: %s", r)
 	}
 }
 

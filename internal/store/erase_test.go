@@ -49,6 +49,23 @@ func (c customer) fill(t *testing.T, st *store.Store) {
 	if err := st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: store.Sent, Intervention: iv.ID}); err != nil {
 		t.Fatal(err)
 	}
+	// What the guards remember: contacts for budgets, recent events for
+	// skip_if, flow entries for once_per, debounce slots.
+	if ok, err := st.Reserve(ctx, c.id, store.Contact{Intervention: a.ID, At: t0, Channel: "email", Flow: "welcome", Step: "day2"}, 24*time.Hour, 3, 0); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if _, err := st.Redis().Pipelined(ctx, func(p redis.Pipeliner) error {
+		st.NoteEvent(ctx, p, c.id, "subscription.created", "evt_1", t0)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Enter(ctx, c.id, "welcome", t0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Debounce(ctx, c.id, "welcome|day2|sub_1", b.ID, "evt_2", "invoice.paid"); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{"retention", "billing"} {
 		cb := newCallback(q, "cb_"+c.id, 0, t0)
 		cb.Customer, cb.Phone, cb.TalkingPoint = c.id, c.phone, "Call "+c.email
@@ -73,6 +90,11 @@ func TestEraseLeavesNothing(t *testing.T) {
 	gone.fill(t, st)
 	kept.fill(t, st)
 	before := dump(t, rdb)
+	for _, kind := range []string{"profile", "journal", "pending", "index", "callbacks", "contacts", "events", "entered", "debounce"} {
+		if key := "ahead:{" + gone.id + "}:" + kind; before[key] == "" {
+			t.Fatalf("setup left no key %s", key)
+		}
+	}
 	if err := st.Erase(ctx, gone.id); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,15 @@
+// Package prismtest runs Stoplight Prism as a validating mock of an OpenAPI
+// contract, so tests can send real client requests to it. Prism answers a
+// request that keeps the contract with an example from the contract, and
+// one that breaks it with a 4xx error.
+//
+// The contracts (Twilio's OpenAPI files) are read from the folder named by
+// AHEAD_TWILIO_OPENAPI_DIR, by default ../shared/contracts beside the
+// repository. Without the folder, and without Prism (installed in
+// e2e/node_modules by make deps), a test that needs it is skipped with a
+// message saying so; when CI=true it fails instead, so CI always runs it.
+//
+// Each contract gets one Prism per test binary, started by the first test
+// that asks; Stop, called from TestMain, ends them. The package is for
+// tests only: it must not be imported by production code.
+package prismtest
