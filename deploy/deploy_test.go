@@ -99,17 +99,16 @@ func port(t *testing.T, addr string) string {
 var modes = []string{"serve", "api", "worker"}
 
 // exampleFiles returns the example flow folder as ConfigMap keys and
-// contents, with where each key must land in the mounted folder.
-func exampleFiles(t *testing.T) (data, paths map[string]string) {
+// contents: one key per flow file and per template.
+func exampleFiles(t *testing.T) map[string]string {
 	t.Helper()
-	data, paths = map[string]string{}, map[string]string{}
-	add := func(dir, name, under string) {
+	data := map[string]string{}
+	add := func(dir, name string) {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		data[name] = string(b)
-		paths[name] = under + name
 	}
 	entries, err := os.ReadDir(examples)
 	if err != nil {
@@ -117,7 +116,7 @@ func exampleFiles(t *testing.T) (data, paths map[string]string) {
 	}
 	for _, e := range entries {
 		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
-			add(examples, e.Name(), "")
+			add(examples, e.Name())
 		}
 	}
 	tdir := filepath.Join(examples, "templates")
@@ -127,10 +126,10 @@ func exampleFiles(t *testing.T) (data, paths map[string]string) {
 	}
 	for _, e := range entries {
 		if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			add(tdir, e.Name(), "templates/")
+			add(tdir, e.Name())
 		}
 	}
-	return data, paths
+	return data
 }
 
 // flowsConfigMap renders the flows ConfigMap for data.
@@ -171,7 +170,7 @@ func flowsConfigMap(t *testing.T, data map[string]string) []byte {
 // TestFlowsConfigMapHoldsExamples keeps k8s/configmap-flows.yaml equal to
 // flows/examples, which the image ships.
 func TestFlowsConfigMapHoldsExamples(t *testing.T) {
-	want, _ := exampleFiles(t)
+	want := exampleFiles(t)
 	const file = "k8s/configmap-flows.yaml"
 	if *update {
 		if err := os.WriteFile(file, flowsConfigMap(t, want), 0o644); err != nil {
@@ -202,22 +201,36 @@ func TestFlowsConfigMapHoldsExamples(t *testing.T) {
 // configMapKeyRE is what Kubernetes accepts as a ConfigMap or Secret key.
 var configMapKeyRE = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 
-// materialize writes a ConfigMap volume as the kubelet would: every item
-// at its path, or every key at its own name when there are no items.
+// materialize writes a ConfigMap volume as the kubelet does: the files in
+// a hidden timestamped folder that ..data links to, and a link for each
+// top-level name (templates -> ..data/templates). Every item lands at its
+// path, or every key at its own name when there are no items.
 func materialize(t *testing.T, cm *configMap, items []keyPath) string {
 	t.Helper()
 	dir := t.TempDir()
+	const ts = "..2026_01_02_03_04_05.000000001"
 	if len(items) == 0 {
 		for k := range cm.Data {
 			items = append(items, keyPath{Key: k, Path: k})
 		}
 	}
+	top := map[string]bool{}
 	for _, it := range items {
-		p := filepath.Join(dir, filepath.FromSlash(it.Path))
+		p := filepath.Join(dir, ts, filepath.FromSlash(it.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(p, []byte(cm.Data[it.Key]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(it.Path, "/")
+		top[first] = true
+	}
+	if err := os.Symlink(ts, filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	for name := range top {
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}

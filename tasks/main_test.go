@@ -168,7 +168,7 @@ func (b *bundle) route(t *testing.T, ev *flows.Event) {
 
 // step runs the step task of intervention id.
 func (b *bundle) step(cus, id string) error {
-	task, _ := NewStepTask(cus, id)
+	task, _ := NewStepTask(cus, id, id)
 	return b.w.HandleStep(b.ctx, task)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -96,6 +97,13 @@ func (w *Worker) HandleRoute(ctx context.Context, t *asynq.Task) error {
 	}
 	cust := ProfileOf(p.Customer, prof)
 	cat := w.Catalog()
+	received := ev.OccurredAt
+	if received.IsZero() {
+		received = w.o.Clock.Now()
+	}
+	if err := w.o.Store.NoteEvent(ctx, p.Customer, ev.Type, ev.ID, received); err != nil {
+		return err
+	}
 	if err := w.cancelFor(ctx, cat, ev, cust); err != nil {
 		return err
 	}
@@ -122,21 +130,18 @@ func (w *Worker) conditionFailed(ctx context.Context, ev *flows.Event, what stri
 	}
 }
 
-// cancelFor cancels the pending interventions of flows whose cancel_on
-// matches ev: same customer and, when both ev and the run have a subject,
-// same subject. A run started without a subject is about the customer as a
-// whole, so any matching event of that customer cancels it.
+// cancelFor cancels the pending interventions that ev cancels: those of
+// flows (or single steps) whose cancel_on matches ev, for the same
+// customer and, when both ev and the run have a subject, the same subject.
+// A run started without a subject is about the customer as a whole, so any
+// matching event of that customer cancels it.
 func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer) error {
-	cancels, err := cat.Flows.Cancels(ev, cust)
+	targets, err := cat.Flows.CancelTargets(ev, cust)
 	if err != nil {
 		w.conditionFailed(ctx, ev, "cancel", err)
 	}
-	if len(cancels) == 0 {
+	if len(targets) == 0 {
 		return nil
-	}
-	names := make(map[string]bool, len(cancels))
-	for _, f := range cancels {
-		names[f.Name] = true
 	}
 	pending, err := w.o.Store.PendingOf(ctx, ev.CustomerID)
 	if err != nil {
@@ -144,15 +149,71 @@ func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, c
 	}
 	var ids []string
 	for id, pd := range pending {
-		if names[pd.Flow] && (ev.Subject == "" || pd.Subject == "" || pd.Subject == ev.Subject) {
+		if flows.Matches(targets, pd.Flow, pd.Step) && (ev.Subject == "" || pd.Subject == "" || pd.Subject == ev.Subject) {
 			ids = append(ids, id)
 		}
 	}
 	_, err = w.CancelPending(ctx, ev.CustomerID, ids, pending, store.Entry{
-		At: w.o.Clock.Now(), EventID: ev.ID, EventType: ev.Type,
-		Reason: fmt.Sprintf("cancelled by event %s (%s)", ev.Type, ev.ID),
+		At: w.o.Clock.Now(), EventID: ev.ID, EventType: ev.Type, Cause: "cancel_on",
+		Reason:  fmt.Sprintf("cancelled by event %s (%s)", ev.Type, ev.ID),
+		Details: map[string]string{"event_id": ev.ID, "event_type": ev.Type},
 	})
 	return err
+}
+
+// enter applies a flow's once_per: it reports whether ev may start a run,
+// journaling why not.
+func (w *Worker) enter(ctx context.Context, f *flows.Flow, ev *flows.Event, now time.Time) (bool, error) {
+	key := f.Name
+	switch f.OncePer {
+	case flows.OncePerCustomer:
+	case flows.OncePerSubject:
+		key += "|" + ev.Subject
+	default:
+		return true, nil
+	}
+	prev, err := w.o.Store.Enter(ctx, ev.CustomerID, key, ev.ID, now, f.ReentryAfter)
+	if err != nil || prev.IsZero() {
+		return err == nil, err
+	}
+	why := fmt.Sprintf("flow %s not started: once per %s, entered %s", f.Name, f.OncePer, prev.UTC().Format(time.RFC3339))
+	if f.ReentryAfter > 0 {
+		why += fmt.Sprintf("; again after %s", prev.Add(f.ReentryAfter).UTC().Format(time.RFC3339))
+	}
+	return false, w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
+		At: now, Kind: store.KindEvent, State: "not_started", EventID: ev.ID, EventType: ev.Type,
+		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Cause: "once_per", Reason: why,
+		Details: map[string]string{"entered": prev.UTC().Format(time.RFC3339)},
+	})
+}
+
+// debounced hands ev to a pending intervention of a debounced step, and
+// reports whether it did (then no new intervention is planned).
+func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev *flows.Event, id string, now time.Time) (bool, error) {
+	if s.Debounce <= 0 {
+		return false, nil
+	}
+	joined, err := w.o.Store.Debounce(ctx, ev.CustomerID, f.Name+"|"+s.ID+"|"+ev.Subject, id, ev.ID, ev.Type)
+	if err != nil || joined == "" || joined == id {
+		return false, err
+	}
+	return true, w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
+		At: now, Kind: store.KindIntervention, State: "debounced", EventID: ev.ID, EventType: ev.Type,
+		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Intervention: joined,
+		Cause: "debounce", Reason: fmt.Sprintf("joined pending intervention %s, which now carries this event's data (debounce %s)", joined, s.Debounce),
+	})
+}
+
+// keepSource stores each flow version once, so runs can finish on it.
+func (w *Worker) keepSource(ctx context.Context, f *flows.Flow) error {
+	if _, ok := w.kept.Load(f.Version); ok {
+		return nil
+	}
+	if err := w.o.Store.KeepFlowSource(ctx, f.Version, f.Source); err != nil {
+		return err
+	}
+	w.kept.Store(f.Version, true)
+	return nil
 }
 
 func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Customer, triggered []*flows.Flow) error {
@@ -166,29 +227,57 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 	var entries []store.Entry
 	last := now
 	for _, f := range triggered {
+		ok, err := w.enter(ctx, f, ev, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := w.keepSource(ctx, f); err != nil {
+			return err
+		}
 		run := RunID(ev.CustomerID, ev.ID, f.Name)
 		for _, s := range f.Steps {
+			id := InterventionID(ev.CustomerID, ev.ID, f.Name, s.ID)
+			joined, err := w.debounced(ctx, f, s, ev, id, now)
+			if err != nil {
+				return err
+			}
+			if joined {
+				continue
+			}
 			plan := s.Due(occurred, now, loc, f.StepLateLimit(s))
+			cause := "after"
+			if s.Debounce > 0 && !plan.Late {
+				plan.At = plan.At.Add(s.Debounce)
+				plan.Reason += fmt.Sprintf("; debounce %s: waits for more events until %s", s.Debounce, stampIn(plan.At, loc))
+				cause = "debounce"
+			}
 			iv := &store.Intervention{
-				ID: InterventionID(ev.CustomerID, ev.ID, f.Name, s.ID), Customer: ev.CustomerID,
+				ID: id, Customer: ev.CustomerID,
 				Run: run, Flow: f.Name, Version: f.Version, Step: s.ID, EventID: ev.ID,
-				EventType: ev.Type, Subject: ev.Subject, Channels: s.Channels, Due: plan.At.UTC(),
-				TaskQueue: StepQueue(ev.CustomerID, w.o.Shards), State: store.Scheduled, Reason: plan.Reason,
+				EventType: ev.Type, Subject: ev.Subject, Channels: s.Channels, Due: plan.At.UTC(), Planned: plan.At.UTC(),
+				TaskQueue: StepQueue(ev.CustomerID, w.o.Shards), TaskID: id, State: store.Scheduled, Reason: plan.Reason,
 			}
 			if plan.Late {
-				iv.State = store.Skipped
+				iv.State, cause = store.Skipped, "too_late"
 			}
 			due := iv.Due
 			ivs = append(ivs, iv)
 			entries = append(entries, store.Entry{
 				At: now, Kind: store.KindIntervention, State: iv.State, EventID: ev.ID, EventType: ev.Type,
 				Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Run: run,
-				Intervention: iv.ID, Due: &due, Reason: plan.Reason,
+				Intervention: iv.ID, Due: &due, Reason: plan.Reason, Cause: cause,
+				Details: map[string]string{"due_local": due.In(loc).Format(time.RFC3339), "timezone": loc.String()},
 			})
 			if due.After(last) {
 				last = due
 			}
 		}
+	}
+	if len(ivs) == 0 {
+		return nil
 	}
 	states, err := w.o.Store.Schedule(ctx, ivs, entries)
 	if err != nil {
@@ -219,8 +308,17 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 	return nil
 }
 
+// stampIn formats t in loc for reasons.
+func stampIn(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
 func (w *Worker) enqueueStep(ctx context.Context, iv *store.Intervention) error {
-	t, opts := NewStepTask(iv.Customer, iv.ID)
+	id := iv.TaskID
+	if id == "" {
+		id = iv.ID
+	}
+	t, opts := NewStepTask(iv.Customer, iv.ID, id)
 	opts = append(opts, asynq.Queue(iv.TaskQueue), asynq.MaxRetry(w.o.MaxRetry), asynq.ProcessAt(w.o.Clock.Wall(iv.Due)))
 	_, err := w.o.Client.EnqueueContext(ctx, t, opts...)
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {

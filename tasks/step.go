@@ -29,11 +29,12 @@ type StepPayload struct {
 
 func (p *StepPayload) version() int { return p.V }
 
-// NewStepTask returns the task that runs intervention id of customer; its
-// task id is the intervention id.
-func NewStepTask(customer, id string) (*asynq.Task, []asynq.Option) {
+// NewStepTask returns the task that runs intervention id of customer with
+// the task id taskID: the intervention id, with a suffix for each time the
+// step was deferred.
+func NewStepTask(customer, id, taskID string) (*asynq.Task, []asynq.Option) {
 	b, _ := json.Marshal(StepPayload{V: 1, Customer: customer, Intervention: id})
-	return asynq.NewTask(TypeStep, b), []asynq.Option{asynq.TaskID(id)}
+	return asynq.NewTask(TypeStep, b), []asynq.Option{asynq.TaskID(taskID)}
 }
 
 // ContactPoint returns the customer's address for a channel, or "".
@@ -62,10 +63,16 @@ func ContactPoint(channel string, c *flows.Customer) string {
 // OptOutField is the profile field that records an opt-out from channel.
 func OptOutField(channel string) string { return "optout_" + channel }
 
+// ConsentField is the profile field that records a customer's explicit
+// consent to marketing over channel.
+func ConsentField(channel string) string { return "consent_" + channel }
+
 // HandleStep runs one intervention: it claims it (unless it was cancelled
-// or already sent), renders the template and sends it over the first
-// channel that takes it, falling back on permanent failures, and journals
-// the outcome. The sent-marker is written before the handler returns.
+// or already sent), applies the guards (flow still loaded, not too late,
+// skip_if, quiet hours, the contact budget), renders the template and sends
+// it over the first channel that takes it, falling back on permanent
+// failures, and journals the outcome. The sent-marker is written before the
+// handler returns.
 func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	var p StepPayload
 	if err := decode(t, &p); err != nil {
@@ -97,57 +104,112 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	}
 	cust := ProfileOf(iv.Customer, prof)
 	cat := w.Catalog()
-	f := cat.Flows.Get(iv.Flow)
-	var step *flows.Step
-	if f != nil {
-		for _, s := range f.Steps {
-			if s.ID == iv.Step {
-				step = s
-			}
-		}
+	f, step, cause, why := w.resolve(ctx, cat, iv)
+	if cause != "" {
+		return w.endWith(ctx, iv, store.Skipped, cause, why, nil)
 	}
-	switch {
-	case f == nil:
-		return w.end(ctx, iv, store.Skipped, "", fmt.Sprintf("flow %s is no longer loaded", iv.Flow))
-	case step == nil:
-		return w.end(ctx, iv, store.Skipped, "", fmt.Sprintf("flow %s no longer has step %s", iv.Flow, iv.Step))
+	g := &guard{w: w, iv: iv, f: f, step: step, ev: ev, cust: cust, prof: prof, policy: cat.Flows.Policy()}
+	if done, err := g.check(ctx); done || err != nil {
+		return err
 	}
 	for iv.Next < len(iv.Channels) {
 		name := iv.Channels[iv.Next]
-		reason, code, err := w.try(ctx, iv, name, cat, f, step, ev, cust, prof)
+		fail, err := w.try(ctx, iv, name, cat, f, step, ev, cust, prof)
 		if err == nil {
 			return nil
 		}
 		if !channels.IsPermanent(err) {
+			g.release(ctx)
 			return w.retry(ctx, iv, err)
 		}
 		iv.Next++
-		state := "fallback"
 		if iv.Next >= len(iv.Channels) {
-			return w.end(ctx, iv, store.Failed, code, fmt.Sprintf("%s: %s; no channel left", name, reason))
+			g.release(ctx)
+			iv.Code = fail.code
+			return w.endWith(ctx, iv, store.Failed, fail.cause, fmt.Sprintf("%s: %s; no channel left", name, fail.reason), nil)
 		}
-		e := w.entry(iv, state, name, fmt.Sprintf("%s: %s; trying %s", name, reason, iv.Channels[iv.Next]))
-		e.Code = code
+		e := w.entry(iv, "fallback", name, fmt.Sprintf("%s: %s; trying %s", name, fail.reason, iv.Channels[iv.Next]))
+		e.Code, e.Cause = fail.code, fail.cause
 		if err := w.update(ctx, iv, e); err != nil {
+			g.release(ctx)
 			return err
 		}
 	}
+	g.release(ctx)
 	return w.end(ctx, iv, store.Failed, "", "no channel left")
 }
 
-// try sends iv over one channel. A nil error means it was sent and
-// journaled; a permanent error comes with the reason to journal.
-func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, cat *Catalog, f *flows.Flow, step *flows.Step, ev *flows.Event, cust *flows.Customer, prof store.Profile) (reason, code string, err error) {
-	ch := w.o.Channels[name]
-	if ch == nil {
-		return "channel not configured", "", channels.Permanent(name, "", errors.New("channel not configured"))
+// resolve finds the flow and step an intervention runs: the step as it was
+// in the flow version the run started on, as long as the flow in force
+// still has that step. Otherwise it returns why the step is skipped.
+func (w *Worker) resolve(ctx context.Context, cat *Catalog, iv *store.Intervention) (f *flows.Flow, s *flows.Step, cause, why string) {
+	cur := cat.Flows.Get(iv.Flow)
+	if cur == nil {
+		return nil, nil, "flow_removed", fmt.Sprintf("flow %s is no longer loaded", iv.Flow)
 	}
-	if prof[OptOutField(name)] != "" {
-		return "customer opted out", "", channels.Permanent(name, "", errors.New("opted out"))
+	if cur.Step(iv.Step) == nil {
+		return nil, nil, "step_removed", fmt.Sprintf("flow %s no longer has step %s", iv.Flow, iv.Step)
+	}
+	f = cur
+	if iv.Version != "" && iv.Version != cur.Version {
+		if pinned := w.pinned(ctx, cat, iv.Flow, iv.Version); pinned != nil {
+			f = pinned
+		}
+	}
+	s = f.Step(iv.Step)
+	if s == nil {
+		s = cur.Step(iv.Step)
+	}
+	return f, s, "", ""
+}
+
+// pinned loads a flow as it was in an earlier version, or nil when that
+// version is not stored or no longer loads (its templates were removed).
+func (w *Worker) pinned(ctx context.Context, cat *Catalog, name, version string) *flows.Flow {
+	key := name + "@" + version
+	if f, ok := w.versions.Load(key); ok {
+		return f.(*flows.Flow)
+	}
+	src, err := w.o.Store.FlowSource(ctx, version)
+	if err != nil {
+		w.o.Log.Warn("flow version not stored; running on the flow in force", "flow", name, "version", version, "err", err)
+		return nil
+	}
+	set, err := flows.Parse(name+"@"+version+".yaml", src, cat.Templates)
+	if err != nil {
+		w.o.Log.Warn("flow version no longer loads; running on the flow in force", "flow", name, "version", version, "err", err)
+		return nil
+	}
+	f := set.Get(name)
+	if f != nil {
+		w.versions.Store(key, f)
+	}
+	return f
+}
+
+// failure says why a channel did not take a message.
+type failure struct {
+	reason, code, cause string
+}
+
+// try sends iv over one channel. A nil error means it was sent and
+// journaled; a permanent error comes with the failure to journal.
+func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, cat *Catalog, f *flows.Flow, step *flows.Step, ev *flows.Event, cust *flows.Customer, prof store.Profile) (failure, error) {
+	refuse := func(reason, cause string, err error) (failure, error) {
+		return failure{reason: reason, cause: cause}, channels.Permanent(name, "", err)
+	}
+	ch := w.o.Channels[name]
+	switch {
+	case ch == nil:
+		return refuse("channel not configured", "not_configured", errors.New("channel not configured"))
+	case prof[OptOutField(name)] != "":
+		return refuse("customer opted out", "opted_out", errors.New("opted out"))
+	case f.Purpose == flows.PurposeMarketing && prof[ConsentField(name)] == "":
+		return refuse("no marketing consent for "+name, "no_consent", errors.New("no consent"))
 	}
 	to := ContactPoint(name, cust)
 	if to == "" {
-		return "no contact point", "", channels.Permanent(name, "", channels.ErrNoContact)
+		return refuse("no contact point", "no_contact", channels.ErrNoContact)
 	}
 	formality := cust.Formality
 	if formality == "" {
@@ -163,7 +225,7 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 		Step: templates.StepInfo{ID: step.ID},
 	})
 	if err != nil {
-		return "render template: " + err.Error(), "", channels.Permanent(name, "", err)
+		return refuse("render template: "+err.Error(), "template", err)
 	}
 	m := &channels.Message{
 		ID: iv.ID, CustomerID: iv.Customer, Flow: iv.Flow, Step: iv.Step, Channel: name,
@@ -175,7 +237,7 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 	}
 	rc, err := ch.Send(ctx, m)
 	if err != nil {
-		return err.Error(), channels.Code(err), err
+		return failure{reason: err.Error(), code: channels.Code(err), cause: "provider"}, err
 	}
 	iv.State, iv.Channel, iv.ProviderID, iv.Code = store.Sent, name, rc.ProviderID, ""
 	variant := r.Locale
@@ -188,7 +250,7 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 		// The message went out; returning the error would send it again.
 		w.o.Log.Error("record sent intervention", "intervention", iv.ID, "err", err)
 	}
-	return "", "", nil
+	return failure{}, nil
 }
 
 // recordTimeout bounds how long recording an intervention's progress may
@@ -222,9 +284,16 @@ func (w *Worker) entry(iv *store.Intervention, state, channel, reason string) st
 
 // end puts iv in a final state with its reason.
 func (w *Worker) end(ctx context.Context, iv *store.Intervention, state, code, reason string) error {
-	iv.State, iv.Reason, iv.Code = state, reason, code
+	iv.Code = code
+	return w.endWith(ctx, iv, state, "", reason, nil)
+}
+
+// endWith puts iv in a final state with the cause, reason and details of
+// the decision.
+func (w *Worker) endWith(ctx context.Context, iv *store.Intervention, state, cause, reason string, details map[string]string) error {
+	iv.State, iv.Reason = state, reason
 	e := w.entry(iv, state, "", reason)
-	e.Code = code
+	e.Code, e.Cause, e.Details = iv.Code, cause, details
 	return w.update(ctx, iv, e)
 }
 

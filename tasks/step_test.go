@@ -375,7 +375,7 @@ func TestStepSentIsRecordedWhenContextEnds(t *testing.T) {
 	// The provider accepts the message just as the task's context ends
 	// (a shutdown, or the task's deadline).
 	b.sms.during = func(context.Context) { cancel() }
-	task, _ := NewStepTask("cus_1", id)
+	task, _ := NewStepTask("cus_1", id, id)
 	_ = b.w.HandleStep(ctx, task)
 	if iv := b.iv(t, "cus_1", id); iv.State != store.Sent {
 		t.Fatalf("intervention %s after a send whose context ended, want sent", iv.State)

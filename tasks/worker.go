@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,8 +62,12 @@ type Options struct {
 
 // Worker routes events and runs steps.
 type Worker struct {
-	o   Options
-	cat atomic.Pointer[Catalog]
+	o    Options
+	cat  atomic.Pointer[Catalog]
+	kept sync.Map // flow versions whose source is stored
+	// versions caches earlier flow versions that runs are pinned to, by
+	// "name@version".
+	versions sync.Map
 }
 
 // New returns a worker serving catalog.
@@ -138,7 +143,11 @@ func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pe
 		return nil, err
 	}
 	for _, id := range done {
-		if err := w.o.Inspector.DeleteTask(pending[id].TaskQueue, id); err != nil &&
+		task := pending[id].TaskID
+		if task == "" {
+			task = id
+		}
+		if err := w.o.Inspector.DeleteTask(pending[id].TaskQueue, task); err != nil &&
 			!errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
 			// The task stays queued, but finds its intervention cancelled when it runs.
 			w.o.Log.Warn("remove cancelled task", "intervention", id, "err", err)

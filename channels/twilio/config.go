@@ -92,19 +92,37 @@ func (cfg Config) validate() (*url.URL, error) {
 			errs = append(errs, fmt.Errorf("twilio: status callback URL (from api.public_url): %w", err))
 		}
 	}
-	if cfg.MessagingServiceSID != "" && !serviceSIDPattern.MatchString(cfg.MessagingServiceSID) {
-		errs = append(errs, errors.New("twilio.messaging_service_sid: not a Messaging Service SID (MG followed by 32 hexadecimal digits)"))
-	}
-	if cfg.SMSFrom != "" && !e164Pattern.MatchString(cfg.SMSFrom) && !isSenderID(cfg.SMSFrom) {
-		errs = append(errs, fmt.Errorf("twilio.sms_from: %q is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters", Mask(cfg.SMSFrom)))
-	}
-	if cfg.WhatsAppFrom != "" && !e164Pattern.MatchString(cfg.WhatsAppFrom) {
-		errs = append(errs, fmt.Errorf("twilio.whatsapp_from: %q is not an E.164 number like +31612345678", Mask(cfg.WhatsAppFrom)))
-	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return api, nil
+}
+
+// validateSMS checks the SMS sender settings.
+func (cfg Config) validateSMS() error {
+	switch {
+	case cfg.MessagingServiceSID != "":
+		if !serviceSIDPattern.MatchString(cfg.MessagingServiceSID) {
+			return errors.New("twilio.messaging_service_sid: not a Messaging Service SID (MG followed by 32 hexadecimal digits)")
+		}
+	case cfg.SMSFrom == "":
+		return errors.New("twilio.sms_from: required unless twilio.messaging_service_sid is set")
+	}
+	if cfg.SMSFrom != "" && !e164Pattern.MatchString(cfg.SMSFrom) && !isSenderID(cfg.SMSFrom) {
+		return fmt.Errorf("twilio.sms_from: %q is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters", Mask(cfg.SMSFrom))
+	}
+	return nil
+}
+
+// validateWhatsApp checks the WhatsApp sender setting.
+func (cfg Config) validateWhatsApp() error {
+	switch {
+	case cfg.WhatsAppFrom == "":
+		return errors.New("twilio.whatsapp_from: required")
+	case !e164Pattern.MatchString(cfg.WhatsAppFrom):
+		return fmt.Errorf("twilio.whatsapp_from: %q is not an E.164 number like +31612345678", Mask(cfg.WhatsAppFrom))
+	}
+	return nil
 }
 
 func isSenderID(s string) bool {

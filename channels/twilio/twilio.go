@@ -41,11 +41,7 @@ type Channel struct {
 // it.
 func NewSMS(cfg Config) (*Channel, error) {
 	cfg = cfg.withDefaults()
-	var errs []error
-	if cfg.SMSFrom == "" && cfg.MessagingServiceSID == "" {
-		errs = append(errs, errors.New("twilio.sms_from: required unless twilio.messaging_service_sid is set"))
-	}
-	c, err := newChannel(channels.SMS, cfg, errs)
+	c, err := newChannel(channels.SMS, cfg, cfg.validateSMS())
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +59,7 @@ func NewSMS(cfg Config) (*Channel, error) {
 // it.
 func NewWhatsApp(cfg Config) (*Channel, error) {
 	cfg = cfg.withDefaults()
-	var errs []error
-	if cfg.WhatsAppFrom == "" {
-		errs = append(errs, errors.New("twilio.whatsapp_from: required"))
-	}
-	c, err := newChannel(channels.WhatsApp, cfg, errs)
+	c, err := newChannel(channels.WhatsApp, cfg, cfg.validateWhatsApp())
 	if err != nil {
 		return nil, err
 	}
@@ -75,9 +67,11 @@ func NewWhatsApp(cfg Config) (*Channel, error) {
 	return c, nil
 }
 
-func newChannel(name string, cfg Config, errs []error) (*Channel, error) {
+// newChannel checks cfg and builds the channel; senderErr is the result of
+// checking the channel's own sender settings.
+func newChannel(name string, cfg Config, senderErr error) (*Channel, error) {
 	api, err := cfg.validate()
-	if err := errors.Join(append([]error{err}, errs...)...); err != nil {
+	if err := errors.Join(err, senderErr); err != nil {
 		return nil, err
 	}
 	c := &Channel{name: name, cfg: cfg}

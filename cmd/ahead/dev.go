@@ -66,6 +66,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rdb.Close()
+	go n.watchFlows(ctx)
 	ready := make(chan string, 1)
 	go func() {
 		a, ok := <-ready

@@ -169,7 +169,7 @@ func TestEndToEnd(t *testing.T) {
 	// Monday 23 November 2026, 08:00 in Amsterdam. The call is due on
 	// Wednesday at 09:00 (the window opens), the email on Friday at 10:00.
 	start := time.Date(2026, 11, 23, 8, 0, 0, 0, ams)
-	e := startE2E(t, start, 40000)
+	e := startE2E(t, start, 20000)
 
 	var res map[string]int
 	if code := e.do("POST", "/v1/events", []any{

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
@@ -52,29 +50,8 @@ func serve(ctx context.Context, mode string, args []string, stderr io.Writer) er
 		return err
 	}
 	defer n.rdb.Close()
-	go reloadOnHUP(ctx, n)
+	go n.watchFlows(ctx)
 	log.Info("ahead started", "mode", mode, "flows", len(cat.Flows.Flows()), "config", cfg.Redacted().Flows)
 	return n.runAll(ctx, mode != "worker", mode != "api", cfg.API.Addr, nil)
 }
 
-// reloadOnHUP loads the flow folder again on SIGHUP. A folder that does
-// not validate is reported and the flows in force stay.
-func reloadOnHUP(ctx context.Context, n *node) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			cat, err := tasks.Load(n.cfg.Flows)
-			if err != nil {
-				n.log.Error("reload flows: keeping the flows in force", "err", err)
-				continue
-			}
-			n.worker.SetCatalog(cat)
-			n.log.Info("flows reloaded", "flows", len(cat.Flows.Flows()))
-		}
-	}
-}

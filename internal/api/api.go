@@ -72,6 +72,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/customers/{id}", s.auth(ScopeAgent, s.getCustomer))
 	mux.HandleFunc("PUT /v1/customers/{id}", s.auth(ScopeEvents, s.putCustomer))
 	mux.HandleFunc("DELETE /v1/customers/{id}", s.auth(ScopeAdmin, s.deleteCustomer))
+	mux.HandleFunc("POST /v1/customers/{id}/cancel", s.auth(ScopeEvents, s.cancelCustomer))
 	mux.HandleFunc("GET /v1/callbacks", s.auth(ScopeAgent, s.listCallbacks))
 	mux.HandleFunc("GET /v1/flows", s.auth(ScopeAgent, s.listFlows))
 	mux.HandleFunc("GET /v1/outbox", s.auth(ScopeAdmin, s.outbox))

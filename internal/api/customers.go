@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -150,6 +152,9 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, iv := range ivs {
 		s.dropTask(iv.TaskQueue, iv.ID)
+		if iv.TaskID != "" && iv.TaskID != iv.ID {
+			s.dropTask(iv.TaskQueue, iv.TaskID)
+		}
 	}
 	events, err := s.o.Store.EventIDs(ctx, cus)
 	if err != nil {
@@ -176,4 +181,60 @@ func (s *server) dropTask(queue, id string) {
 	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
 		s.o.Log.Warn("remove task of erased customer", "queue", queue, "task", id, "err", err)
 	}
+}
+
+// cancelCustomer cancels the customer's pending interventions: all of
+// them, or those of one flow.
+func (s *server) cancelCustomer(w http.ResponseWriter, r *http.Request) {
+	cus := r.PathValue("id")
+	body := s.readBody(w, r)
+	if body == nil {
+		return
+	}
+	var req struct {
+		Flow   string `json:"flow"`
+		Reason string `json:"reason"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeStrict(body, &req, ""); err != nil {
+			writeError(w, http.StatusBadRequest, "invalid cancel request", err.Error())
+			return
+		}
+	}
+	if req.Flow != "" && s.o.Worker.Catalog().Flows.Get(req.Flow) == nil {
+		writeError(w, http.StatusBadRequest, "invalid cancel request", fmt.Sprintf("flow: unknown flow %q", req.Flow))
+		return
+	}
+	if len(req.Reason) > 500 {
+		writeError(w, http.StatusBadRequest, "invalid cancel request", "reason: longer than 500 characters")
+		return
+	}
+	ctx := r.Context()
+	pending, err := s.o.Store.PendingOf(ctx, cus)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	var ids []string
+	for id, p := range pending {
+		if req.Flow == "" || p.Flow == req.Flow {
+			ids = append(ids, id)
+		}
+	}
+	reason := "cancelled through the API"
+	if req.Reason != "" {
+		reason += ": " + req.Reason
+	}
+	done, err := s.o.Worker.CancelPending(ctx, cus, ids, pending, store.Entry{
+		At: s.o.Clock.Now().UTC(), Cause: "api", Reason: reason,
+	})
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	sort.Strings(done)
+	if done == nil {
+		done = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cancelled": len(done), "interventions": done})
 }

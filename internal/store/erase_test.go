@@ -54,13 +54,10 @@ func (c customer) fill(t *testing.T, st *store.Store) {
 	if ok, err := st.Reserve(ctx, c.id, store.Contact{Intervention: a.ID, At: t0, Channel: "email", Flow: "welcome", Step: "day2"}, 24*time.Hour, 3, 0); err != nil || !ok {
 		t.Fatal(ok, err)
 	}
-	if _, err := st.Redis().Pipelined(ctx, func(p redis.Pipeliner) error {
-		st.NoteEvent(ctx, p, c.id, "subscription.created", "evt_1", t0)
-		return nil
-	}); err != nil {
+	if err := st.NoteEvent(ctx, c.id, "subscription.created", "evt_1", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Enter(ctx, c.id, "welcome", t0, 0); err != nil {
+	if _, err := st.Enter(ctx, c.id, "welcome", "e1", t0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Debounce(ctx, c.id, "welcome|day2|sub_1", b.ID, "evt_2", "invoice.paid"); err != nil {

@@ -98,10 +98,17 @@ func (s *Store) Release(ctx context.Context, cus string, c Contact) error {
 }
 
 // NoteEvent remembers that an event of type typ reached the customer at.
-func (s *Store) NoteEvent(ctx context.Context, p redis.Pipeliner, cus, typ, id string, at time.Time) {
-	p.ZAdd(ctx, recentKey(cus), redis.Z{Score: float64(at.UnixMilli()), Member: typ + "|" + id})
-	p.ZRemRangeByScore(ctx, recentKey(cus), "-inf", strconv.FormatInt(at.Add(-keep).UnixMilli(), 10))
-	p.SAdd(ctx, indexKey(cus), recentKey(cus))
+func (s *Store) NoteEvent(ctx context.Context, cus, typ, id string, at time.Time) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, recentKey(cus), redis.Z{Score: float64(at.UnixMilli()), Member: typ + "|" + id})
+		p.ZRemRangeByScore(ctx, recentKey(cus), "-inf", strconv.FormatInt(at.Add(-keep).UnixMilli(), 10))
+		p.SAdd(ctx, indexKey(cus), recentKey(cus))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("note event: %w", err)
+	}
+	return nil
 }
 
 // EventsSince returns the types of the customer's events received after
@@ -124,24 +131,29 @@ func (s *Store) EventsSince(ctx context.Context, cus string, since time.Time, ex
 }
 
 // enterScript records an entry unless one is recorded that is younger
-// than ARGV[3] ms (0: any entry blocks). KEYS: entered. ARGV: field, now ms,
-// reentry ms. Returns 0 when entered, else the earlier entry's time in ms.
+// than ARGV[3] ms (0: any entry blocks); the same event may enter again.
+// KEYS: entered. ARGV: field, now ms, reentry ms, event id. Returns 0 when
+// entered, else the earlier entry's time in ms.
 var enterScript = redis.NewScript(`
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev then
+  local sep = string.find(prev, '|', 1, true)
+  local at = tonumber(string.sub(prev, 1, sep - 1))
+  if string.sub(prev, sep + 1) == ARGV[4] then return 0 end
   local r = tonumber(ARGV[3])
-  if r == 0 or tonumber(ARGV[2]) - tonumber(prev) < r then return tonumber(prev) end
+  if r == 0 or tonumber(ARGV[2]) - at < r then return at end
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[4])
 return 0
 `)
 
-// Enter records that the customer entered a run under key (a flow, or a
-// flow and subject) at, unless an entry blocks it: any earlier entry when
-// reentry is 0, else one less than reentry ago. It returns the blocking
-// entry's time, or the zero time when the customer entered.
-func (s *Store) Enter(ctx context.Context, cus, key string, at time.Time, reentry time.Duration) (time.Time, error) {
-	ms, err := enterScript.Run(ctx, s.rdb, []string{enteredKey(cus)}, key, at.UnixMilli(), reentry.Milliseconds()).Int64()
+// Enter records that event made the customer enter a run under key (a
+// flow, or a flow and subject) at, unless an entry by another event blocks
+// it: any earlier entry when reentry is 0, else one less than reentry ago.
+// It returns the blocking entry's time, or the zero time when the customer
+// entered.
+func (s *Store) Enter(ctx context.Context, cus, key, event string, at time.Time, reentry time.Duration) (time.Time, error) {
+	ms, err := enterScript.Run(ctx, s.rdb, []string{enteredKey(cus)}, key, at.UnixMilli(), reentry.Milliseconds(), event).Int64()
 	if err != nil {
 		return time.Time{}, fmt.Errorf("record flow entry: %w", err)
 	}

@@ -26,8 +26,14 @@ type Intervention struct {
 	Subject   string    `json:"subject,omitempty"`
 	Channels  []string  `json:"channels"`
 	Due       time.Time `json:"due"`
-	// TaskQueue is the asynq queue the step task sits in.
+	// Planned is the due time first planned; Due moves when quiet hours or
+	// the contact budget defer the step.
+	Planned time.Time `json:"planned"`
+	// TaskQueue and TaskID name the asynq task that will run the step:
+	// the intervention id, with a suffix per deferral.
 	TaskQueue string `json:"task_queue"`
+	TaskID    string `json:"task_id"`
+	Deferrals int    `json:"deferrals,omitempty"`
 	State     string `json:"state"`
 	Reason    string `json:"reason,omitempty"`
 	// Next is the index in Channels of the channel to try next.
@@ -44,6 +50,21 @@ type Pending struct {
 	Step      string `json:"step"`
 	Subject   string `json:"subject,omitempty"`
 	TaskQueue string `json:"task_queue"`
+	TaskID    string `json:"task_id"`
+}
+
+// pending returns iv's entry in the pending index.
+func (iv *Intervention) pending() []byte {
+	b, _ := json.Marshal(Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()})
+	return b
+}
+
+// task returns the id of iv's asynq task.
+func (iv *Intervention) task() string {
+	if iv.TaskID != "" {
+		return iv.TaskID
+	}
+	return iv.ID
 }
 
 func (iv *Intervention) fields() []any {
@@ -52,7 +73,9 @@ func (iv *Intervention) fields() []any {
 		"version", iv.Version, "step", iv.Step, "event", iv.EventID,
 		"event_type", iv.EventType, "subject", iv.Subject,
 		"channels", strings.Join(iv.Channels, ","), "due", iv.Due.UTC().Format(time.RFC3339Nano),
-		"task_queue", iv.TaskQueue, "state", iv.State, "reason", iv.Reason,
+		"planned", iv.Planned.UTC().Format(time.RFC3339Nano),
+		"task_queue", iv.TaskQueue, "task_id", iv.task(), "deferrals", iv.Deferrals,
+		"state", iv.State, "reason", iv.Reason,
 		"next", iv.Next, "channel", iv.Channel, "code", iv.Code,
 		"provider_id", iv.ProviderID, "attempts", iv.Attempts,
 	}
@@ -62,7 +85,7 @@ func decodeIntervention(m map[string]string) (*Intervention, error) {
 	iv := &Intervention{
 		ID: m["id"], Customer: m["customer"], Run: m["run"], Flow: m["flow"],
 		Version: m["version"], Step: m["step"], EventID: m["event"],
-		EventType: m["event_type"], Subject: m["subject"], TaskQueue: m["task_queue"],
+		EventType: m["event_type"], Subject: m["subject"], TaskQueue: m["task_queue"], TaskID: m["task_id"],
 		State: m["state"], Reason: m["reason"], Channel: m["channel"],
 		Code: m["code"], ProviderID: m["provider_id"],
 	}
@@ -73,6 +96,11 @@ func decodeIntervention(m map[string]string) (*Intervention, error) {
 	if iv.Due, err = time.Parse(time.RFC3339Nano, m["due"]); err != nil {
 		return nil, fmt.Errorf("intervention %s: bad due time: %w", iv.ID, err)
 	}
+	iv.Planned, _ = time.Parse(time.RFC3339Nano, m["planned"])
+	if iv.Planned.IsZero() {
+		iv.Planned = iv.Due
+	}
+	iv.Deferrals, _ = strconv.Atoi(m["deferrals"])
 	iv.Next, _ = strconv.Atoi(m["next"])
 	iv.Attempts, _ = strconv.Atoi(m["attempts"])
 	return iv, nil
@@ -102,9 +130,15 @@ func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Ent
 	cmds := make([]*redis.Cmd, len(ivs))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, iv := range ivs {
+			if iv.Planned.IsZero() {
+				iv.Planned = iv.Due
+			}
+			if iv.TaskID == "" {
+				iv.TaskID = iv.ID
+			}
 			var meta []byte
 			if !Final(iv.State) {
-				meta, _ = json.Marshal(Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue})
+				meta = iv.pending()
 			}
 			entry, err := json.Marshal(entries[i])
 			if err != nil {
@@ -175,7 +209,8 @@ func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok
 
 // updateScript stores an intervention's fields and journals its entries,
 // unless it is gone (erased) or has ended.
-// KEYS: iv, pending, journal. ARGV: id, final ("1" or ""), cap, number of
+// KEYS: iv, pending, journal. ARGV: id, index ("1": remove from the pending
+// index; a JSON object: the new index entry; "": leave it), cap, number of
 // entries n, n entries, fields…
 var updateScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
@@ -185,7 +220,11 @@ local n = tonumber(ARGV[4])
 local f = {}
 for i = 5 + n, #ARGV do f[#f+1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(f))
-if ARGV[2] == '1' then redis.call('HDEL', KEYS[2], ARGV[1]) end
+if ARGV[2] == '1' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+elseif string.sub(ARGV[2], 1, 1) == '{' then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
 if n > 0 then
   local e = {}
   for i = 5, 4 + n do e[#e+1] = ARGV[i] end
@@ -204,11 +243,14 @@ return 'ok'
 // that a late or repeated update can neither bring back an erased customer
 // nor turn a cancelled intervention into a sent one.
 func (s *Store) Update(ctx context.Context, iv *Intervention, entries ...Entry) error {
-	final := ""
-	if Final(iv.State) {
-		final = "1"
+	var index any = ""
+	switch {
+	case Final(iv.State):
+		index = "1"
+	case iv.State == Scheduled:
+		index = iv.pending()
 	}
-	args := []any{iv.ID, final, journalCap, len(entries)}
+	args := []any{iv.ID, index, journalCap, len(entries)}
 	for _, e := range entries {
 		b, err := json.Marshal(e)
 		if err != nil {

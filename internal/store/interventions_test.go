@@ -76,7 +76,7 @@ func TestScheduleCreatesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]store.Pending{"iv_a": {Flow: "welcome", Step: "day2", Subject: "sub_1", TaskQueue: "steps-0"}}
+	want := map[string]store.Pending{"iv_a": {Flow: "welcome", Step: "day2", Subject: "sub_1", TaskQueue: "steps-0", TaskID: "iv_a"}}
 	if !reflect.DeepEqual(pending, want) {
 		t.Fatalf("pending = %+v, want %+v (a skipped one is not pending)", pending, want)
 	}

@@ -57,6 +57,14 @@ type Entry struct {
 	Code         string     `json:"code,omitempty"`
 	ProviderID   string     `json:"provider_id,omitempty"`
 	Queue        string     `json:"queue,omitempty"`
+	// Cause names the rule behind a decision in a word a program can
+	// match: after, at, window, late, too_late, quiet_hours, budget,
+	// skip_if, once_per, debounce, cancel_on, api, no_consent, opted_out,
+	// no_contact, not_configured, provider, flow_removed, step_removed.
+	Cause string `json:"cause,omitempty"`
+	// Details hold the decision's facts: the expression of a skip_if, the
+	// time a step was deferred to, the cancelling event, …
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // journalCap bounds a customer's journal.

@@ -1,0 +1,10 @@
+// Package bench measures ahead beside raw asynq on the same Redis, in one
+// run: how fast events become scheduled steps, how fast due interventions
+// are sent, how much Redis memory one scheduled intervention takes, and how
+// late a step runs after its due time. `ahead bench` prints the figures.
+//
+// Bench owns the Redis database it is given: it must be empty at the start,
+// and bench flushes it between measurements and at the end. It runs ahead
+// through a Starter, so that the API and the worker it measures are the
+// ones `ahead serve` runs. It asserts nothing about speed; it reports.
+package bench
