@@ -54,4 +54,3 @@ func serve(ctx context.Context, mode string, args []string, stderr io.Writer) er
 	log.Info("ahead started", "mode", mode, "flows", len(cat.Flows.Flows()), "config", cfg.Redacted().Flows)
 	return n.runAll(ctx, mode != "worker", mode != "api", cfg.API.Addr, nil)
 }
-
