@@ -26,7 +26,17 @@ type Customer struct {
 	Timezone  string `json:"timezone,omitempty"`
 	Locale    string `json:"locale,omitempty"`
 	Formality string `json:"formality,omitempty"`
+	// Consent records the customer's word per channel: "granted" (explicit
+	// consent, which marketing flows need) or "revoked" (an opt-out, which
+	// stops every flow on that channel).
+	Consent map[string]string `json:"consent,omitempty"`
 }
+
+// Consent values.
+const (
+	ConsentGranted = "granted"
+	ConsentRevoked = "revoked"
+)
 
 // Merge copies the non-empty fields of p onto c.
 func (c *Customer) Merge(p *Customer) {
@@ -45,4 +55,10 @@ func (c *Customer) Merge(p *Customer) {
 	set(&c.Timezone, p.Timezone)
 	set(&c.Locale, p.Locale)
 	set(&c.Formality, p.Formality)
+	for ch, v := range p.Consent {
+		if c.Consent == nil {
+			c.Consent = map[string]string{}
+		}
+		c.Consent[ch] = v
+	}
 }

@@ -16,7 +16,8 @@ import (
 //	event     id, type, customer_id, occurred_at (a timestamp), subject and
 //	          data (the event's data object, {} when there is none)
 //	customer  id, name, email, phone, whatsapp, timezone, locale and
-//	          formality ("" when unknown)
+//	          formality ("" when unknown), and consent (channel to
+//	          "granted" or "revoked")
 //
 // An expression must compile and yield a bool (a dyn result is checked when
 // it is evaluated). Selecting a key that is not there is an error, as CEL
@@ -114,8 +115,18 @@ func Vars(ev *Event, c *Customer) map[string]any {
 			"timezone":  c.Timezone,
 			"locale":    c.Locale,
 			"formality": c.Formality,
+			"consent":   consent(c.Consent),
 		},
 	}
+}
+
+// consent returns the consent map for expressions, {} when there is none.
+func consent(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // plain turns JSON numbers decoded with UseNumber into int64 or float64, so

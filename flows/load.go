@@ -71,6 +71,7 @@ type Set struct {
 	flows  []*Flow // by name
 	byName map[string]*Flow
 	policy *Policy
+	queues *queueSet // nil without queues.yaml
 }
 
 // Flows returns the flows, sorted by name.
@@ -119,6 +120,7 @@ func Parse(file string, data []byte, tc TemplateChecker) (*Set, error) {
 
 type loader struct {
 	policy *Policy
+	queues *queueSet
 	tc     TemplateChecker
 	errs   Errors
 	flows  []*Flow
@@ -130,10 +132,11 @@ func newLoader(tc TemplateChecker) *loader {
 }
 
 func (l *loader) finish() (*Set, error) {
+	l.checkQueues()
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
-	s := &Set{byName: map[string]*Flow{}, policy: l.policy}
+	s := &Set{byName: map[string]*Flow{}, policy: l.policy, queues: l.queues}
 	for _, f := range l.flows {
 		s.byName[f.Name] = f
 		s.flows = append(s.flows, f)

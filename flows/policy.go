@@ -23,6 +23,7 @@ const PolicyFile = "policy.yaml"
 // special files of a flow folder are not flows; each has its own loader.
 var special = map[string]func(d *doc, root *yaml.Node){
 	PolicyFile: (*doc).policy,
+	QueuesFile: (*doc).queues,
 }
 
 func (d *doc) policy(root *yaml.Node) {

@@ -2,8 +2,10 @@ package flows
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -105,6 +107,14 @@ func ValidateCustomer(c *Customer) []FieldError {
 	case "", "informal", "formal":
 	default:
 		add("formality", "unknown formality %q: want informal or formal", c.Formality)
+	}
+	for _, ch := range slices.Sorted(maps.Keys(c.Consent)) {
+		switch v := c.Consent[ch]; {
+		case ch != "email" && ch != "sms" && ch != "whatsapp" && ch != "callback":
+			add("consent."+ch, "unknown channel (want email, sms, whatsapp or callback)")
+		case v != ConsentGranted && v != ConsentRevoked:
+			add("consent."+ch, "unknown value %q: want granted or revoked", v)
+		}
 	}
 	return errs
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -39,10 +40,40 @@ func NewRouteTask(customer, id string) (*asynq.Task, []asynq.Option) {
 
 // ProfileOf turns a stored profile into a customer.
 func ProfileOf(cus string, p store.Profile) *flows.Customer {
-	return &flows.Customer{
+	c := &flows.Customer{
 		ID: cus, Name: p["name"], Email: p["email"], Phone: p["phone"], WhatsApp: p["whatsapp"],
 		Timezone: p["timezone"], Locale: p["locale"], Formality: p["formality"],
 	}
+	for k := range p {
+		ch, granted := strings.CutPrefix(k, "consent_")
+		if !granted {
+			var revoked bool
+			if ch, revoked = strings.CutPrefix(k, "optout_"); !revoked {
+				continue
+			}
+		}
+		if c.Consent == nil {
+			c.Consent = map[string]string{}
+		}
+		if granted {
+			c.Consent[ch] = flows.ConsentGranted
+		} else {
+			c.Consent[ch] = flows.ConsentRevoked
+		}
+	}
+	return c
+}
+
+// ConsentOf turns a customer block's consent into what store.SetConsent takes.
+func ConsentOf(c *flows.Customer) map[string]bool {
+	if c == nil || len(c.Consent) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(c.Consent))
+	for ch, v := range c.Consent {
+		out[ch] = v == flows.ConsentGranted
+	}
+	return out
 }
 
 // ProfileFields turns a customer block into stored profile fields.

@@ -106,15 +106,25 @@ func (s *server) putCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := tasks.ProfileFields(&c)
-	// Opt-outs are the customer's own word; a profile update keeps them.
+	// Consent and opt-outs are the customer's own word, and what ahead
+	// learnt (the last inbound message, a wrong number) is not the
+	// producer's to overwrite: a profile update keeps them.
 	for k, v := range old {
-		if strings.HasPrefix(k, "optout_") {
+		if _, base := p[k]; !base {
 			p[k] = v
 		}
 	}
 	if err := s.o.Store.ReplaceProfile(ctx, cus, p); err != nil {
 		s.internal(w, r, err)
 		return
+	}
+	now := s.o.Clock.Now().UTC()
+	if err := s.o.Store.SetConsent(ctx, cus, tasks.ConsentOf(&c), now); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	for ch, v := range c.Consent {
+		_ = s.o.Store.Journal(ctx, cus, store.Entry{At: now, Kind: store.KindProfile, State: "consent_" + v, Channel: ch, Reason: "consent set through the API"})
 	}
 	_ = s.o.Store.Journal(ctx, cus, store.Entry{At: s.o.Clock.Now().UTC(), Kind: store.KindProfile, State: "updated"})
 	stored, err := s.o.Store.Profile(ctx, cus)

@@ -314,6 +314,9 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 			if err := s.o.Store.UpsertProfile(ctx, ev.CustomerID, tasks.ProfileFields(ev.Customer)); err != nil {
 				return rollback(err)
 			}
+			if err := s.o.Store.SetConsent(ctx, ev.CustomerID, tasks.ConsentOf(ev.Customer), ev.OccurredAt); err != nil {
+				return rollback(err)
+			}
 		}
 		if err := s.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
 			At: now, Kind: store.KindEvent, State: "received", EventID: ev.ID,

@@ -136,7 +136,12 @@ func profileArgs(cus string, p Profile) []any {
 
 // UpsertProfile sets the non-empty fields of p on the customer's profile.
 func (s *Store) UpsertProfile(ctx context.Context, cus string, p Profile) error {
-	if err := s.rdb.HSet(ctx, profileKey(cus), profileArgs(cus, p)...).Err(); err != nil {
+	_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.HSet(ctx, profileKey(cus), profileArgs(cus, p)...)
+		indexPhones(ctx, pl, cus, p)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("store profile: %w", err)
 	}
 	return nil
@@ -147,6 +152,13 @@ func (s *Store) ReplaceProfile(ctx context.Context, cus string, p Profile) error
 	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.Del(ctx, profileKey(cus))
 		tx.HSet(ctx, profileKey(cus), profileArgs(cus, p)...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store profile: %w", err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		indexPhones(ctx, pl, cus, p)
 		return nil
 	})
 	if err != nil {
