@@ -344,6 +344,11 @@ func stampIn(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
+// EnqueueStep queues the task of a scheduled intervention at its due time.
+func (w *Worker) EnqueueStep(ctx context.Context, iv *store.Intervention) error {
+	return w.enqueueStep(ctx, iv)
+}
+
 func (w *Worker) enqueueStep(ctx context.Context, iv *store.Intervention) error {
 	id := iv.TaskID
 	if id == "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/aheadhq/ahead/channels/callback"
 	"github.com/aheadhq/ahead/channels/email"
 	"github.com/aheadhq/ahead/channels/outbox"
+	"github.com/aheadhq/ahead/channels/twilio"
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
@@ -77,6 +78,32 @@ func (n *node) channelsFor() (map[string]channels.Channel, error) {
 		}
 		chs[channels.Email] = e
 	}
+	if tw := n.cfg.Twilio; tw.AccountSID != "" {
+		cfg := twilio.Config{
+			AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, APIURL: tw.APIURL,
+			SMSFrom: tw.SMSFrom, MessagingServiceSID: tw.MessagingServiceSID, WhatsAppFrom: tw.WhatsAppFrom,
+		}
+		if n.cfg.API.PublicURL != "" {
+			cfg.StatusCallback = n.cfg.API.PublicURL + "/v1/webhooks/twilio/status"
+		}
+		if tw.MaxPerSecond > 0 {
+			cfg.Limiter = twilio.NewRedisLimiter(n.rdb, tw.MaxPerSecond)
+		}
+		if tw.SMSFrom != "" || tw.MessagingServiceSID != "" {
+			sms, err := twilio.NewSMS(cfg)
+			if err != nil {
+				return nil, err
+			}
+			chs[channels.SMS] = sms
+		}
+		if tw.WhatsAppFrom != "" {
+			wa, err := twilio.NewWhatsApp(cfg)
+			if err != nil {
+				return nil, err
+			}
+			chs[channels.WhatsApp] = wa
+		}
+	}
 	return chs, nil
 }
 
@@ -118,6 +145,7 @@ func (n *node) handler() http.Handler {
 	return api.New(api.Options{
 		Store: n.store, Client: n.client, Worker: n.worker, Clock: n.clock, Log: n.log,
 		Authorize: authorize, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
+		PublicURL: n.cfg.API.PublicURL, TwilioAuthToken: n.cfg.Twilio.AuthToken,
 		Ready: func() error { return n.ready(context.Background()) },
 	})
 }

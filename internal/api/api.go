@@ -40,6 +40,11 @@ type Options struct {
 	Authorize func(token, scope string) bool
 	// MaxBody bounds a request body (default 5 MiB).
 	MaxBody int64
+	// PublicURL is the URL providers reach the API at (api.public_url);
+	// webhook signatures are checked against it.
+	PublicURL string
+	// TwilioAuthToken checks the signatures of Twilio's webhooks.
+	TwilioAuthToken string
 	// SigningKey checks one-click unsubscribe tokens.
 	SigningKey []byte
 	// Ready reports whether the server can take work (Redis reachable,
@@ -76,6 +81,8 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/callbacks", s.auth(ScopeAgent, s.listCallbacks))
 	mux.HandleFunc("GET /v1/flows", s.auth(ScopeAgent, s.listFlows))
 	mux.HandleFunc("GET /v1/outbox", s.auth(ScopeAdmin, s.outbox))
+	mux.HandleFunc("POST /v1/webhooks/twilio/status", s.twilioStatus)
+	mux.HandleFunc("POST /v1/webhooks/twilio/inbound", s.twilioInbound)
 	mux.HandleFunc("GET /v1/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /v1/unsubscribe/{token}", s.unsubscribe)
 	addProbes(mux, s.ready)

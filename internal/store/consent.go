@@ -74,3 +74,12 @@ func (s *Store) CustomersByPhone(ctx context.Context, number string) ([]string, 
 	}
 	return out, nil
 }
+
+// ClearOptOut lifts an opt-out from channel (the customer sent START). It
+// grants no marketing consent.
+func (s *Store) ClearOptOut(ctx context.Context, cus, channel string) error {
+	if err := s.rdb.HDel(ctx, profileKey(cus), optOutPrefix+channel).Err(); err != nil {
+		return fmt.Errorf("clear opt-out: %w", err)
+	}
+	return nil
+}

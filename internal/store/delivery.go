@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func deliveryKey(cus string) string { return custKey(cus, "delivery") }
+
+// RecordDelivery remembers a provider's delivery status for a message
+// (by its provider id) once. It reports whether this status is new, so a
+// webhook delivered twice journals and acts once.
+func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status string) (bool, error) {
+	var set *redis.BoolCmd
+	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		set = tx.HSetNX(ctx, deliveryKey(cus), providerID+"|"+status, time.Now().UTC().Format(time.RFC3339))
+		tx.SAdd(ctx, indexKey(cus), deliveryKey(cus))
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("record delivery status: %w", err)
+	}
+	return set.Val(), nil
+}
+
+// reopenScript puts a sent intervention back to scheduled on its next
+// channel after the provider reported that the message on channel (with
+// provider id) was not delivered. It does so once per provider id.
+// KEYS: iv, pending, index. ARGV: channel, provider id, pending meta, task
+// id, the expected next channel index.
+// Returns the next channel's index, -1 when there is no next channel, or
+// -2 when the intervention is not (or no longer) in that state.
+var reopenScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+local pid = redis.call('HGET', KEYS[1], 'provider_id')
+if redis.call('HGET', KEYS[1], 'reopened') == ARGV[2] then
+  if st == 'scheduled' or st == 'sending' then return tonumber(redis.call('HGET', KEYS[1], 'next')) end
+  return -2
+end
+if st ~= 'sent' or pid ~= ARGV[2] or redis.call('HGET', KEYS[1], 'channel') ~= ARGV[1] then return -2 end
+local chans = redis.call('HGET', KEYS[1], 'channels')
+local n = 0
+for _ in string.gmatch(chans, '[^,]+') do n = n + 1 end
+local nxt = tonumber(redis.call('HGET', KEYS[1], 'next')) + 1
+if nxt >= n then return -1 end
+if nxt ~= tonumber(ARGV[5]) then return -2 end
+redis.call('HSET', KEYS[1], 'state', 'scheduled', 'next', nxt, 'reopened', ARGV[2], 'task_id', ARGV[4])
+redis.call('HSET', KEYS[2], redis.call('HGET', KEYS[1], 'id'), ARGV[3])
+return nxt
+`)
+
+// Reopen sends an intervention on to its next channel after the message
+// on channel (provider id providerID) was reported undelivered. It returns
+// the intervention ready to be queued, or nil when there is no next
+// channel (next is false) or the report does not apply to it. Calling it
+// again for the same report returns the same result, so the caller can
+// queue the task again after a failure.
+func (s *Store) Reopen(ctx context.Context, cus, id, channel, providerID string) (iv *Intervention, next bool, err error) {
+	cur, err := s.Intervention(ctx, cus, id)
+	if err != nil {
+		return nil, false, err
+	}
+	want := cur.Next + 1
+	if cur.State != Sent {
+		want = cur.Next // a repeated report finds it reopened already
+	}
+	task := id + "-f" + strconv.Itoa(want)
+	meta, _ := json.Marshal(Pending{Flow: cur.Flow, Step: cur.Step, Subject: cur.Subject, TaskQueue: cur.TaskQueue, TaskID: task})
+	res, err := reopenScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), indexKey(cus)},
+		channel, providerID, meta, task, want).Int()
+	if err != nil {
+		return nil, false, fmt.Errorf("reopen intervention %s: %w", id, err)
+	}
+	switch res {
+	case -2:
+		return nil, false, nil
+	case -1:
+		return cur, false, nil
+	}
+	iv, err = s.Intervention(ctx, cus, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return iv, true, nil
+}
