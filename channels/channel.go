@@ -132,6 +132,16 @@ func Code(err error) string {
 	return ""
 }
 
+// Reason returns what a provider said about a failure, without the
+// channel and classification that Error adds: "550 mailbox unavailable".
+func Reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Err != nil {
+		return e.Err.Error()
+	}
+	return err.Error()
+}
+
 // ErrNoContact reports that the customer has no contact point for a channel.
 // It is permanent: the step falls back to its next channel.
 var ErrNoContact = errors.New("no contact point")

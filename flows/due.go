@@ -95,13 +95,18 @@ func (s *Step) Due(occurred, now time.Time, loc *time.Location, lateLimit time.D
 		} else {
 			p.At = now.In(loc)
 			msg := fmt.Sprintf("due time already passed: runs at once (within late_limit %s)", lateLimit)
+			if days == 0 && clock == 0 && s.At == "" && now.Sub(t) < time.Minute {
+				msg = "" // a step without delay, handled a moment after its event
+			}
 			if w := s.Window; w != nil {
 				if next := w.Next(p.At, loc); !next.Equal(p.At) {
 					p.At = next
 					msg = fmt.Sprintf("due time already passed (within late_limit %s) and window %s is closed now: runs at its next opening %s", lateLimit, w.Spec, stamp(next))
 				}
 			}
-			why = append(why, msg)
+			if msg != "" {
+				why = append(why, msg)
+			}
 		}
 	}
 	p.Reason = strings.Join(why, "; ")

@@ -904,7 +904,8 @@ func TestOncePer(t *testing.T) {
 		t.Errorf("not_started entry %+v, want the entry of evt_4 and when it may enter again", e)
 	}
 
-	// A retried route of an event that entered is not blocked by its own entry.
+	// A retried route of an event that entered is not blocked by its own
+	// entry, and plans nothing new.
 	journal := len(g.journal(t, "cus_1"))
 	tasks := len(g.tasks(t))
 	task, _ := NewRouteTask("cus_1", "evt_4")
@@ -912,14 +913,19 @@ func TestOncePer(t *testing.T) {
 	if err := g.w.HandleRoute(g.ctx, task); err != nil {
 		t.Fatal(err)
 	}
-	if got := started("evt_4"); !got["once-customer"] {
-		t.Errorf("evt_4's run is gone after a retried route")
+	if _, blocked := notStarted("evt_4")["once-customer"]; blocked {
+		t.Errorf("the retried route of evt_4 was blocked by evt_4's own entry")
 	}
-	if n := len(g.journal(t, "cus_1")); n != journal {
-		t.Errorf("the retried route journaled %d entries: %+v", n-journal, g.journal(t, "cus_1")[journal:])
+	for _, e := range g.journal(t, "cus_1")[journal:] {
+		if e.State != "not_started" {
+			t.Errorf("the retried route journaled %+v", e)
+		}
 	}
 	if n := len(g.tasks(t)); n != tasks {
 		t.Errorf("the retried route changed the step tasks from %d to %d", tasks, n)
+	}
+	if ivs, _ := g.store.Interventions(g.ctx, "cus_1"); len(ivs) != 10 {
+		t.Errorf("%d interventions after the retried route, want the 10 started", len(ivs))
 	}
 }
 
@@ -982,6 +988,37 @@ func TestDebounceSendsLatestOnce(t *testing.T) {
 	msgs = g.sms.messages()
 	if len(msgs) != 2 || msgs[1].Text != "Bestelling ord_1: delivered" {
 		t.Errorf("messages %+v, want a second one with the new status", msgs)
+	}
+}
+
+// TestDebounceNewestEventWins routes a burst out of order, as concurrent
+// workers may: the message carries the status that happened last.
+func TestDebounceNewestEventWins(t *testing.T) {
+	t.Parallel()
+	g := setupGuards(t)
+	events := make([]*asynq.Task, 3)
+	for i, s := range []string{"packed", "shipped", "in transit"} {
+		e := ev(fmt.Sprintf("evt_%d", i), "order.status", "cus_1", "ord_1", map[string]any{"status": s})
+		e.OccurredAt = start.Add(time.Duration(i) * time.Minute)
+		events[i] = g.post(t, e)
+	}
+	g.clock.Advance(3 * time.Minute)
+	for _, i := range []int{0, 2, 1} { // "shipped" is routed last
+		if err := g.w.HandleRoute(g.ctx, events[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := InterventionID("cus_1", "evt_0", "status", "update")
+	if iv := g.iv(t, "cus_1", id); iv.EventID != "evt_2" {
+		t.Errorf("intervention carries %s, want evt_2, the newest", iv.EventID)
+	}
+	if n := len(g.entries(t, "cus_1", id, "debounced")); n != 2 {
+		t.Errorf("%d debounced entries, want 2", n)
+	}
+	g.clock.Set(start.Add(15 * time.Minute))
+	g.run(t, "cus_1", id)
+	if msgs := g.sms.messages(); len(msgs) != 1 || msgs[0].Text != "Bestelling ord_1: in transit" {
+		t.Errorf("messages %+v, want one with the newest status", msgs)
 	}
 }
 

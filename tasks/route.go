@@ -231,7 +231,7 @@ func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev
 	return true, w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
 		At: now, Kind: store.KindIntervention, State: "debounced", EventID: ev.ID, EventType: ev.Type,
 		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Intervention: joined,
-		Cause: "debounce", Reason: fmt.Sprintf("joined pending intervention %s, which now carries this event's data (debounce %s)", joined, s.Debounce),
+		Cause: "debounce", Reason: fmt.Sprintf("joined pending intervention %s, which carries the data of the newest of its events (debounce %s)", joined, s.Debounce),
 	})
 }
 
@@ -324,12 +324,25 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 		return err
 	}
 	for i, iv := range ivs {
-		// A retried route finds its interventions created; enqueue those still
-		// scheduled again (the task id makes that a no-op if it is queued).
-		if states[i] != "created" && states[i] != store.Scheduled {
-			continue
-		}
-		if iv.State != store.Scheduled {
+		switch {
+		case states[i] == "created" && iv.State == store.Scheduled:
+		case states[i] == store.Scheduled:
+			// A retried route finds its interventions created; enqueue those
+			// still scheduled again (the task id makes that a no-op if it is
+			// queued). A step may have been deferred since: its task is the
+			// stored one, not the one planned now.
+			cur, err := w.o.Store.Intervention(ctx, iv.Customer, iv.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if cur.State != store.Scheduled {
+				continue
+			}
+			iv = cur
+		default:
 			continue
 		}
 		if err := w.enqueueStep(ctx, iv); err != nil {

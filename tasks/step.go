@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/channels/twilio"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/signed"
@@ -175,7 +176,7 @@ func (w *Worker) pinned(ctx context.Context, cat *Catalog, name, version string)
 		w.o.Log.Warn("flow version not stored; running on the flow in force", "flow", name, "version", version, "err", err)
 		return nil
 	}
-	set, err := flows.Parse(name+"@"+version+".yaml", src, cat.Templates)
+	set, err := flows.Parse(name+"@"+version+".yaml", src, checker{cat.Templates, cat.Content})
 	if err != nil {
 		w.o.Log.Warn("flow version no longer loads; running on the flow in force", "flow", name, "version", version, "err", err)
 		return nil
@@ -185,6 +186,33 @@ func (w *Worker) pinned(ctx context.Context, cat *Catalog, name, version string)
 		w.versions.Store(key, f)
 	}
 	return f
+}
+
+// whatsAppWindow is how long after a customer's last WhatsApp message
+// free text may be sent; after it only approved templates may.
+const whatsAppWindow = 24 * time.Hour
+
+// sessionOpen reports whether the customer's WhatsApp service window is
+// open: they wrote on WhatsApp less than 24 hours ago.
+func sessionOpen(prof store.Profile, now time.Time) bool {
+	t, err := time.Parse(time.RFC3339Nano, prof["last_inbound_whatsapp_at"])
+	return err == nil && now.Sub(t) < whatsAppWindow
+}
+
+// whatsAppContent renders the approved WhatsApp template of a step's
+// template for the customer, or nil when the folder has none for it.
+func whatsAppContent(cat *Catalog, name, locale, formality, defaultLocale string, d templates.Data) (*twilio.WhatsAppContent, error) {
+	if !cat.Content.Has(name) {
+		return nil, nil
+	}
+	c, err := cat.Content.Render(name, locale, formality, defaultLocale, d)
+	if errors.Is(err, templates.ErrNoVariant) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &twilio.WhatsAppContent{SID: c.SID, Variables: c.Variables}, nil
 }
 
 // failure says why a channel did not take a message.
@@ -219,13 +247,25 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 	if locale == "" {
 		locale = w.o.Locale
 	}
-	r, err := cat.Templates.Render(step.Template, name, locale, formality, w.o.Locale, templates.Data{
+	data := templates.Data{
 		Customer: cust, Event: ev,
 		Flow: templates.FlowInfo{Name: f.Name, Description: f.Description},
 		Step: templates.StepInfo{ID: step.ID},
-	})
+	}
+	r := &templates.Rendered{Locale: locale, Formality: formality}
+	var err error
+	if name != channels.WhatsApp || !cat.Content.Has(step.Template) || cat.Templates.Has(step.Template, name) {
+		r, err = cat.Templates.Render(step.Template, name, locale, formality, w.o.Locale, data)
+	}
 	if err != nil {
 		return refuse("render template: "+err.Error(), "template", err)
+	}
+	if name == channels.WhatsApp {
+		content, err := whatsAppContent(cat, step.Template, locale, formality, w.o.Locale, data)
+		if err != nil {
+			return refuse("render content template: "+err.Error(), "template", err)
+		}
+		ctx = twilio.WithContent(ctx, content, sessionOpen(prof, w.o.Clock.Now()))
 	}
 	m := &channels.Message{
 		ID: iv.ID, CustomerID: iv.Customer, Flow: iv.Flow, Step: iv.Step, Channel: name,
@@ -237,7 +277,7 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 	}
 	rc, err := ch.Send(ctx, m)
 	if err != nil {
-		return failure{reason: err.Error(), code: channels.Code(err), cause: "provider"}, err
+		return failure{reason: channels.Reason(err), code: channels.Code(err), cause: "provider"}, err
 	}
 	iv.State, iv.Channel, iv.ProviderID, iv.Code = store.Sent, name, rc.ProviderID, ""
 	variant := r.Locale

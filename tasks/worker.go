@@ -24,19 +24,46 @@ type Catalog struct {
 	Dir       string
 	Flows     *flows.Set
 	Templates *templates.Set
+	// Content holds the approved WhatsApp templates (*.content.yaml).
+	Content *templates.ContentSet
 }
 
 // Load reads and validates a flow folder: DIR/*.yaml and DIR/templates/.
 func Load(dir string) (*Catalog, error) {
-	tpl, err := templates.Load(filepath.Join(dir, "templates"))
+	tdir := filepath.Join(dir, "templates")
+	tpl, err := templates.Load(tdir)
 	if err != nil {
 		return nil, err
 	}
-	set, err := flows.LoadDir(dir, tpl)
+	content, err := templates.LoadContent(tdir)
 	if err != nil {
 		return nil, err
 	}
-	return &Catalog{Dir: dir, Flows: set, Templates: tpl}, nil
+	set, err := flows.LoadDir(dir, checker{tpl, content})
+	if err != nil {
+		return nil, err
+	}
+	return &Catalog{Dir: dir, Flows: set, Templates: tpl, Content: content}, nil
+}
+
+// checker checks a step's template: a text variant per channel, and for
+// WhatsApp the content variants' fields when there are any.
+type checker struct {
+	tpl     *templates.Set
+	content *templates.ContentSet
+}
+
+func (c checker) Check(name, channel string) error {
+	if channel == "whatsapp" && c.content.Has(name) {
+		// An approved template alone will do; a text variant is optional.
+		if err := c.content.Check(name); err != nil {
+			return err
+		}
+		if !c.tpl.Has(name, channel) {
+			return nil
+		}
+	}
+	return c.tpl.Check(name, channel)
 }
 
 // Options configure a Worker.

@@ -101,8 +101,8 @@ func Load(dir string) (*Set, error) {
 	var twins []twin
 	for _, e := range entries {
 		base := e.Name()
-		if strings.HasPrefix(base, ".") {
-			continue
+		if strings.HasPrefix(base, ".") || strings.HasSuffix(base, ContentSuffix) && !e.IsDir() {
+			continue // hidden, or a WhatsApp content template (LoadContent)
 		}
 		shown := s.shown(base)
 		if e.IsDir() {
@@ -233,6 +233,16 @@ func (s *Set) Names() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Has reports whether some file serves template name on channel.
+func (s *Set) Has(name, channel string) bool {
+	for k := range s.variants {
+		if k.name == name && k.channel == channel {
+			return true
+		}
+	}
+	return false
 }
 
 // Check reports whether a step may use template name on channel: there must

@@ -45,7 +45,6 @@ var answerCases = []answerCase{
 	{name: "404 without JSON", status: 404, body: "not found", permanent: true, code: "404", row: twilio.CodeOther4xx},
 }
 
-
 func TestSendClassifiesAnswers(t *testing.T) {
 	t.Parallel()
 	for _, tt := range answerCases {
@@ -127,9 +126,11 @@ func TestSendWithoutAnswer(t *testing.T) {
 		return url
 	}
 	// hanging answers once the request's context ends, and says that a
-	// request arrived.
+	// request arrived. It reads the body first: only then does the server
+	// notice a connection the client closed.
 	hanging := func(t *testing.T, arrived chan<- struct{}) string {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
 			arrived <- struct{}{}
 			<-r.Context().Done()
 		}))

@@ -26,6 +26,9 @@ type request struct {
 	Method, Path string
 	User, Pass   string
 	Form         url.Values
+	// Accepted says the fake accepted the message rather than answering
+	// with a queued failure.
+	Accepted bool
 }
 
 // answer is one answer the fake Twilio gives instead of accepting.
@@ -59,12 +62,12 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	user, pass, _ := r.BasicAuth()
 	f.mu.Lock()
-	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, User: user, Pass: pass, Form: r.PostForm})
 	var a *answer
 	if len(f.answers) > 0 {
 		a = &f.answers[0]
 		f.answers = f.answers[1:]
 	}
+	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, User: user, Pass: pass, Form: r.PostForm, Accepted: a == nil})
 	f.n++
 	sid := fmt.Sprintf("SM%032x", f.n)
 	f.mu.Unlock()

@@ -19,12 +19,17 @@ import (
 
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/prismtest"
 	"github.com/aheadhq/ahead/internal/redistest"
 	"github.com/aheadhq/ahead/internal/smtptest"
 	"github.com/aheadhq/ahead/tasks"
 )
 
-func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := redistest.Main(m)
+	prismtest.Stop()
+	os.Exit(code)
+}
 
 const e2eToken = "e2e-admin-token-0123456789"
 
@@ -38,7 +43,7 @@ type e2e struct {
 
 // startE2E runs API and worker in-process, on a virtual clock that reads
 // virt now and runs factor times faster than real time.
-func startE2E(t *testing.T, virt time.Time, factor float64) *e2e {
+func startE2E(t *testing.T, virt time.Time, factor float64, opts ...func(*config.Config)) *e2e {
 	t.Helper()
 	smtp := smtptest.Start(t)
 	cfg := config.Default()
@@ -50,6 +55,9 @@ func startE2E(t *testing.T, virt time.Time, factor float64) *e2e {
 	cfg.API.Tokens = []config.Token{{Name: "e2e", Token: e2eToken, Scopes: []string{"admin"}}}
 	cfg.Worker.PollInterval = config.Duration(100 * time.Millisecond)
 	cfg.Worker.Concurrency = 4
+	for _, o := range opts {
+		o(cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
