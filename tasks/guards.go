@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -193,5 +194,11 @@ func (g *guard) deferTo(ctx context.Context, at time.Time, cause, why string) er
 	}
 	e := w.entry(iv, "deferred", "", why)
 	e.Cause, e.Details = cause, details
-	return w.update(ctx, iv, e)
+	err := w.update(ctx, iv, e)
+	if errors.Is(err, store.ErrCancelled) {
+		// Cancelled while it was being deferred: the new task must go.
+		w.dropTask(iv.TaskQueue, iv.TaskID)
+		return nil
+	}
+	return err
 }

@@ -174,6 +174,15 @@ func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, c
 	if len(targets) == 0 {
 		return nil
 	}
+	// Remember the cancel, for runs whose trigger occurred earlier but
+	// arrives after this event.
+	for _, t := range targets {
+		if err := w.o.Store.MarkCancel(ctx, ev.CustomerID, store.CancelMark{
+			Flow: t.Flow, Step: t.Step, Subject: ev.Subject, Occurred: ev.OccurredAt, EventType: ev.Type, EventID: ev.ID,
+		}); err != nil {
+			return err
+		}
+	}
 	pending, err := w.o.Store.PendingOf(ctx, ev.CustomerID)
 	if err != nil {
 		return err
@@ -254,6 +263,10 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 	if occurred.IsZero() {
 		occurred = now
 	}
+	marks, err := w.o.Store.CancelMarks(ctx, ev.CustomerID)
+	if err != nil {
+		return err
+	}
 	var ivs []*store.Intervention
 	var entries []store.Entry
 	last := now
@@ -291,17 +304,22 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 				EventType: ev.Type, Subject: ev.Subject, Channels: s.Channels, Due: plan.At.UTC(), Planned: plan.At.UTC(),
 				TaskQueue: StepQueue(ev.CustomerID, w.o.Shards), TaskID: id, State: store.Scheduled, Reason: plan.Reason,
 			}
+			details := map[string]string{}
 			if plan.Late {
 				iv.State, cause = store.Skipped, "too_late"
+			} else if m := cancelledBefore(marks, f.Name, s.ID, ev); m != nil {
+				iv.State, cause = store.Cancelled, "cancel_on"
+				iv.Reason = fmt.Sprintf("cancelled by event %s (%s), which occurred after this run's trigger but arrived first", m.EventType, m.EventID)
+				details["event_type"], details["event_id"] = m.EventType, m.EventID
 			}
 			due := iv.Due
 			ivs = append(ivs, iv)
 			entries = append(entries, store.Entry{
 				At: now, Kind: store.KindIntervention, State: iv.State, EventID: ev.ID, EventType: ev.Type,
 				Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Run: run,
-				Intervention: iv.ID, Due: &due, Reason: plan.Reason, Cause: cause,
-				Details: map[string]string{"due_local": due.In(loc).Format(time.RFC3339), "timezone": loc.String()},
+				Intervention: iv.ID, Due: &due, Reason: iv.Reason, Cause: cause, Details: details,
 			})
+			details["due_local"], details["timezone"] = due.In(loc).Format(time.RFC3339), loc.String()
 			if due.After(last) {
 				last = due
 			}
@@ -347,6 +365,20 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 		}
 		if err := w.enqueueStep(ctx, iv); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// cancelledBefore returns the cancel mark that cancels a new run's step:
+// one for its flow (and step), subject (when both have one), made by an
+// event that occurred after ev.
+func cancelledBefore(marks []store.CancelMark, flow, step string, ev *flows.Event) *store.CancelMark {
+	for i, m := range marks {
+		if m.Flow == flow && (m.Step == "" || m.Step == step) &&
+			(m.Subject == "" || ev.Subject == "" || m.Subject == ev.Subject) &&
+			m.Occurred.After(ev.OccurredAt) {
+			return &marks[i]
 		}
 	}
 	return nil

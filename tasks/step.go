@@ -304,7 +304,10 @@ const recordTimeout = 10 * time.Second
 func (w *Worker) update(ctx context.Context, iv *store.Intervention, entries ...store.Entry) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if err := w.o.Store.Update(ctx, iv, entries...); err != nil {
+	if err := w.o.Store.Update(ctx, iv, entries...); errors.Is(err, store.ErrCancelled) {
+		metrics.Interventions.WithLabelValues(store.Cancelled, "").Inc()
+		return err
+	} else if err != nil {
 		return err
 	}
 	for _, e := range entries {
@@ -355,7 +358,9 @@ func (w *Worker) retry(ctx context.Context, iv *store.Intervention, cause error)
 	iv.State, iv.Code = store.Scheduled, channels.Code(cause)
 	e := w.entry(iv, "retrying", name, fmt.Sprintf("try %d failed, will retry: %v", n+1, cause))
 	e.Code = iv.Code
-	if err := w.update(ctx, iv, e); err != nil {
+	if err := w.update(ctx, iv, e); errors.Is(err, store.ErrCancelled) {
+		return nil // cancelled meanwhile: no retry
+	} else if err != nil {
 		return err
 	}
 	return fmt.Errorf("step %s: %w", iv.ID, cause)

@@ -174,13 +174,17 @@ func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pe
 		if task == "" {
 			task = id
 		}
-		if err := w.o.Inspector.DeleteTask(pending[id].TaskQueue, task); err != nil &&
-			!errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
-			// The task stays queued, but finds its intervention cancelled when it runs.
-			w.o.Log.Warn("remove cancelled task", "intervention", id, "err", err)
-		}
+		w.dropTask(pending[id].TaskQueue, task)
 	}
 	return done, nil
+}
+
+// dropTask removes a queued task; one that is gone already is fine.
+func (w *Worker) dropTask(queue, id string) {
+	err := w.o.Inspector.DeleteTask(queue, id)
+	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
+		w.o.Log.Warn("remove task", "task", id, "err", err)
+	}
 }
 
 func decode(t *asynq.Task, v interface{ version() int }) error {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,27 +16,46 @@ const (
 	optOutPrefix  = "optout_"  // an opt-out, with its time
 )
 
-// SetConsent records consent per channel: granted (explicit consent) or
-// revoked (an opt-out). Each replaces the other for its channel.
+// setConsentScript records the customer's word per channel, unless the
+// profile holds a newer word for that channel.
+// KEYS: profile. ARGV: customer id, stamp, then channel and "1" (granted)
+// or "0" (revoked) for each channel.
+var setConsentScript = redis.NewScript(`
+local stamp = ARGV[2]
+local function newer(v)
+  return v and string.match(v, '^%d%d%d%d%-%d%d%-%d%dT') ~= nil and v > stamp
+end
+redis.call('HSET', KEYS[1], 'id', ARGV[1])
+for i = 3, #ARGV, 2 do
+  local set, other = 'optout_' .. ARGV[i], 'consent_' .. ARGV[i]
+  if ARGV[i + 1] == '1' then set, other = other, set end
+  if not newer(redis.call('HGET', KEYS[1], other)) then
+    if not newer(redis.call('HGET', KEYS[1], set)) then
+      redis.call('HSET', KEYS[1], set, stamp)
+    end
+    redis.call('HDEL', KEYS[1], other)
+  end
+end
+return 1
+`)
+
+// SetConsent records consent per channel at the time at: granted
+// (explicit consent) or revoked (an opt-out). Each replaces the other for
+// its channel, unless the other was recorded after at: an event that
+// occurred before the customer sent STOP does not undo the opt-out.
 func (s *Store) SetConsent(ctx context.Context, cus string, consent map[string]bool, at time.Time) error {
 	if len(consent) == 0 {
 		return nil
 	}
-	stamp := at.UTC().Format(time.RFC3339)
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, profileKey(cus), "id", cus)
-		for ch, granted := range consent {
-			if granted {
-				tx.HSet(ctx, profileKey(cus), consentPrefix+ch, stamp)
-				tx.HDel(ctx, profileKey(cus), optOutPrefix+ch)
-			} else {
-				tx.HSet(ctx, profileKey(cus), optOutPrefix+ch, stamp)
-				tx.HDel(ctx, profileKey(cus), consentPrefix+ch)
-			}
+	args := []any{cus, at.UTC().Format(time.RFC3339)}
+	for _, ch := range slices.Sorted(maps.Keys(consent)) {
+		v := "0"
+		if consent[ch] {
+			v = "1"
 		}
-		return nil
-	})
-	if err != nil {
+		args = append(args, ch, v)
+	}
+	if err := setConsentScript.Run(ctx, s.rdb, []string{profileKey(cus)}, args...).Err(); err != nil {
 		return fmt.Errorf("store consent: %w", err)
 	}
 	return nil
@@ -44,11 +65,16 @@ func (s *Store) SetConsent(ctx context.Context, cus string, consent map[string]b
 // message finds its customer.
 func phoneKey(number string) string { return "ahead:{ph:" + number + "}:customers" }
 
+// numbersKey lists every number the customer was indexed under, so that
+// erasure finds them all, also after the profile changed its number.
+func numbersKey(cus string) string { return custKey(cus, "numbers") }
+
 // indexPhones adds the customer under the numbers of profile p.
 func indexPhones(ctx context.Context, p redis.Pipeliner, cus string, prof Profile) {
 	for _, f := range []string{"phone", "whatsapp"} {
 		if n := prof[f]; n != "" {
 			p.SAdd(ctx, phoneKey(n), cus)
+			p.SAdd(ctx, numbersKey(cus), n)
 		}
 	}
 }

@@ -38,18 +38,16 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 	if err := s.eraseOutbox(ctx, cus); err != nil {
 		return err
 	}
-	nums, err := s.rdb.HMGet(ctx, profileKey(cus), "phone", "whatsapp").Result()
+	nums, err := s.rdb.SMembers(ctx, numbersKey(cus)).Result()
 	if err != nil {
 		return fmt.Errorf("load numbers: %w", err)
 	}
 	for _, n := range nums {
-		if n, ok := n.(string); ok && n != "" {
-			if err := s.rdb.SRem(ctx, phoneKey(n), cus).Err(); err != nil {
-				return fmt.Errorf("erase number index: %w", err)
-			}
+		if err := s.rdb.SRem(ctx, phoneKey(n), cus).Err(); err != nil {
+			return fmt.Errorf("erase number index: %w", err)
 		}
 	}
-	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), indexKey(cus))
+	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus), indexKey(cus))
 	// All keys share the customer's hash tag, so one DEL is allowed on a cluster.
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("erase customer keys: %w", err)

@@ -164,17 +164,24 @@ func (s *Store) Enter(ctx context.Context, cus, key, event string, at time.Time,
 	return time.UnixMilli(ms).UTC(), nil
 }
 
-// debounceScript hands a new event to a pending debounced intervention.
-// KEYS: debounce hash, index. ARGV: slot, new iv id, new iv key prefix,
-// event id, event type. Returns the pending intervention id it joined, or
-// "" when the slot is free (now taken by the new id).
+// debounceScript hands a new event to a pending debounced intervention,
+// unless that intervention carries a newer event already: events may be
+// routed out of order, and the one that happened last wins.
+// KEYS: debounce hash, index, recent events. ARGV: slot, new iv id, new iv
+// key prefix, event id, event type. Returns the pending intervention id it
+// joined, or "" when the slot is free (now taken by the new id).
 var debounceScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local key = ARGV[3] .. cur
   local st = redis.call('HGET', key, 'state')
   if st == 'scheduled' then
-    redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
+    local old = redis.call('HMGET', key, 'event', 'event_type')
+    local was = old[1] and redis.call('ZSCORE', KEYS[3], (old[2] or '') .. '|' .. old[1])
+    local now = redis.call('ZSCORE', KEYS[3], ARGV[5] .. '|' .. ARGV[4])
+    if not was or not now or tonumber(now) >= tonumber(was) then
+      redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
+    end
     return cur
   end
 end
@@ -185,10 +192,11 @@ return ''
 
 // Debounce joins an event to the pending intervention in slot (a flow,
 // step and subject) when there is one still scheduled: that intervention
-// then carries the new event's data. It returns the id joined, or "" when
+// then carries the new event's data, unless the event it carries happened
+// later (as NoteEvent recorded them). It returns the id joined, or "" when
 // there was none and id now holds the slot.
 func (s *Store) Debounce(ctx context.Context, cus, slot, id, eventID, eventType string) (string, error) {
-	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), indexKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
+	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), indexKey(cus), recentKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
 	if err != nil {
 		return "", fmt.Errorf("debounce: %w", err)
 	}
@@ -210,4 +218,58 @@ func (s *Store) FlowSource(ctx context.Context, version string) ([]byte, error) 
 		return nil, fmt.Errorf("flow version %s: %w", version, ErrNotFound)
 	}
 	return b, err
+}
+
+func cancelsKey(cus string) string { return custKey(cus, "cancels") }
+
+// CancelMark remembers that an event cancelled a flow (or one step of it)
+// for a customer and subject, so that a run whose trigger event occurred
+// earlier but arrives later is cancelled as well.
+type CancelMark struct {
+	Flow, Step, Subject string
+	Occurred            time.Time
+	EventType, EventID  string
+}
+
+// markScript keeps the latest mark per flow, step and subject.
+// KEYS: cancels, index. ARGV: field, occurred ms, value.
+var markScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  local at = tonumber(string.sub(cur, 1, string.find(cur, '|', 1, true) - 1))
+  if at >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[2], KEYS[1])
+return 1
+`)
+
+// MarkCancel records m.
+func (s *Store) MarkCancel(ctx context.Context, cus string, m CancelMark) error {
+	field := m.Flow + "|" + m.Step + "|" + m.Subject
+	ms := m.Occurred.UnixMilli()
+	val := strconv.FormatInt(ms, 10) + "|" + m.EventType + "|" + m.EventID
+	if err := markScript.Run(ctx, s.rdb, []string{cancelsKey(cus), indexKey(cus)}, field, ms, val).Err(); err != nil {
+		return fmt.Errorf("mark cancel: %w", err)
+	}
+	return nil
+}
+
+// CancelMarks returns the customer's cancel marks.
+func (s *Store) CancelMarks(ctx context.Context, cus string) ([]CancelMark, error) {
+	m, err := s.rdb.HGetAll(ctx, cancelsKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load cancel marks: %w", err)
+	}
+	out := make([]CancelMark, 0, len(m))
+	for field, val := range m {
+		f := strings.SplitN(field, "|", 3)
+		v := strings.SplitN(val, "|", 3)
+		if len(f) != 3 || len(v) != 3 {
+			continue
+		}
+		ms, _ := strconv.ParseInt(v[0], 10, 64)
+		out = append(out, CancelMark{Flow: f[0], Step: f[1], Subject: f[2], Occurred: time.UnixMilli(ms).UTC(), EventType: v[1], EventID: v[2]})
+	}
+	return out, nil
 }

@@ -219,6 +219,20 @@ if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then r
 local n = tonumber(ARGV[4])
 local f = {}
 for i = 5 + n, #ARGV do f[#f+1] = ARGV[i] end
+local held = redis.call('HGET', KEYS[1], 'cancel')
+local back = false
+for i = 1, #f, 2 do
+  if f[i] == 'state' and f[i+1] == 'scheduled' then back = true end
+end
+if held and held ~= '' and back then
+  -- A cancel came while the step was being sent; it did not go out, so
+  -- the cancel holds now.
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('LPUSH', KEYS[3], held)
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+  return 'cancelled'
+end
 redis.call('HSET', KEYS[1], unpack(f))
 if ARGV[2] == '1' then
   redis.call('HDEL', KEYS[2], ARGV[1])
@@ -269,9 +283,17 @@ func (s *Store) Update(ctx context.Context, iv *Intervention, entries ...Entry) 
 		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrNotFound)
 	case "ended":
 		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrEnded)
+	case "cancelled":
+		iv.State = Cancelled
+		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrCancelled)
 	}
 	return nil
 }
+
+// ErrCancelled is returned by Update when a cancel that came while the
+// intervention was being sent took effect instead of the update: the step
+// was not sent, and it is now cancelled.
+var ErrCancelled = errors.New("cancelled while being sent")
 
 // PendingOf returns the customer's pending interventions by id. Its cost
 // grows with that customer's pending work only.
@@ -301,6 +323,12 @@ if st == 'scheduled' then
   redis.call('LPUSH', KEYS[3], ARGV[3])
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
   return 1
+end
+if st == 'sending' then
+  -- Being sent right now: if it goes out, it went out before the cancel;
+  -- if it is deferred or retried instead, the cancel holds then.
+  redis.call('HSET', KEYS[1], 'cancel', ARGV[3], 'cancel_reason', ARGV[2])
+  return 2
 end
 if (not st) or st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then
   redis.call('HDEL', KEYS[2], ARGV[1])

@@ -142,25 +142,13 @@ func TestBeginUpdateCancel(t *testing.T) {
 		t.Fatal("an intervention being sent dropped out of the pending index")
 	}
 
-	// A transient failure puts it back to scheduled: still pending.
-	iv.State, iv.Code = store.Scheduled, "421"
-	if err := st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: "retrying", Intervention: "iv_a"}); err != nil {
-		t.Fatal(err)
-	}
-	pending, _ = st.PendingOf(ctx, "cus_1")
-	if _, in := pending["iv_a"]; !in {
-		t.Fatal("a retrying intervention dropped out of the pending index")
-	}
-	iv, ok, err = st.Begin(ctx, "cus_1", "iv_a")
-	if err != nil || !ok {
-		t.Fatalf("Begin after retry = %v, %v", ok, err)
-	}
+	// Being sent when the cancel came, it goes out: it was sent before the cancel.
 	iv.State, iv.Channel, iv.ProviderID, iv.Next = store.Sent, "sms", "SM123", 1
 	if err := st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: store.Sent, Intervention: "iv_a"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.Intervention(ctx, "cus_1", "iv_a")
-	if got.State != store.Sent || got.Channel != "sms" || got.ProviderID != "SM123" || got.Next != 1 || got.Attempts != 3 || got.Code != "421" {
+	if got.State != store.Sent || got.Channel != "sms" || got.ProviderID != "SM123" || got.Next != 1 || got.Attempts != 2 {
 		t.Fatalf("after sent: %+v", got)
 	}
 	pending, _ = st.PendingOf(ctx, "cus_1")
@@ -178,11 +166,47 @@ func TestBeginUpdateCancel(t *testing.T) {
 	for _, e := range entries {
 		states = append(states, e.Intervention+":"+e.State)
 	}
-	if want := "[iv_a:sent iv_a:retrying iv_b:cancelled iv_b:scheduled iv_a:scheduled]"; fmt.Sprint(states) != want {
+	if want := "[iv_a:sent iv_b:cancelled iv_b:scheduled iv_a:scheduled]"; fmt.Sprint(states) != want {
 		t.Fatalf("journal = %v\nwant %s", states, want)
 	}
-	if entries[2].Flow != "welcome" || entries[2].Step != "day2" || entries[2].Reason != "subscription cancelled" {
-		t.Fatalf("cancel entry = %+v", entries[2])
+	if entries[1].Flow != "welcome" || entries[1].Step != "day2" || entries[1].Reason != "subscription cancelled" {
+		t.Fatalf("cancel entry = %+v", entries[1])
+	}
+}
+
+// A cancel that comes while a step is being sent holds when the step does
+// not go out after all (a transient failure, a deferral).
+func TestCancelWhileSendingHolds(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	schedule(t, st, newIV("cus_1", "iv_a", t0))
+	iv, ok, err := st.Begin(ctx, "cus_1", "iv_a")
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	pending, _ := st.PendingOf(ctx, "cus_1")
+	if done, _ := st.Cancel(ctx, "cus_1", []string{"iv_a"}, pending, store.Entry{At: t0, Reason: "paid"}); len(done) != 0 {
+		t.Fatalf("cancelled %v while sending", done)
+	}
+	iv.State, iv.Code = store.Scheduled, "421"
+	err = st.Update(ctx, iv, store.Entry{At: t0, Kind: store.KindIntervention, State: "retrying", Intervention: "iv_a"})
+	if !errors.Is(err, store.ErrCancelled) {
+		t.Fatalf("Update to scheduled after a cancel: err = %v, want ErrCancelled", err)
+	}
+	got, _ := st.Intervention(ctx, "cus_1", "iv_a")
+	if got.State != store.Cancelled || got.Reason != "paid" {
+		t.Fatalf("after the retry: %s (%s), want cancelled (paid)", got.State, got.Reason)
+	}
+	if pending, _ := st.PendingOf(ctx, "cus_1"); len(pending) != 0 {
+		t.Fatalf("pending = %v", pending)
+	}
+	entries, _ := st.Timeline(ctx, "cus_1", 0)
+	if entries[0].State != store.Cancelled || entries[0].Reason != "paid" {
+		t.Fatalf("newest entry = %+v, want the cancel", entries[0])
+	}
+	if _, ok, _ := st.Begin(ctx, "cus_1", "iv_a"); ok {
+		t.Fatal("Begin on a cancelled intervention is ok")
 	}
 }
 
