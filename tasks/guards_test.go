@@ -373,6 +373,65 @@ func TestCancelDuringFailedSend(t *testing.T) {
 	}
 }
 
+// TestCancelDuringSendThatFallsBack lands a cancel while the first channel
+// handles the message and then refuses it for good: nothing went out, so
+// the step ends cancelled instead of going on to the next channel.
+func TestCancelDuringSendThatFallsBack(t *testing.T) {
+	t.Parallel()
+	g := setupGuards(t)
+	g.consent(t, "cus_1", channels.Email, channels.SMS)
+	g.route(t, ev("evt_news", "news.a", "cus_1", "", nil)) // email, then sms
+	id := InterventionID("cus_1", "evt_news", "news-a", "send")
+	var once sync.Once
+	g.email.during = func(context.Context) {
+		once.Do(func() {
+			// The customer unsubscribed from the news: the API cancels.
+			pending, err := g.store.PendingOf(g.ctx, "cus_1")
+			if err == nil {
+				_, err = g.w.CancelPending(g.ctx, "cus_1", []string{id}, pending,
+					store.Entry{At: g.clock.Now(), Cause: "api", Reason: "cancelled through the API"})
+			}
+			if err != nil {
+				t.Errorf("cancel: %v", err)
+			}
+		})
+	}
+	g.email.failWith(channels.Permanent(channels.Email, "550", errors.New("mailbox unavailable")))
+	g.run(t, "cus_1", id)
+	if n := len(g.sms.messages()); n != 0 {
+		t.Errorf("the step fell back to sms after it was cancelled")
+	}
+	if iv := g.iv(t, "cus_1", id); iv.State != store.Cancelled {
+		t.Errorf("intervention is %s, want cancelled", iv.State)
+	}
+	if e := one(t, g.entries(t, "cus_1", id, store.Cancelled), "cancelled"); e.Cause != "api" {
+		t.Errorf("cancelled entry %+v, want the API's", e)
+	}
+}
+
+// TestCancelAfterCrashDuringSend cancels a step whose worker claimed it and
+// died before sending: asynq runs the task again, and it sends nothing.
+func TestCancelAfterCrashDuringSend(t *testing.T) {
+	t.Parallel()
+	g := setupGuards(t)
+	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
+	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	g.clock.Advance(time.Hour)
+	if _, ok, err := g.store.Begin(g.ctx, "cus_1", explain); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	// The worker is gone; the invoice is paid.
+	g.route(t, ev("evt_paid", "invoice.paid", "cus_1", "inv_1", nil))
+	g.clock.Advance(time.Minute)
+	g.run(t, "cus_1", explain) // asynq hands the task to another worker
+	if n := len(g.email.messages()); n != 0 {
+		t.Errorf("the explainer was sent after the invoice was paid")
+	}
+	if iv := g.iv(t, "cus_1", explain); iv.State != store.Cancelled {
+		t.Errorf("explainer is %s, want cancelled", iv.State)
+	}
+}
+
 // TestCancelRacesDeferredStep runs the cancel and the due step at the same
 // time for 100 interventions of one customer, with the contact budget in
 // play: the first one to get the budget is sent, the others are deferred
@@ -397,9 +456,14 @@ func TestCancelRacesDeferredStep(t *testing.T) {
 	ready := make(chan struct{})
 	for i := range n {
 		wg.Add(2)
+		// A few round trips before one or the other let either win, or
+		// land in the middle of the other.
 		go func() {
 			defer wg.Done()
 			<-ready
+			for range i % 7 * 3 {
+				_ = g.rdb.Ping(g.ctx).Err()
+			}
 			cancels[i] = g.w.HandleRoute(g.ctx, stops[i])
 		}()
 		go func() {
@@ -424,10 +488,17 @@ func TestCancelRacesDeferredStep(t *testing.T) {
 		g.run(t, "cus_1", id)
 	}
 	sent := g.sent()
+	journaled := map[string]map[string]int{} // intervention → state → entries
+	for _, e := range g.journal(t, "cus_1") {
+		if journaled[e.Intervention] == nil {
+			journaled[e.Intervention] = map[string]int{}
+		}
+		journaled[e.Intervention][e.State]++
+	}
 	var nsent, ndeferred int
 	for _, id := range ids {
 		iv := g.iv(t, "cus_1", id)
-		if iv.Deferrals > 0 {
+		if journaled[id]["deferred"] > 0 {
 			ndeferred++
 		}
 		switch iv.State {
@@ -436,15 +507,15 @@ func TestCancelRacesDeferredStep(t *testing.T) {
 			if len(sent[id]) != 1 {
 				t.Errorf("%s is sent, but the channel sent it %d times", id, len(sent[id]))
 			}
-			if es := g.entries(t, "cus_1", id, store.Cancelled); len(es) != 0 {
+			if journaled[id][store.Cancelled] != 0 {
 				t.Errorf("%s is sent and journaled as cancelled", id)
 			}
 		case store.Cancelled:
 			if len(sent[id]) != 0 {
 				t.Errorf("%s is cancelled, but the channel sent it", id)
 			}
-			if es := g.entries(t, "cus_1", id, store.Sent); len(es) != 0 {
-				t.Errorf("%s is cancelled and journaled as sent", id)
+			if journaled[id][store.Sent] != 0 || journaled[id][store.Cancelled] != 1 {
+				t.Errorf("%s is cancelled, journaled %v", id, journaled[id])
 			}
 		default:
 			t.Errorf("%s ended %s (deferred %d times), want sent or cancelled", id, iv.State, iv.Deferrals)
@@ -453,7 +524,7 @@ func TestCancelRacesDeferredStep(t *testing.T) {
 	if nsent > 1 {
 		t.Errorf("%d explainers sent at the same time, the 2h gap allows 1", nsent)
 	}
-	t.Logf("%d sent, %d deferred at least once", nsent, ndeferred)
+	t.Logf("%d sent, %d deferred before they were cancelled", nsent, ndeferred)
 	if pending, _ := g.store.PendingOf(g.ctx, "cus_1"); len(pending) != 0 {
 		t.Errorf("%d interventions still pending", len(pending))
 	}

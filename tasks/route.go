@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/asynqx"
 	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -107,45 +109,78 @@ func (w *Worker) loadProfile(ctx context.Context, cus string) (store.Profile, er
 	return p, err
 }
 
-// HandleRoute cancels what the event cancels and starts a run of every
-// flow it triggers: one intervention per step, each scheduled as a step
-// task at its due time.
+// HandleRoute routes the event the task names (see Route).
 func (w *Worker) HandleRoute(ctx context.Context, t *asynq.Task) error {
 	var p RoutePayload
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	ev, err := w.loadEvent(ctx, p.Customer, p.Event)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // erased since it was accepted
-	}
+	return w.Route(ctx, []store.Ref{{Customer: p.Customer, ID: p.Event}})
+}
+
+// Route routes stored events: for each, in the order they occurred, it
+// cancels what the event cancels and starts a run of every flow it
+// triggers, one intervention per step, each queued as a step task at its
+// due time. A batch costs a handful of Redis round trips, whatever its
+// size. Routing an event again changes nothing: ids are deterministic. An
+// event that is no longer stored (its customer was erased) is passed over.
+func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
+	loaded, err := w.o.Store.LoadBatch(ctx, refs)
 	if err != nil {
 		return err
 	}
-	prof, err := w.loadProfile(ctx, p.Customer)
-	if err != nil {
-		return err
+	now := w.o.Clock.Now()
+	var evs []*flows.Event
+	var noted []store.Noted
+	for i, raw := range loaded.Events {
+		if raw == nil {
+			continue
+		}
+		var ev flows.Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return fmt.Errorf("decode event %q: %w", refs[i].ID, err)
+		}
+		if ev.OccurredAt.IsZero() {
+			ev.OccurredAt = now
+		}
+		evs = append(evs, &ev)
+		noted = append(noted, store.Noted{Customer: ev.CustomerID, Type: ev.Type, ID: ev.ID, At: ev.OccurredAt})
 	}
-	cust := ProfileOf(p.Customer, prof)
-	cat := w.Catalog()
-	received := ev.OccurredAt
-	if received.IsZero() {
-		received = w.o.Clock.Now()
-	}
-	if err := w.o.Store.NoteEvent(ctx, p.Customer, ev.Type, ev.ID, received); err != nil {
-		return err
-	}
-	if err := w.cancelFor(ctx, cat, ev, cust); err != nil {
-		return err
-	}
-	triggered, err := cat.Flows.Triggered(ev, cust)
-	if err != nil {
-		w.conditionFailed(ctx, ev, "trigger", err)
-	}
-	if len(triggered) == 0 {
+	if len(evs) == 0 {
 		return nil
 	}
-	return w.schedule(ctx, ev, cust, triggered)
+	slices.SortStableFunc(evs, func(a, b *flows.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
+	if err := w.o.Store.NoteEvents(ctx, noted); err != nil {
+		return err
+	}
+	cat := w.Catalog()
+	b := &batch{now: now}
+	for _, ev := range evs {
+		cust := ProfileOf(ev.CustomerID, loaded.Profiles[ev.CustomerID])
+		if b.has(ev.CustomerID) {
+			// What this batch planned for the customer must be in Redis
+			// before a cancel looks for it.
+			if targets, _ := cat.Flows.CancelTargets(ev, cust); len(targets) > 0 {
+				if err := w.flush(ctx, b); err != nil {
+					return err
+				}
+				b = &batch{now: now}
+			}
+		}
+		marks, err := w.cancelFor(ctx, cat, ev, cust)
+		if err != nil {
+			return err
+		}
+		loaded.Marks[ev.CustomerID] = append(loaded.Marks[ev.CustomerID], marks...)
+		triggered, err := cat.Flows.Triggered(ev, cust)
+		if err != nil {
+			w.conditionFailed(ctx, ev, "trigger", err)
+		}
+		if err := w.plan(ctx, b, ev, cust, triggered, loaded.Marks[ev.CustomerID]); err != nil {
+			return err
+		}
+	}
+	return w.flush(ctx, b)
 }
 
 // conditionFailed logs and journals an expression (trigger.if,
@@ -166,26 +201,27 @@ func (w *Worker) conditionFailed(ctx context.Context, ev *flows.Event, what stri
 // customer and, when both ev and the run have a subject, the same subject.
 // A run started without a subject is about the customer as a whole, so any
 // matching event of that customer cancels it.
-func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer) error {
+func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer) ([]store.CancelMark, error) {
 	targets, err := cat.Flows.CancelTargets(ev, cust)
 	if err != nil {
 		w.conditionFailed(ctx, ev, "cancel", err)
 	}
 	if len(targets) == 0 {
-		return nil
+		return nil, nil
 	}
 	// Remember the cancel, for runs whose trigger occurred earlier but
 	// arrives after this event.
+	var marks []store.CancelMark
 	for _, t := range targets {
-		if err := w.o.Store.MarkCancel(ctx, ev.CustomerID, store.CancelMark{
-			Flow: t.Flow, Step: t.Step, Subject: ev.Subject, Occurred: ev.OccurredAt, EventType: ev.Type, EventID: ev.ID,
-		}); err != nil {
-			return err
+		m := store.CancelMark{Flow: t.Flow, Step: t.Step, Subject: ev.Subject, Occurred: ev.OccurredAt, EventType: ev.Type, EventID: ev.ID}
+		if err := w.o.Store.MarkCancel(ctx, ev.CustomerID, m); err != nil {
+			return nil, err
 		}
+		marks = append(marks, m)
 	}
 	pending, err := w.o.Store.PendingOf(ctx, ev.CustomerID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var ids []string
 	for id, pd := range pending {
@@ -198,7 +234,7 @@ func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, c
 		Reason:  fmt.Sprintf("cancelled by event %s (%s)", ev.Type, ev.ID),
 		Details: map[string]string{"event_id": ev.ID, "event_type": ev.Type},
 	})
-	return err
+	return marks, err
 }
 
 // enter applies a flow's once_per: it reports whether ev may start a run,
@@ -256,19 +292,32 @@ func (w *Worker) keepSource(ctx context.Context, f *flows.Flow) error {
 	return nil
 }
 
-func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Customer, triggered []*flows.Flow) error {
-	now := w.o.Clock.Now()
+// batch collects what routing a batch of events plans, to be written at once.
+type batch struct {
+	now     time.Time
+	ivs     []*store.Intervention
+	entries []store.Entry
+	keeps   []store.Keep
+}
+
+// has reports whether b planned interventions for customer.
+func (b *batch) has(customer string) bool {
+	for _, iv := range b.ivs {
+		if iv.Customer == customer {
+			return true
+		}
+	}
+	return false
+}
+
+// plan adds the interventions of the runs ev starts to b.
+func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flows.Customer, triggered []*flows.Flow, marks []store.CancelMark) error {
+	if len(triggered) == 0 {
+		return nil
+	}
+	now := b.now
 	loc := w.location(cust.Timezone)
 	occurred := ev.OccurredAt
-	if occurred.IsZero() {
-		occurred = now
-	}
-	marks, err := w.o.Store.CancelMarks(ctx, ev.CustomerID)
-	if err != nil {
-		return err
-	}
-	var ivs []*store.Intervention
-	var entries []store.Entry
 	last := now
 	for _, f := range triggered {
 		ok, err := w.enter(ctx, f, ev, now)
@@ -313,8 +362,8 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 				details["event_type"], details["event_id"] = m.EventType, m.EventID
 			}
 			due := iv.Due
-			ivs = append(ivs, iv)
-			entries = append(entries, store.Entry{
+			b.ivs = append(b.ivs, iv)
+			b.entries = append(b.entries, store.Entry{
 				At: now, Kind: store.KindIntervention, State: iv.State, EventID: ev.ID, EventType: ev.Type,
 				Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Run: run,
 				Intervention: iv.ID, Due: &due, Reason: iv.Reason, Cause: cause, Details: details,
@@ -325,49 +374,50 @@ func (w *Worker) schedule(ctx context.Context, ev *flows.Event, cust *flows.Cust
 			}
 		}
 	}
-	if len(ivs) == 0 {
+	b.keeps = append(b.keeps, store.Keep{Ref: store.Ref{Customer: ev.CustomerID, ID: ev.ID}, TTL: last.Sub(now) + w.o.EventTTL})
+	return nil
+}
+
+// flush writes what b planned: the interventions with their journal
+// entries, the events' extended lives, and the step tasks of the
+// interventions that are scheduled.
+func (w *Worker) flush(ctx context.Context, b *batch) error {
+	if len(b.ivs) == 0 {
 		return nil
 	}
-	states, err := w.o.Store.Schedule(ctx, ivs, entries)
+	states, err := w.o.Store.Schedule(ctx, b.ivs, b.entries)
 	if err != nil {
 		return err
 	}
 	for i, st := range states {
 		if st == "created" {
-			metrics.Interventions.WithLabelValues(ivs[i].State, "").Inc()
+			metrics.Interventions.WithLabelValues(b.ivs[i].State, "").Inc()
 		}
 	}
-	// Keep the event (its data renders in the templates) until the last step is done.
-	if err := w.o.Store.KeepEvent(ctx, ev.CustomerID, ev.ID, last.Sub(now)+w.o.EventTTL); err != nil {
+	// Keep the events (their data renders in the templates) until their last step is done.
+	if err := w.o.Store.KeepEvents(ctx, b.keeps); err != nil {
 		return err
 	}
-	for i, iv := range ivs {
+	var queue []*store.Intervention
+	for i, iv := range b.ivs {
 		switch {
 		case states[i] == "created" && iv.State == store.Scheduled:
+			queue = append(queue, iv)
 		case states[i] == store.Scheduled:
-			// A retried route finds its interventions created; enqueue those
-			// still scheduled again (the task id makes that a no-op if it is
-			// queued). A step may have been deferred since: its task is the
-			// stored one, not the one planned now.
+			// A route done again finds its interventions created; queue those
+			// still scheduled again, as they stand now (a deferral moved their
+			// task), in case the first route stopped before queuing them. The
+			// task id makes that a no-op when the task is there.
 			cur, err := w.o.Store.Intervention(ctx, iv.Customer, iv.ID)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
 			if err != nil {
 				return err
 			}
-			if cur.State != store.Scheduled {
-				continue
+			if cur.State == store.Scheduled {
+				queue = append(queue, cur)
 			}
-			iv = cur
-		default:
-			continue
-		}
-		if err := w.enqueueStep(ctx, iv); err != nil {
-			return err
 		}
 	}
-	return nil
+	return w.enqueueSteps(ctx, queue)
 }
 
 // cancelledBefore returns the cancel mark that cancels a new run's step:
@@ -395,15 +445,25 @@ func (w *Worker) EnqueueStep(ctx context.Context, iv *store.Intervention) error 
 }
 
 func (w *Worker) enqueueStep(ctx context.Context, iv *store.Intervention) error {
-	id := iv.TaskID
-	if id == "" {
-		id = iv.ID
+	return w.enqueueSteps(ctx, []*store.Intervention{iv})
+}
+
+// enqueueSteps queues the step tasks of ivs in one round trip.
+func (w *Worker) enqueueSteps(ctx context.Context, ivs []*store.Intervention) error {
+	if len(ivs) == 0 {
+		return nil
 	}
-	t, opts := NewStepTask(iv.Customer, iv.ID, id)
-	opts = append(opts, asynq.Queue(iv.TaskQueue), asynq.MaxRetry(w.o.MaxRetry), asynq.ProcessAt(w.o.Clock.Wall(iv.Due)))
-	_, err := w.o.Client.EnqueueContext(ctx, t, opts...)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
-		return fmt.Errorf("enqueue step %s: %w", iv.ID, err)
+	ts := make([]asynqx.Task, len(ivs))
+	for i, iv := range ivs {
+		id := iv.TaskID
+		if id == "" {
+			id = iv.ID
+		}
+		b, _ := json.Marshal(StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID})
+		ts[i] = asynqx.Task{Type: TypeStep, Payload: b, ID: id, Queue: iv.TaskQueue, Retry: w.o.MaxRetry, ProcessAt: w.o.Clock.Wall(iv.Due)}
+	}
+	if _, err := asynqx.Queue(ctx, w.o.Store.Redis(), time.Now(), ts); err != nil {
+		return fmt.Errorf("enqueue steps: %w", err)
 	}
 	return nil
 }

@@ -133,6 +133,9 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 		e.Code, e.Cause = fail.code, fail.cause
 		if err := w.update(ctx, iv, e); err != nil {
 			g.release(ctx)
+			if errors.Is(err, store.ErrCancelled) {
+				return nil // cancelled while the first channel refused it
+			}
 			return err
 		}
 	}
@@ -337,7 +340,10 @@ func (w *Worker) endWith(ctx context.Context, iv *store.Intervention, state, cau
 	iv.State, iv.Reason = state, reason
 	e := w.entry(iv, state, "", reason)
 	e.Code, e.Cause, e.Details = iv.Code, cause, details
-	return w.update(ctx, iv, e)
+	if err := w.update(ctx, iv, e); !errors.Is(err, store.ErrCancelled) {
+		return err
+	}
+	return nil // a cancel held while it was being sent took effect instead
 }
 
 // retry hands a transient failure back to asynq for a later try, or ends

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,11 +38,17 @@ func TestTimeline(t *testing.T) {
 		t.Fatal(r)
 	}
 	r.json(t, &tl)
-	if tl.Customer != "cus_1" || len(tl.Entries) != 2 || len(tl.Interventions) != 0 {
+	var events []store.Entry
+	for _, en := range tl.Entries {
+		if en.Kind == store.KindEvent {
+			events = append(events, en)
+		}
+	}
+	if tl.Customer != "cus_1" || len(events) != 2 {
 		t.Fatalf("timeline %s", r.body)
 	}
-	if tl.Entries[0].EventID != "evt_2" || !tl.Entries[0].At.Equal(first.Add(time.Minute)) ||
-		tl.Entries[1].EventID != "evt_1" || !tl.Entries[1].At.Equal(first) {
+	if events[0].EventID != "evt_2" || !events[0].At.Equal(first.Add(time.Minute)) ||
+		events[1].EventID != "evt_1" || !events[1].At.Equal(first) {
 		t.Fatalf("entries not newest first: %s", r.body)
 	}
 
@@ -62,8 +67,10 @@ func TestTimeline(t *testing.T) {
 			t.Errorf("interventions not latest first")
 		}
 	}
-	if tl.Entries[0].Kind != store.KindIntervention || tl.Entries[0].State != store.Scheduled || !tl.Entries[0].At.Equal(e.clock.Now()) {
-		t.Errorf("newest entry %+v, want the scheduled step", tl.Entries[0])
+	for i, en := range tl.Entries[1:] {
+		if en.At.After(tl.Entries[i].At) {
+			t.Errorf("entry %d is newer than the one before it", i+1)
+		}
 	}
 	e.do("GET", "/v1/customers/cus_1/timeline?limit=1", "", "").json(t, &tl)
 	if len(tl.Entries) != 1 {
@@ -166,7 +173,7 @@ func TestDeleteCustomer(t *testing.T) {
 			ev("evt_1", p.id, `"customer":{"name":"Anna","email":"`+p.email+`","phone":"`+p.phone+`","timezone":"Europe/Amsterdam"}`),
 			`{"id":"evt_2","type":"invoice.paid","customer_id":"`+p.id+`","data":{"email":"`+p.email+`"}}`,
 		))
-		e.route(p.id, "evt_1") // evt_2's route task stays queued
+		e.route(p.id, "evt_1") // routing again changes nothing
 		// What the channels would have left: a callback and an outbox message.
 		if _, err := e.store.AddCallback(ctx, &store.Callback{
 			ID: "iv_cb_" + p.id[4:], Queue: "retention", Customer: p.id, Phone: p.phone,
@@ -195,8 +202,8 @@ func TestDeleteCustomer(t *testing.T) {
 		}
 		ivs[p.id] = list
 	}
-	if n := len(e.taskIDs(tasks.QueueEvents)); n != 4 {
-		t.Fatalf("%d route tasks, want 4", n)
+	if n := len(e.taskIDs(tasks.QueueEvents)); n != 0 {
+		t.Fatalf("%d route tasks, want none: the API routes as it takes events", n)
 	}
 
 	if r := e.do("DELETE", "/v1/customers/"+gone.id, "", ""); r.code != http.StatusNoContent {
@@ -222,10 +229,8 @@ func TestDeleteCustomer(t *testing.T) {
 			t.Errorf("other customer's intervention %s: %v", iv.ID, err)
 		}
 	}
-	want := []string{tasks.RouteTaskID(kept.id, "evt_1"), tasks.RouteTaskID(kept.id, "evt_2")}
-	slices.Sort(want)
-	if got := e.taskIDs(tasks.QueueEvents); !slices.Equal(got, want) {
-		t.Errorf("route tasks after erasure %v, want the other customer's %v", got, want)
+	if got := e.taskIDs(tasks.QueueEvents); len(got) != 0 {
+		t.Errorf("route tasks after erasure %v", got)
 	}
 	if p, err := e.store.Profile(ctx, kept.id); err != nil || p["email"] != kept.email {
 		t.Errorf("other customer's profile: %v, %v", p, err)

@@ -309,26 +309,38 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 		}
 		return 0, 0, fmt.Errorf("%w: %w", errUnavailable, cause)
 	}
-	for _, ev := range newEvents {
+	received := make([]store.Received, len(newEvents))
+	routes := make([]store.Ref, len(newEvents))
+	for i, ev := range newEvents {
+		received[i] = store.Received{Customer: ev.CustomerID, Entry: store.Entry{
+			At: now, Kind: store.KindEvent, State: "received", EventID: ev.ID,
+			EventType: ev.Type, Subject: ev.Subject,
+		}}
 		if ev.Customer != nil {
-			if err := s.o.Store.UpsertProfile(ctx, ev.CustomerID, tasks.ProfileFields(ev.Customer)); err != nil {
-				return rollback(err)
-			}
+			received[i].Profile = tasks.ProfileFields(ev.Customer)
+		}
+		routes[i] = store.Ref{Customer: ev.CustomerID, ID: ev.ID}
+	}
+	if err := s.o.Store.Receive(ctx, received); err != nil {
+		return rollback(err)
+	}
+	for _, ev := range newEvents {
+		if ev.Customer != nil && len(ev.Customer.Consent) > 0 {
 			if err := s.o.Store.SetConsent(ctx, ev.CustomerID, tasks.ConsentOf(ev.Customer), ev.OccurredAt); err != nil {
 				return rollback(err)
 			}
 		}
-		if err := s.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
-			At: now, Kind: store.KindEvent, State: "received", EventID: ev.ID,
-			EventType: ev.Type, Subject: ev.Subject,
-		}); err != nil {
-			return rollback(err)
-		}
 	}
-	for _, ev := range newEvents {
-		t, opts := tasks.NewRouteTask(ev.CustomerID, ev.ID)
-		if _, err := s.o.Client.EnqueueContext(ctx, t, opts...); err != nil && !isConflict(err) {
-			return rollback(err)
+	// Route the batch now, so its steps are scheduled when the answer
+	// comes. Should that fail, route tasks take over: nothing accepted is
+	// lost.
+	if err := s.o.Worker.Route(ctx, routes); err != nil {
+		s.o.Log.Warn("route events: handing them to route tasks", "events", len(routes), "err", err)
+		for _, ev := range newEvents {
+			t, opts := tasks.NewRouteTask(ev.CustomerID, ev.ID)
+			if _, err := s.o.Client.EnqueueContext(ctx, t, opts...); err != nil && !isConflict(err) {
+				return rollback(err)
+			}
 		}
 	}
 	return len(newEvents), dups, nil

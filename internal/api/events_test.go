@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,19 +52,22 @@ func TestPostEvents(t *testing.T) {
 		t.Fatalf("batch: accepted %d, duplicates %d; want 2 and 2", a, d)
 	}
 
-	// One route task per accepted event, with its deterministic id.
-	want := []string{tasks.RouteTaskID("cus_1", "evt_1"), tasks.RouteTaskID("cus_1", "evt_2"), tasks.RouteTaskID("cus_2", "evt_1")}
-	slices.Sort(want)
-	if got := e.taskIDs(tasks.QueueEvents); !slices.Equal(got, want) {
-		t.Fatalf("route tasks %v, want %v", got, want)
+	// The API routes a batch as it takes it: no route tasks, and every
+	// step of every triggered flow is scheduled with its task in asynq.
+	if got := e.taskIDs(tasks.QueueEvents); len(got) != 0 {
+		t.Fatalf("route tasks %v, want none", got)
 	}
-	for _, ti := range e.tasks(tasks.QueueEvents) {
-		var p tasks.RoutePayload
-		if err := json.Unmarshal(ti.Payload, &p); err != nil {
-			t.Fatal(err)
-		}
-		if ti.Type != tasks.TypeRoute || p.V != 1 || tasks.RouteTaskID(p.Customer, p.Event) != ti.ID {
-			t.Errorf("task %s: type %s payload %+v", ti.ID, ti.Type, p)
+	for _, ce := range [][2]string{{"cus_1", "evt_1"}, {"cus_1", "evt_2"}, {"cus_2", "evt_1"}} {
+		for _, fs := range [][2]string{{"day2-reassurance-call", "reassurance-call"}, {"day4-first-invoice", "invoice-explainer"}} {
+			id := tasks.InterventionID(ce[0], ce[1], fs[0], fs[1])
+			iv, err := e.store.Intervention(ctx, ce[0], id)
+			if err != nil || iv.State != store.Scheduled {
+				t.Fatalf("%v %v: intervention %v, %v", ce, fs, iv, err)
+			}
+			ti, err := e.insp.GetTaskInfo(iv.TaskQueue, id)
+			if err != nil || ti.Type != tasks.TypeStep {
+				t.Fatalf("step task %s: %v %v", id, ti, err)
+			}
 		}
 	}
 
@@ -93,7 +95,7 @@ func TestPostEvents(t *testing.T) {
 	for _, en := range entries {
 		got = append(got, en.EventID+":"+en.State)
 	}
-	if fmt.Sprint(got) != "[evt_2:received evt_1:received]" {
+	if fmt.Sprint(got) != "[evt_2:scheduled evt_2:scheduled evt_2:received evt_1:scheduled evt_1:scheduled evt_1:received]" {
 		t.Errorf("journal = %v", got)
 	}
 }
@@ -190,16 +192,18 @@ func TestPostEventsTooLarge(t *testing.T) {
 	}
 }
 
-// When the route tasks cannot be queued, nothing is accepted, and the
-// producer's retry is not taken for a duplicate.
+// When the events can neither be routed nor handed to route tasks, nothing
+// is accepted, and the producer's retry is not taken for a duplicate.
 func TestPostEventsQueueDown(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	closed := redis.NewClient(&redis.Options{Addr: e.rdb.Options().Addr})
 	closed.Close()
 	down := asynq.NewClientFromRedisClient(closed)
+	cat, _ := catalog()
+	stuck := tasks.New(tasks.Options{Store: store.New(closed), Client: down, Inspector: e.insp, Clock: e.clock}, cat)
 	broken := setup(t, func(o *api.Options) {
-		o.Store, o.Client = e.store, down
+		o.Store, o.Client, o.Worker = e.store, down, stuck
 	})
 	r := broken.do("POST", "/v1/events", "", ev("evt_1", "cus_1"))
 	if r.code != http.StatusServiceUnavailable {
@@ -211,7 +215,20 @@ func TestPostEventsQueueDown(t *testing.T) {
 	if a, d := e.post(ev("evt_1", "cus_1")); a != 1 || d != 0 {
 		t.Fatalf("retry: accepted %d, duplicates %d; want 1 and 0", a, d)
 	}
-	if got := e.taskIDs(tasks.QueueEvents); len(got) != 1 {
-		t.Fatalf("route tasks %v", got)
+
+	// Routing fails, but the route task is queued: accepted, and the task
+	// schedules the steps later.
+	late := setup(t, func(o *api.Options) {
+		o.Store, o.Client, o.Worker = e.store, e.client, stuck
+	})
+	if r := late.do("POST", "/v1/events", "", ev("evt_9", "cus_9")); r.code != http.StatusAccepted {
+		t.Fatalf("post with routing down: %s, want 202", r)
+	}
+	if got := e.taskIDs(tasks.QueueEvents); len(got) != 1 || got[0] != tasks.RouteTaskID("cus_9", "evt_9") {
+		t.Fatalf("route tasks %v, want the one of evt_9", got)
+	}
+	e.route("cus_9", "evt_9")
+	if ivs, _ := e.store.Interventions(context.Background(), "cus_9"); len(ivs) == 0 {
+		t.Fatal("the route task scheduled nothing")
 	}
 }

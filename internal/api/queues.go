@@ -9,33 +9,9 @@ import (
 	"github.com/aheadhq/ahead/tasks"
 )
 
-// listCallbacks lists a callback queue in the order agents work it.
-func (s *server) listCallbacks(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	queue := q.Get("queue")
-	if queue == "" {
-		names, err := s.o.Store.Queues(r.Context())
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		writeError(w, http.StatusBadRequest, "queue: required", "known queues: "+join(names))
-		return
-	}
-	state := q.Get("state")
-	switch state {
-	case "", store.CallbackQueued, store.CallbackClaimed, store.CallbackDone:
-	default:
-		writeError(w, http.StatusBadRequest, "state: must be queued, claimed or done")
-		return
-	}
-	cbs, err := s.o.Store.Callbacks(r.Context(), queue, state, 0)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"queue": queue, "callbacks": cbs})
-}
+// listCallbacks lists a callback queue in the order agents work them;
+// see listQueue.
+func (s *server) listCallbacks(w http.ResponseWriter, r *http.Request) { s.listQueue(w, r) }
 
 func join(xs []string) string {
 	out := ""

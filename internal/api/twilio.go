@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -57,6 +58,18 @@ func (s *server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	iv, err := s.o.Store.Intervention(ctx, cus, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// Erased since, or never ahead's: storing the report would bring
+		// back a trace of an erased customer.
+		s.o.Log.Debug("status callback for an unknown intervention ignored", "intervention", id, "status", status)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	fresh, err := s.o.Store.RecordDelivery(ctx, cus, sid, status)
 	if err != nil {
 		s.internal(w, r, err)
@@ -66,15 +79,13 @@ func (s *server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 	if fresh {
 		e := store.Entry{
 			At: s.o.Clock.Now().UTC(), Kind: "delivery", State: status, Intervention: id,
+			Flow: iv.Flow, Step: iv.Step, Run: iv.Run, EventID: iv.EventID, EventType: iv.EventType, Subject: iv.Subject,
 			Channel: channel, ProviderID: sid, Code: code, Cause: "provider",
 			Reason: fmt.Sprintf("%s reports the message %s", channel, status),
 		}
 		if code != "" {
 			_, meaning := twilio.Classify(0, atoi(code))
 			e.Reason += fmt.Sprintf(" (error %s: %s)", code, meaning)
-		}
-		if iv, err := s.o.Store.Intervention(ctx, cus, id); err == nil {
-			e.Flow, e.Step, e.Run, e.EventID, e.EventType, e.Subject = iv.Flow, iv.Step, iv.Run, iv.EventID, iv.EventType, iv.Subject
 		}
 		if err := s.o.Store.Journal(ctx, cus, e); err != nil {
 			s.internal(w, r, err)
@@ -93,6 +104,9 @@ func (s *server) twilioStatus(w http.ResponseWriter, r *http.Request) {
 // fallback sends an undelivered step on to its next channel, once.
 func (s *server) fallback(ctx context.Context, cus, id, channel, sid, code string) error {
 	iv, next, err := s.o.Store.Reopen(ctx, cus, id, channel, sid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // erased meanwhile
+	}
 	if err != nil || iv == nil {
 		return err
 	}
@@ -105,15 +119,22 @@ func (s *server) fallback(ctx context.Context, cus, id, channel, sid, code strin
 		e.State, e.Reason = "undelivered", fmt.Sprintf("%s: not delivered; no channel left", channel)
 	} else {
 		e.State, e.Reason = "fallback", fmt.Sprintf("%s: not delivered; trying %s", channel, iv.Channels[iv.Next])
-		if err := s.o.Worker.EnqueueStep(ctx, iv); err != nil {
+	}
+	// Journal before queuing, so that the timeline shows the fallback
+	// before what the next channel does.
+	fresh, err := s.o.Store.RecordDelivery(ctx, cus, sid, "fallback")
+	if err != nil {
+		return err
+	}
+	if fresh {
+		if err := s.o.Store.Journal(ctx, cus, e); err != nil {
 			return err
 		}
 	}
-	fresh, err := s.o.Store.RecordDelivery(ctx, cus, sid, "fallback")
-	if err != nil || !fresh {
-		return err
+	if !next {
+		return nil
 	}
-	return s.o.Store.Journal(ctx, cus, e)
+	return s.o.Worker.EnqueueStep(ctx, iv)
 }
 
 // twilioInbound journals an inbound SMS or WhatsApp message as a contact

@@ -261,6 +261,10 @@ func (s *Store) CancelMarks(ctx context.Context, cus string) ([]CancelMark, erro
 	if err != nil {
 		return nil, fmt.Errorf("load cancel marks: %w", err)
 	}
+	return decodeMarks(m), nil
+}
+
+func decodeMarks(m map[string]string) []CancelMark {
 	out := make([]CancelMark, 0, len(m))
 	for field, val := range m {
 		f := strings.SplitN(field, "|", 3)
@@ -271,5 +275,5 @@ func (s *Store) CancelMarks(ctx context.Context, cus string) ([]CancelMark, erro
 		ms, _ := strconv.ParseInt(v[0], 10, 64)
 		out = append(out, CancelMark{Flow: f[0], Step: f[1], Subject: f[2], Occurred: time.UnixMilli(ms).UTC(), EventType: v[1], EventID: v[2]})
 	}
-	return out, nil
+	return out
 }

@@ -180,6 +180,17 @@ func (s *Store) Intervention(ctx context.Context, cus, id string) (*Intervention
 var beginScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return 'missing' end
+if st == 'sending' then
+  local held = redis.call('HGET', KEYS[1], 'cancel')
+  if held and held ~= '' then
+    -- A try that stopped mid-send, with a cancel held: do not send again.
+    redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
+    redis.call('HDEL', KEYS[2], ARGV[1])
+    redis.call('LPUSH', KEYS[3], held)
+    redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+    return 'cancelled'
+  end
+end
 if st == 'scheduled' or st == 'sending' then
   redis.call('HSET', KEYS[1], 'state', 'sending')
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
@@ -193,7 +204,7 @@ return st
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
 func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
-	res, err := beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id)}).Text()
+	res, err := beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap).Text()
 	if err != nil {
 		return nil, false, fmt.Errorf("begin intervention %s: %w", id, err)
 	}
@@ -220,13 +231,13 @@ local n = tonumber(ARGV[4])
 local f = {}
 for i = 5 + n, #ARGV do f[#f+1] = ARGV[i] end
 local held = redis.call('HGET', KEYS[1], 'cancel')
-local back = false
+local sent = false
 for i = 1, #f, 2 do
-  if f[i] == 'state' and f[i+1] == 'scheduled' then back = true end
+  if f[i] == 'state' and f[i+1] == 'sent' then sent = true end
 end
-if held and held ~= '' and back then
+if held and held ~= '' and not sent then
   -- A cancel came while the step was being sent; it did not go out, so
-  -- the cancel holds now.
+  -- the cancel holds now, before a retry, deferral or fallback.
   redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('LPUSH', KEYS[3], held)

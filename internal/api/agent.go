@@ -1,0 +1,255 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/store"
+)
+
+// callbacks returns the callback queues with the flows in force.
+func (s *server) callbacks() *callback.Queues {
+	o := callback.Options{Store: s.o.Store, Clock: s.o.Clock, Log: s.o.Log}
+	if w := s.o.Worker; w != nil {
+		o.Flows = func() *flows.Set {
+			if c := w.Catalog(); c != nil {
+				return c.Flows
+			}
+			return nil
+		}
+		o.Location = w.Location
+	}
+	if s.o.Client != nil {
+		o.Emit = Emitter(s.o.Store, s.o.Client, s.o.Clock)
+	}
+	return callback.NewQueues(o)
+}
+
+// DefaultLease is how long a claim through the API holds when the request
+// does not say, in minutes; MaxLease is the longest it may ask for.
+const (
+	DefaultLease = 15
+	MaxLease     = 8 * 60
+)
+
+// checkAgent validates an agent name.
+func checkAgent(name string) string {
+	switch {
+	case name == "":
+		return "agent: required"
+	case len(name) > 100:
+		return "agent: longer than 100 characters"
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "agent: must not contain control characters"
+	}
+	return ""
+}
+
+// queueItem is a callback as GET /v1/callbacks lists it.
+type queueItem struct {
+	*store.Callback
+	Callable bool `json:"callable"`
+}
+
+// queueInfo describes a queue and whether it is open now.
+type queueInfo struct {
+	Queue       string     `json:"queue"`
+	Description string     `json:"description,omitempty"`
+	Timezone    string     `json:"timezone"`
+	Hours       string     `json:"hours"`
+	Open        bool       `json:"open"`
+	NextOpening *time.Time `json:"next_opening,omitempty"`
+	Closes      *time.Time `json:"closes,omitempty"`
+}
+
+func describe(cfg *flows.Queue, now time.Time) queueInfo {
+	info := queueInfo{Queue: cfg.Name, Description: cfg.Description, Timezone: cfg.Location.String(), Hours: cfg.HoursText(), Open: cfg.Open(now)}
+	if info.Open {
+		if c := cfg.Close(now); !c.IsZero() {
+			c = c.In(cfg.Location)
+			info.Closes = &c
+		}
+	} else if n := cfg.Next(now); !n.IsZero() {
+		n = n.In(cfg.Location)
+		info.NextOpening = &n
+	}
+	return info
+}
+
+// listQueue answers GET /v1/callbacks?queue=&state=&limit=: the queue and
+// its callbacks in the order agents work them. state is queued, claimed,
+// done or callable (queued and callable now).
+func (s *server) listQueue(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cbq := s.callbacks()
+	ctx := r.Context()
+	queue := q.Get("queue")
+	if queue == "" {
+		names, err := cbq.Names(ctx)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		writeError(w, http.StatusBadRequest, "queue: required", "known queues: "+join(names))
+		return
+	}
+	state := q.Get("state")
+	switch state {
+	case "", store.CallbackQueued, store.CallbackClaimed, store.CallbackDone, "callable":
+	default:
+		writeError(w, http.StatusBadRequest, "state: must be queued, claimed, done or callable")
+		return
+	}
+	limit := 1000
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "limit: must be an integer from 1 to 1000")
+			return
+		}
+		limit = n
+	}
+	// A queue queues.yaml does not define lists what it still holds.
+	cfg, _ := cbq.Config(queue)
+	if cfg == nil {
+		cfg = flows.DefaultQueue(queue)
+	}
+	stored := state
+	if state == "callable" {
+		stored = store.CallbackQueued
+	}
+	cbs, err := s.o.Store.Callbacks(ctx, queue, stored, 0)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	now := s.o.Clock.Now()
+	items := []queueItem{}
+	for _, cb := range cbs {
+		it := queueItem{Callback: cb, Callable: cbq.Callable(cb, now)}
+		if state == "callable" && !it.Callable {
+			continue
+		}
+		items = append(items, it)
+		if len(items) == limit {
+			break
+		}
+	}
+	out := struct {
+		queueInfo
+		Callbacks []queueItem `json:"callbacks"`
+	}{describe(cfg, now), items}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// claimRequest is the body of POST /v1/callbacks/claim.
+type claimRequest struct {
+	Queue string `json:"queue"`
+	Agent string `json:"agent"`
+	// Lease is how long the claim holds, in minutes.
+	Lease *int `json:"lease"`
+}
+
+// claimCallback leases the next callable callback of a queue to an agent:
+// 200 with the callback, 204 when none is callable now.
+func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
+	body := s.readBody(w, r)
+	if body == nil {
+		return
+	}
+	var req claimRequest
+	if err := decodeStrict(body, &req, ""); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid claim", err.Error())
+		return
+	}
+	var problems []string
+	if req.Queue == "" {
+		problems = append(problems, "queue: required")
+	}
+	if p := checkAgent(req.Agent); p != "" {
+		problems = append(problems, p)
+	}
+	lease := time.Duration(0)
+	if req.Lease != nil {
+		if *req.Lease < 1 || *req.Lease > MaxLease {
+			problems = append(problems, fmt.Sprintf("lease: must be from 1 to %d minutes", MaxLease))
+		}
+		lease = time.Duration(*req.Lease) * time.Minute
+	} else {
+		lease = DefaultLease * time.Minute
+	}
+	if len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid claim", problems...)
+		return
+	}
+	cb, err := s.callbacks().Claim(r.Context(), req.Queue, req.Agent, lease)
+	switch {
+	case errors.Is(err, callback.ErrUnknownQueue):
+		writeError(w, http.StatusBadRequest, "invalid claim", fmt.Sprintf("queue: %q is not defined in %s", req.Queue, flows.QueuesFile))
+	case err != nil:
+		s.internal(w, r, err)
+	case cb == nil:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusOK, cb)
+	}
+}
+
+// outcomeRequest is the body of POST /v1/callbacks/{id}/outcome.
+type outcomeRequest struct {
+	Agent       string     `json:"agent"`
+	Outcome     string     `json:"outcome"`
+	Note        string     `json:"note"`
+	RequestedAt *time.Time `json:"requested_at"`
+}
+
+// recordOutcome records what came of a call: 200 with the callback as it
+// is now, 404 for an unknown id, 409 when the agent does not hold it.
+func (s *server) recordOutcome(w http.ResponseWriter, r *http.Request) {
+	body := s.readBody(w, r)
+	if body == nil {
+		return
+	}
+	var req outcomeRequest
+	if err := decodeStrict(body, &req, ""); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid outcome", err.Error())
+		return
+	}
+	if p := checkAgent(req.Agent); p != "" {
+		writeError(w, http.StatusBadRequest, "invalid outcome", p)
+		return
+	}
+	o := callback.Outcome{Outcome: req.Outcome, Note: req.Note}
+	if req.RequestedAt != nil {
+		o.RequestedAt = *req.RequestedAt
+	}
+	id := r.PathValue("id")
+	cb, err := s.callbacks().Record(r.Context(), id, req.Agent, o)
+	if err != nil {
+		s.outcomeError(w, r, id, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cb)
+}
+
+// outcomeError answers an error of Record.
+func (s *server) outcomeError(w http.ResponseWriter, r *http.Request, id string, err error) {
+	var inv *callback.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		writeError(w, http.StatusBadRequest, "invalid outcome", inv.Problems...)
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "callback "+id+" not found")
+	case errors.Is(err, callback.ErrNotHolder):
+		writeError(w, http.StatusConflict, err.Error())
+	default:
+		s.internal(w, r, err)
+	}
+}

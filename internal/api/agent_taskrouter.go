@@ -1,0 +1,47 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/channels/callback/taskrouter"
+	"github.com/aheadhq/ahead/internal/store"
+)
+
+// taskrouterEvent takes TaskRouter's event callbacks for the Tasks that
+// offer callbacks (POST /v1/webhooks/twilio/taskrouter, signed like every
+// Twilio webhook): an accepted reservation claims the callback for the
+// worker, a completed or canceled Task records its outcome. Events about
+// other Tasks, and events that no longer apply (the callback ended or was
+// erased meanwhile), are acknowledged and change nothing.
+func (s *server) taskrouterEvent(w http.ResponseWriter, r *http.Request) {
+	form := s.twilioForm(w, r)
+	if form == nil {
+		return
+	}
+	a := taskrouter.Map(form)
+	ctx := r.Context()
+	cbq := s.callbacks()
+	var err error
+	switch a.Kind {
+	case taskrouter.Take:
+		_, err = cbq.Take(ctx, a.Callback, a.Agent, 0)
+	case taskrouter.Record:
+		_, err = cbq.Record(ctx, a.Callback, "", a.Outcome)
+	case taskrouter.Unoffer:
+		err = cbq.Unoffer(ctx, a.Callback, a.Task, a.Why)
+	default:
+		s.o.Log.Debug("taskrouter event ignored", "event", form.Get("EventType"), "task", a.Task, "why", a.Why)
+	}
+	var inv *callback.InvalidError
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, callback.ErrNotHolder), errors.As(err, &inv):
+		s.o.Log.Info("taskrouter event does not apply", "event", form.Get("EventType"), "task", a.Task, "callback", a.Callback, "err", err)
+	default:
+		s.internal(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

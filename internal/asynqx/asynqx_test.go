@@ -1,0 +1,120 @@
+package asynqx
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/aheadhq/ahead/internal/redistest"
+)
+
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
+
+// TestSameAsAsynq queues tasks through asynq's client and through asynqx
+// and checks that asynq's inspector reads both the same way.
+func TestSameAsAsynq(t *testing.T) {
+	rdb := redistest.New(t)
+	ctx := context.Background()
+	client := asynq.NewClientFromRedisClient(rdb)
+	ins := asynq.NewInspectorFromRedisClient(rdb)
+	now := time.Now()
+	later := now.Add(time.Hour).Truncate(time.Second)
+	for i, due := range []time.Time{later, now.Add(-time.Second)} {
+		ref := "ref" + string(rune('a'+i))
+		mine := "mine" + string(rune('a'+i))
+		if _, err := client.Enqueue(asynq.NewTask("step:run", []byte(`{"v":1}`)), asynq.TaskID(ref), asynq.Queue("steps-1"), asynq.MaxRetry(7), asynq.ProcessAt(due)); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := Queue(ctx, rdb, now, []Task{{Type: "step:run", Payload: []byte(`{"v":1}`), ID: mine, Queue: "steps-1", Retry: 7, ProcessAt: due}})
+		if err != nil || !ok[0] {
+			t.Fatalf("Queue = %v, %v", ok, err)
+		}
+		a, err := ins.GetTaskInfo("steps-1", ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ins.GetTaskInfo("steps-1", mine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Type != b.Type || string(a.Payload) != string(b.Payload) || a.MaxRetry != b.MaxRetry ||
+			a.Timeout != b.Timeout || a.Deadline != b.Deadline || a.State != b.State || a.Queue != b.Queue ||
+			(a.State == asynq.TaskStateScheduled && !a.NextProcessAt.Equal(b.NextProcessAt)) {
+			t.Errorf("asynq reads\n%+v\nasynqx wrote\n%+v", a, b)
+		}
+	}
+	// A repeated id is left alone, as asynq's client does.
+	ok, err := Queue(ctx, rdb, now, []Task{{Type: "step:run", ID: "minea", Queue: "steps-1", ProcessAt: later}})
+	if err != nil || ok[0] {
+		t.Fatalf("repeated id: %v, %v", ok, err)
+	}
+	queues, _ := ins.Queues()
+	if len(queues) != 1 || queues[0] != "steps-1" {
+		t.Errorf("queues = %v", queues)
+	}
+}
+
+// TestServerRuns checks that an asynq server runs tasks asynqx queued.
+func TestServerRuns(t *testing.T) {
+	rdb := redistest.New(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	done := make(chan struct{})
+	const n = 300
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{Concurrency: 4, Queues: map[string]int{"q": 1}, DelayedTaskCheckInterval: 100 * time.Millisecond, LogLevel: asynq.ErrorLevel})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc("t", func(ctx context.Context, task *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		mu.Lock()
+		seen[id]++
+		if len(seen) == n {
+			close(done)
+		}
+		mu.Unlock()
+		return nil
+	})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	now := time.Now()
+	var tasks []Task
+	for i := range n {
+		due := now
+		if i%2 == 0 {
+			due = now.Add(time.Second)
+		}
+		tasks = append(tasks, Task{Type: "t", ID: "id" + itoa(i), Queue: "q", Retry: 3, ProcessAt: due})
+	}
+	if _, err := Queue(ctx, rdb, now, tasks); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server ran %d of %d tasks", len(seen), n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("%s ran %d times", id, c)
+		}
+	}
+}
+
+func itoa(i int) string {
+	b := []byte{}
+	for {
+		b = append([]byte{byte('0' + i%10)}, b...)
+		i /= 10
+		if i == 0 {
+			return string(b)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Ref names one stored event.
+type Ref struct{ Customer, ID string }
+
+// Loaded is what routing a batch of events needs to read, read in one
+// round trip: the events, and their customers' profiles and cancel marks.
+type Loaded struct {
+	// Events holds each event's JSON, nil when it is not stored (erased).
+	Events   [][]byte
+	Profiles map[string]Profile
+	Marks    map[string][]CancelMark
+}
+
+// LoadBatch reads the events refs name with their customers' state.
+func (s *Store) LoadBatch(ctx context.Context, refs []Ref) (*Loaded, error) {
+	evs := make([]*redis.StringCmd, len(refs))
+	profs := map[string]*redis.MapStringStringCmd{}
+	marks := map[string]*redis.MapStringStringCmd{}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, r := range refs {
+			evs[i] = p.Get(ctx, eventKey(r.Customer, r.ID))
+			if profs[r.Customer] == nil {
+				profs[r.Customer] = p.HGetAll(ctx, profileKey(r.Customer))
+				marks[r.Customer] = p.HGetAll(ctx, cancelsKey(r.Customer))
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("load events: %w", err)
+	}
+	out := &Loaded{Events: make([][]byte, len(refs)), Profiles: map[string]Profile{}, Marks: map[string][]CancelMark{}}
+	for i, c := range evs {
+		b, err := c.Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load event %q: %w", refs[i].ID, err)
+		}
+		out.Events[i] = b
+	}
+	for cus, c := range profs {
+		out.Profiles[cus] = Profile(c.Val())
+		out.Marks[cus] = decodeMarks(marks[cus].Val())
+	}
+	return out, nil
+}
+
+// Noted is an event to remember for skip_if (NoteEvent).
+type Noted struct {
+	Customer, Type, ID string
+	At                 time.Time
+}
+
+// NoteEvents remembers many events in one round trip (see NoteEvent).
+func (s *Store) NoteEvents(ctx context.Context, evs []Noted) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range evs {
+			p.ZAdd(ctx, recentKey(e.Customer), redis.Z{Score: float64(e.At.UnixMilli()), Member: e.Type + "|" + e.ID})
+			p.ZRemRangeByScore(ctx, recentKey(e.Customer), "-inf", strconv.FormatInt(e.At.Add(-keep).UnixMilli(), 10))
+			p.SAdd(ctx, indexKey(e.Customer), recentKey(e.Customer))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("note events: %w", err)
+	}
+	return nil
+}
+
+// keepScript extends a key's TTL to at least ARGV[1] ms.
+var keepScript = redis.NewScript(`
+local cur = redis.call('PTTL', KEYS[1])
+if cur >= 0 and cur < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 0
+`)
+
+// Keep asks KeepEvents to keep an event for at least TTL.
+type Keep struct {
+	Ref
+	TTL time.Duration
+}
+
+// KeepEvents extends the life of many events in one round trip (see KeepEvent).
+func (s *Store) KeepEvents(ctx context.Context, keeps []Keep) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keeps {
+			keepScript.Eval(ctx, p, []string{eventKey(k.Customer, k.ID)}, k.TTL.Milliseconds())
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("keep events: %w", err)
+	}
+	return nil
+}
+
+// Received is an accepted event's profile update and journal entry.
+type Received struct {
+	Customer string
+	Profile  Profile // fields to set; nil for none
+	Entry    Entry
+}
+
+// Receive applies the profile updates and journals the entries of a batch
+// of accepted events in one round trip.
+func (s *Store) Receive(ctx context.Context, rs []Received) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, r := range rs {
+			if len(r.Profile) > 0 {
+				p.HSet(ctx, profileKey(r.Customer), profileArgs(r.Customer, r.Profile)...)
+				indexPhones(ctx, p, r.Customer, r.Profile)
+			}
+			if err := pushJournal(ctx, p, r.Customer, r.Entry); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record received events: %w", err)
+	}
+	return nil
+}
