@@ -29,6 +29,7 @@ type guard struct {
 	cust     *flows.Customer
 	prof     store.Profile
 	policy   *flows.Policy
+	contacts []store.Contact // of the last contactWindow, read with the step
 	reserved *store.Contact
 }
 
@@ -52,10 +53,7 @@ func (g *guard) check(ctx context.Context) (done bool, err error) {
 			fmt.Sprintf("too late: planned for %s, may go out until %s", stampIn(iv.Planned, loc), stampIn(deadline, loc)),
 			map[string]string{"planned": iv.Planned.UTC().Format(time.RFC3339), "deadline": deadline.UTC().Format(time.RFC3339)})
 	}
-	contacts, err := w.o.Store.Contacts(ctx, iv.Customer, now.Add(-contactWindow))
-	if err != nil {
-		return true, w.retry(ctx, iv, err)
-	}
+	contacts := g.contacts
 	if g.step.SkipIf != "" {
 		if done, err := g.skipIf(ctx, now, contacts); done || err != nil {
 			return done, err

@@ -92,24 +92,25 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	if iv.Attempts == 1 {
 		metrics.Lag.Observe(w.o.Clock.Now().Sub(iv.Due).Seconds() / w.scale())
 	}
-	ev, err := w.loadEvent(ctx, iv.Customer, iv.EventID)
-	if errors.Is(err, store.ErrNotFound) {
+	state, err := w.o.Store.LoadStep(ctx, iv.Customer, iv.EventID, w.o.Clock.Now().Add(-contactWindow))
+	if err != nil {
+		return w.retry(ctx, iv, err)
+	}
+	if state.Event == nil {
 		return w.end(ctx, iv, store.Failed, "", "trigger event is no longer stored")
 	}
-	if err != nil {
-		return w.retry(ctx, iv, err)
+	ev := new(flows.Event)
+	if err := json.Unmarshal(state.Event, ev); err != nil {
+		return w.end(ctx, iv, store.Failed, "", "trigger event cannot be read: "+err.Error())
 	}
-	prof, err := w.loadProfile(ctx, iv.Customer)
-	if err != nil {
-		return w.retry(ctx, iv, err)
-	}
+	prof := state.Profile
 	cust := ProfileOf(iv.Customer, prof)
 	cat := w.Catalog()
 	f, step, cause, why := w.resolve(ctx, cat, iv)
 	if cause != "" {
 		return w.endWith(ctx, iv, store.Skipped, cause, why, nil)
 	}
-	g := &guard{w: w, iv: iv, f: f, step: step, ev: ev, cust: cust, prof: prof, policy: cat.Flows.Policy()}
+	g := &guard{w: w, iv: iv, f: f, step: step, ev: ev, cust: cust, prof: prof, policy: cat.Flows.Policy(), contacts: state.Contacts}
 	if done, err := g.check(ctx); done || err != nil {
 		return err
 	}

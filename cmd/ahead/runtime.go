@@ -15,9 +15,11 @@ import (
 
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/channels/callback/taskrouter"
 	"github.com/aheadhq/ahead/channels/email"
 	"github.com/aheadhq/ahead/channels/outbox"
 	"github.com/aheadhq/ahead/channels/twilio"
+	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
@@ -35,6 +37,10 @@ type node struct {
 	client  *asynq.Client
 	worker  *tasks.Worker
 	devMode bool // dev: email, SMS and WhatsApp go to the outbox; no auth
+
+	// callbacks are the callback queues: the channel, agent claims and
+	// outcomes, and the sweep.
+	callbacks *callback.Queues
 }
 
 // connect opens Redis as the configuration says: a cluster when
@@ -55,6 +61,9 @@ func (n *node) channelsFor() (map[string]channels.Channel, error) {
 	chs := map[string]channels.Channel{
 		channels.Outbox:   outbox.New(channels.Outbox, n.store, n.clock),
 		channels.Callback: callback.New(n.store, n.clock),
+	}
+	if n.callbacks != nil {
+		chs[channels.Callback] = n.callbacks.Channel()
 	}
 	if n.devMode {
 		for _, name := range []string{channels.Email, channels.SMS, channels.WhatsApp, channels.Webhook} {
@@ -122,11 +131,14 @@ func (n *node) open(ctx context.Context, cat *tasks.Catalog) error {
 	if err := n.store.Ping(pctx); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
+	n.client = asynq.NewClientFromRedisClient(n.rdb)
+	if err := n.openCallbacks(cat); err != nil {
+		return err
+	}
 	chs, err := n.channelsFor()
 	if err != nil {
 		return err
 	}
-	n.client = asynq.NewClientFromRedisClient(n.rdb)
 	n.worker = tasks.New(tasks.Options{
 		Store: n.store, Client: n.client, Inspector: asynq.NewInspectorFromRedisClient(n.rdb),
 		Channels: chs, Clock: n.clock, Log: n.log,
@@ -208,6 +220,7 @@ func (n *node) runWorker(ctx context.Context) error {
 		Concurrency:              n.cfg.Worker.Concurrency,
 		Queues:                   tasks.Queues(n.cfg.Worker.Shards),
 		DelayedTaskCheckInterval: poll,
+		TaskCheckInterval:        poll,
 		ShutdownTimeout:          n.cfg.Worker.ShutdownTimeout.Duration(),
 		Logger:                   asynqLogger{n.log},
 		LogLevel:                 asynq.WarnLevel,
@@ -217,8 +230,51 @@ func (n *node) runWorker(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	n.log.Info("worker started", "concurrency", n.cfg.Worker.Concurrency, "shards", n.cfg.Worker.Shards)
+	if n.callbacks != nil {
+		go n.callbacks.Run(ctx, callback.DefaultSweepEvery)
+	}
 	<-ctx.Done()
 	srv.Shutdown()
+	return nil
+}
+
+// openCallbacks builds the callback queues on the flows in force. Queues
+// with a taskrouter section hand callable callbacks to Twilio TaskRouter
+// with the account of the twilio section.
+func (n *node) openCallbacks(cat *tasks.Catalog) error {
+	o := callback.Options{
+		Store: n.store, Clock: n.clock, Log: n.log,
+		Flows: func() *flows.Set {
+			if n.worker == nil || n.worker.Catalog() == nil {
+				return nil
+			}
+			return n.worker.Catalog().Flows
+		},
+		Location: func(p store.Profile) *time.Location { return n.worker.Location(p) },
+		Emit:     api.Emitter(n.store, n.client, n.clock),
+	}
+	var needs []string
+	if cat != nil {
+		for _, q := range cat.Flows.Queues() {
+			if q.TaskRouter != nil {
+				needs = append(needs, q.Name)
+			}
+		}
+	}
+	if tw := n.cfg.Twilio; tw.AccountSID != "" && !n.devMode {
+		base := ""
+		if tw.APIURL != "" && tw.APIURL != twilio.DefaultAPIURL {
+			base = tw.APIURL
+		}
+		exp, err := taskrouter.New(taskrouter.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, BaseURL: base})
+		if err != nil {
+			return err
+		}
+		o.Export = exp
+	} else if len(needs) > 0 && !n.devMode {
+		return fmt.Errorf("twilio.account_sid: required: queues %v of %s hand callbacks to TaskRouter", needs, flows.QueuesFile)
+	}
+	n.callbacks = callback.NewQueues(o)
 	return nil
 }
 

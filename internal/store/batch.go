@@ -134,3 +134,34 @@ func (s *Store) Receive(ctx context.Context, rs []Received) error {
 	}
 	return nil
 }
+
+// StepState is what running a step reads: its trigger event (nil when it
+// is no longer stored), the customer's profile and contacts since a time.
+type StepState struct {
+	Event    []byte
+	Profile  Profile
+	Contacts []Contact
+}
+
+// LoadStep reads a step's state in one round trip.
+func (s *Store) LoadStep(ctx context.Context, cus, eventID string, since time.Time) (*StepState, error) {
+	var ev *redis.StringCmd
+	var prof *redis.MapStringStringCmd
+	var cts *redis.ZSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ev = p.Get(ctx, eventKey(cus, eventID))
+		prof = p.HGetAll(ctx, profileKey(cus))
+		cts = p.ZRevRangeByScoreWithScores(ctx, contactsKey(cus), &redis.ZRangeBy{
+			Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
+		})
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("load step state: %w", err)
+	}
+	st := &StepState{Profile: Profile(prof.Val()), Contacts: decodeContacts(cts.Val())}
+	if b, err := ev.Bytes(); err == nil {
+		st.Event = b
+	}
+	return st, nil
+}

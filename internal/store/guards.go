@@ -40,6 +40,10 @@ func (s *Store) Contacts(ctx context.Context, cus string, since time.Time) ([]Co
 	if err != nil {
 		return nil, fmt.Errorf("load contacts: %w", err)
 	}
+	return decodeContacts(zs), nil
+}
+
+func decodeContacts(zs []redis.Z) []Contact {
 	out := make([]Contact, 0, len(zs))
 	for _, z := range zs {
 		parts := strings.SplitN(z.Member.(string), "|", 4)
@@ -48,7 +52,7 @@ func (s *Store) Contacts(ctx context.Context, cus string, since time.Time) ([]Co
 		}
 		out = append(out, Contact{Intervention: parts[0], Channel: parts[1], Flow: parts[2], Step: parts[3], At: time.UnixMilli(int64(z.Score)).UTC()})
 	}
-	return out, nil
+	return out
 }
 
 // reserveScript adds a contact if the budget allows it at ARGV[2].
@@ -72,6 +76,7 @@ if max > 0 and per > 0 then
   if n >= max then return 0 end
 end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('SADD', KEYS[2], KEYS[1])
 return 1
 `)
 
@@ -81,13 +86,10 @@ return 1
 // atomic step, so two workers cannot both take the last place. Reserving
 // again for the same intervention succeeds.
 func (s *Store) Reserve(ctx context.Context, cus string, c Contact, per time.Duration, max int, minGap time.Duration) (bool, error) {
-	n, err := reserveScript.Run(ctx, s.rdb, []string{contactsKey(cus)},
+	n, err := reserveScript.Run(ctx, s.rdb, []string{contactsKey(cus), indexKey(cus)},
 		c.member(), c.At.UnixMilli(), per.Milliseconds(), max, minGap.Milliseconds(), keep.Milliseconds(), c.Intervention).Int()
 	if err != nil {
 		return false, fmt.Errorf("reserve contact: %w", err)
-	}
-	if n == 1 {
-		s.rdb.SAdd(ctx, indexKey(cus), contactsKey(cus))
 	}
 	return n == 1, nil
 }

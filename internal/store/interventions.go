@@ -179,7 +179,7 @@ func (s *Store) Intervention(ctx context.Context, cus, id string) (*Intervention
 // finds sending and may go on.
 var beginScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
-if not st then return 'missing' end
+if not st then return {'missing'} end
 if st == 'sending' then
   local held = redis.call('HGET', KEYS[1], 'cancel')
   if held and held ~= '' then
@@ -188,15 +188,15 @@ if st == 'sending' then
     redis.call('HDEL', KEYS[2], ARGV[1])
     redis.call('LPUSH', KEYS[3], held)
     redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
-    return 'cancelled'
+    return {'cancelled', redis.call('HGETALL', KEYS[1])}
   end
 end
 if st == 'scheduled' or st == 'sending' then
   redis.call('HSET', KEYS[1], 'state', 'sending')
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  return 'ok'
+  return {'ok', redis.call('HGETALL', KEYS[1])}
 end
-return st
+return {st, redis.call('HGETALL', KEYS[1])}
 `)
 
 // Begin claims an intervention for sending. It returns the intervention
@@ -204,18 +204,25 @@ return st
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
 func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
-	res, err := beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap).Text()
+	res, err := beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap).Slice()
 	if err != nil {
 		return nil, false, fmt.Errorf("begin intervention %s: %w", id, err)
 	}
-	if res == "missing" {
+	if len(res) < 2 {
 		return nil, false, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
 	}
-	iv, err = s.Intervention(ctx, cus, id)
+	flat, _ := res[1].([]any)
+	m := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		k, _ := flat[i].(string)
+		v, _ := flat[i+1].(string)
+		m[k] = v
+	}
+	iv, err = decodeIntervention(m)
 	if err != nil {
 		return nil, false, err
 	}
-	return iv, res == "ok", nil
+	return iv, res[0] == "ok", nil
 }
 
 // updateScript stores an intervention's fields and journals its entries,
