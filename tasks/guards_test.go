@@ -100,15 +100,20 @@ func (b *bundle) consent(t *testing.T, cus string, chans ...string) {
 
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// hook calls before for every command the client sends, pipelined or not.
-type hook struct{ before func(redis.Cmder) }
+// hook calls before for every command the client sends, pipelined or not,
+// and after, when set, once the command has its reply.
+type hook struct{ before, after func(redis.Cmder) }
 
 func (h hook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		h.before(cmd)
-		return next(ctx, cmd)
+		err := next(ctx, cmd)
+		if h.after != nil {
+			h.after(cmd)
+		}
+		return err
 	}
 }
 
@@ -117,7 +122,13 @@ func (h hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessP
 		for _, c := range cmds {
 			h.before(c)
 		}
-		return next(ctx, cmds)
+		err := next(ctx, cmds)
+		if h.after != nil {
+			for _, c := range cmds {
+				h.after(c)
+			}
+		}
+		return err
 	}
 }
 
@@ -248,14 +259,24 @@ func TestCancelReadsOnlyTheCustomersPendingIndex(t *testing.T) {
 
 	var mu sync.Mutex
 	var cmds [][]any
+	var replies []int // the length of each command with its reply, as text
 	var recording atomic.Bool
-	g.rdb.AddHook(hook{before: func(c redis.Cmder) {
-		if recording.Load() {
-			mu.Lock()
-			cmds = append(cmds, c.Args())
-			mu.Unlock()
-		}
-	}})
+	g.rdb.AddHook(hook{
+		before: func(c redis.Cmder) {
+			if recording.Load() {
+				mu.Lock()
+				cmds = append(cmds, c.Args())
+				mu.Unlock()
+			}
+		},
+		after: func(c redis.Cmder) {
+			if recording.Load() {
+				mu.Lock()
+				replies = append(replies, len(c.String()))
+				mu.Unlock()
+			}
+		},
+	})
 	recording.Store(true)
 	if err := g.w.HandleRoute(g.ctx, stop); err != nil {
 		t.Fatal(err)
@@ -269,6 +290,7 @@ func TestCancelReadsOnlyTheCustomersPendingIndex(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	t.Logf("the cancel sent %d commands", len(cmds))
 	if len(cmds) > 60 {
 		t.Errorf("the cancel sent %d commands with %d other customers pending; it should not grow with them", len(cmds), others)
 	}
@@ -285,10 +307,14 @@ func TestCancelReadsOnlyTheCustomersPendingIndex(t *testing.T) {
 			if strings.Contains(s, "cus_other") {
 				t.Errorf("the cancel touched another customer: %.200v", args)
 			}
-			if strings.HasPrefix(s, "ahead:{") && !strings.HasPrefix(s, "ahead:{cus_1}:") {
+			if strings.HasPrefix(s, "ahead:") && !strings.HasPrefix(s, "ahead:{cus_1}:") {
 				t.Errorf("the cancel touched a key outside cus_1's: %s in %.200v", s, args)
 			}
 		}
+	}
+	// A reply that lists the other customers' work would be far longer.
+	if n := slices.Max(replies); n > 20000 {
+		t.Errorf("the cancel read a reply of %d characters with %d other customers pending", n, others)
 	}
 	for _, i := range []int{0, 4711, others - 1} {
 		cus := fmt.Sprintf("cus_other_%05d", i)
@@ -336,6 +362,40 @@ func TestCancelWhileStepIsBeingDeferred(t *testing.T) {
 	}
 	if pending, _ := g.store.PendingOf(g.ctx, "cus_1"); len(pending) != 0 {
 		t.Errorf("pending %v, want nothing after the payment", pending)
+	}
+}
+
+// TestCancelWhileDeferralMovesTheTask defers a step between the cancel's
+// reading of the pending index and its cancelling: the step ends cancelled
+// and the task the deferral queued is removed, not the one it replaced.
+func TestCancelWhileDeferralMovesTheTask(t *testing.T) {
+	t.Parallel()
+	g := setupGuards(t)
+	g.route(t, ev("evt_n", "notice.due", "cus_1", "", nil))
+	g.run(t, "cus_1", InterventionID("cus_1", "evt_n", "notice", "now"))
+	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
+	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	g.clock.Advance(time.Hour)
+	var fired atomic.Bool
+	var stepErr error
+	g.rdb.AddHook(hook{before: func(redis.Cmder) {}, after: func(c redis.Cmder) {
+		args := c.Args()
+		if c.Name() == "hgetall" && len(args) > 1 && args[1] == "ahead:{cus_1}:pending" && fired.CompareAndSwap(false, true) {
+			stepErr = g.step("cus_1", explain) // deferred by the 2h gap
+		}
+	}})
+	g.route(t, ev("evt_paid", "invoice.paid", "cus_1", "inv_1", nil))
+	if stepErr != nil || !fired.Load() {
+		t.Fatalf("step during the cancel: ran %v, %v", fired.Load(), stepErr)
+	}
+	if es := g.entries(t, "cus_1", explain, "deferred"); len(es) != 1 {
+		t.Fatalf("the step was not deferred during the cancel: %+v", g.journal(t, "cus_1"))
+	}
+	if iv := g.iv(t, "cus_1", explain); iv.State != store.Cancelled {
+		t.Errorf("explainer is %s, want cancelled", iv.State)
+	}
+	if _, ok := g.tasks(t)[explain+"-d1"]; ok {
+		t.Errorf("the deferred task of the cancelled explainer is still queued")
 	}
 }
 
@@ -523,6 +583,14 @@ func TestCancelRacesDeferredStep(t *testing.T) {
 	}
 	if nsent > 1 {
 		t.Errorf("%d explainers sent at the same time, the 2h gap allows 1", nsent)
+	}
+	// The tasks that deferrals queued went with the cancels, also when the
+	// deferral moved the task between the cancel's reading of the pending
+	// index and its cancelling.
+	for tid := range g.tasks(t) {
+		if strings.Contains(tid, "-d") {
+			t.Errorf("deferred task %s of a cancelled intervention is still queued", tid)
+		}
 	}
 	t.Logf("%d sent, %d deferred before they were cancelled", nsent, ndeferred)
 	if pending, _ := g.store.PendingOf(g.ctx, "cus_1"); len(pending) != 0 {

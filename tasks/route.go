@@ -374,7 +374,10 @@ func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			}
 		}
 	}
-	b.keeps = append(b.keeps, store.Keep{Ref: store.Ref{Customer: ev.CustomerID, ID: ev.ID}, TTL: last.Sub(now) + w.o.EventTTL})
+	if keep := last.Sub(now) + w.o.EventTTL; keep > w.EventTTL()-time.Hour {
+		// Later than the flows' horizon when the event came: keep it longer.
+		b.keeps = append(b.keeps, store.Keep{Ref: store.Ref{Customer: ev.CustomerID, ID: ev.ID}, TTL: keep})
+	}
 	return nil
 }
 
@@ -395,8 +398,10 @@ func (w *Worker) flush(ctx context.Context, b *batch) error {
 		}
 	}
 	// Keep the events (their data renders in the templates) until their last step is done.
-	if err := w.o.Store.KeepEvents(ctx, b.keeps); err != nil {
-		return err
+	if len(b.keeps) > 0 {
+		if err := w.o.Store.KeepEvents(ctx, b.keeps); err != nil {
+			return err
+		}
 	}
 	var queue []*store.Intervention
 	for i, iv := range b.ivs {

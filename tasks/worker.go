@@ -26,6 +26,21 @@ type Catalog struct {
 	Templates *templates.Set
 	// Content holds the approved WhatsApp templates (*.content.yaml).
 	Content *templates.ContentSet
+	// horizon is the longest a step may come due after its event, with
+	// its window, debounce and deadline.
+	horizon time.Duration
+}
+
+// measure fills in what the catalog's flows ask of routing.
+func (c *Catalog) measure() *Catalog {
+	for _, f := range c.Flows.Flows() {
+		for _, s := range f.Steps {
+			d := time.Duration(s.AfterDays)*24*time.Hour + s.AfterClock + s.Debounce +
+				24*time.Hour + 7*24*time.Hour + max(s.Deadline, f.StepLateLimit(s))
+			c.horizon = max(c.horizon, d)
+		}
+	}
+	return c
 }
 
 // Load reads and validates a flow folder: DIR/*.yaml and DIR/templates/.
@@ -43,7 +58,7 @@ func Load(dir string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Catalog{Dir: dir, Flows: set, Templates: tpl, Content: content}, nil
+	return (&Catalog{Dir: dir, Flows: set, Templates: tpl, Content: content}).measure(), nil
 }
 
 // checker checks a step's template: a text variant per channel, and for
@@ -117,6 +132,12 @@ func New(o Options, catalog *Catalog) *Worker {
 	w := &Worker{o: o}
 	w.cat.Store(catalog)
 	return w
+}
+
+// EventTTL is how long an accepted event is kept: long enough for every
+// step of the flows in force to come due and render its data.
+func (w *Worker) EventTTL() time.Duration {
+	return w.Catalog().horizon + w.o.EventTTL
 }
 
 // Catalog returns the flows in force.

@@ -289,7 +289,7 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 		refs = append(refs, store.EventRef{Customer: ev.CustomerID, ID: ev.ID, JSON: b})
 		uniq = append(uniq, ev)
 	}
-	fresh, err := s.o.Store.AcceptEvents(ctx, refs, eventTTL)
+	fresh, err := s.o.Store.AcceptEvents(ctx, refs, s.o.Worker.EventTTL())
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
