@@ -1,6 +1,11 @@
 package flows
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"time"
+)
 
 // Event is something that happened to a customer, as posted to
 // POST /v1/events. ID is the producer's idempotency key.
@@ -29,7 +34,46 @@ type Customer struct {
 	// Consent records the customer's word per channel: "granted" (explicit
 	// consent, which marketing flows need) or "revoked" (an opt-out, which
 	// stops every flow on that channel).
-	Consent map[string]string `json:"consent,omitempty"`
+	Consent Consent `json:"consent,omitempty"`
+}
+
+// Consent maps a channel to the customer's word on it.
+type Consent map[string]string
+
+// UnmarshalJSON reads a consent object; a value that is not a string is
+// reported with its channel (customer.consent.sms).
+func (c *Consent) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(Consent, len(raw))
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return &json.UnmarshalTypeError{Value: jsonKind(v), Type: reflect.TypeOf(""), Field: k}
+		}
+		out[k] = s
+	}
+	*c = out
+	return nil
+}
+
+// jsonKind names the kind of a JSON value as encoding/json does.
+func jsonKind(v json.RawMessage) string {
+	switch t := bytes.TrimSpace(v); {
+	case len(t) == 0:
+		return "value"
+	case t[0] == '{':
+		return "object"
+	case t[0] == '[':
+		return "array"
+	case t[0] == 't' || t[0] == 'f':
+		return "bool"
+	case t[0] == 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // Consent values.
@@ -57,7 +101,7 @@ func (c *Customer) Merge(p *Customer) {
 	set(&c.Formality, p.Formality)
 	for ch, v := range p.Consent {
 		if c.Consent == nil {
-			c.Consent = map[string]string{}
+			c.Consent = Consent{}
 		}
 		c.Consent[ch] = v
 	}

@@ -32,12 +32,10 @@ func (s *server) callbacks() *callback.Queues {
 	return callback.NewQueues(o)
 }
 
-// DefaultLease is how long a claim through the API holds when the request
-// does not say, in minutes; MaxLease is the longest it may ask for.
-const (
-	DefaultLease = 15
-	MaxLease     = 8 * 60
-)
+// MaxLease is the longest lease a claim may ask for, in minutes. Without
+// one, a claim holds for the queue's lease (15 minutes unless queues.yaml
+// says otherwise).
+const MaxLease = 8 * 60
 
 // checkAgent validates an agent name.
 func checkAgent(name string) string {
@@ -176,14 +174,12 @@ func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
 	if p := checkAgent(req.Agent); p != "" {
 		problems = append(problems, p)
 	}
-	lease := time.Duration(0)
+	var lease time.Duration
 	if req.Lease != nil {
 		if *req.Lease < 1 || *req.Lease > MaxLease {
 			problems = append(problems, fmt.Sprintf("lease: must be from 1 to %d minutes", MaxLease))
 		}
 		lease = time.Duration(*req.Lease) * time.Minute
-	} else {
-		lease = DefaultLease * time.Minute
 	}
 	if len(problems) > 0 {
 		writeError(w, http.StatusBadRequest, "invalid claim", problems...)

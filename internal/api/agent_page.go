@@ -72,9 +72,10 @@ type pageForm struct {
 }
 
 type queueView struct {
-	Name, Description, Hours, Timezone, Status string
-	Open, Selected                             bool
-	Callable, Queued, Claimed                  int
+	Name, Description, Timezone, Status string
+	Hours                               []string
+	Open, Selected                      bool
+	Callable, Queued, Claimed           int
 }
 
 type fieldView struct {
@@ -250,7 +251,7 @@ func (s *server) fillQueues(r *http.Request, v *pageView, selected string) error
 		if !ok {
 			cfg = flows.DefaultQueue(name)
 		}
-		qv := queueView{Name: name, Description: cfg.Description, Hours: cfg.HoursText(), Timezone: cfg.Location.String(), Open: cfg.Open(now), Selected: name == selected}
+		qv := queueView{Name: name, Description: cfg.Description, Hours: strings.Split(cfg.HoursText(), ", "), Timezone: cfg.Location.String(), Open: cfg.Open(now), Selected: name == selected}
 		if qv.Open {
 			qv.Status = "open now"
 			if c := cfg.Close(now); !c.IsZero() {

@@ -2,12 +2,18 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/aheadhq/ahead/channels/callback"
 	"github.com/aheadhq/ahead/channels/callback/taskrouter"
 	"github.com/aheadhq/ahead/internal/store"
 )
+
+// TaskRouterLease is how long a callback stays with a TaskRouter worker
+// who accepted its reservation, waiting for the Task to complete.
+const TaskRouterLease = 2 * time.Hour
 
 // taskrouterEvent takes TaskRouter's event callbacks for the Tasks that
 // offer callbacks (POST /v1/webhooks/twilio/taskrouter, signed like every
@@ -26,7 +32,14 @@ func (s *server) taskrouterEvent(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch a.Kind {
 	case taskrouter.Take:
-		_, err = cbq.Take(ctx, a.Callback, a.Agent, 0)
+		var cb *store.Callback
+		if cb, err = s.o.Store.FindCallback(ctx, a.Callback); err == nil {
+			if cb.TaskSID != a.Task {
+				err = fmt.Errorf("task %s no longer offers callback %s: %w", a.Task, a.Callback, callback.ErrNotHolder)
+			} else {
+				_, err = cbq.Take(ctx, a.Callback, a.Agent, TaskRouterLease)
+			}
+		}
 	case taskrouter.Record:
 		_, err = cbq.Record(ctx, a.Callback, "", a.Outcome)
 	case taskrouter.Unoffer:

@@ -56,11 +56,18 @@ func TestTaskRouterEvents(t *testing.T) {
 	if code := e.taskEvent("wrong-token-0123456789abcdef0123", accepted); code != http.StatusForbidden {
 		t.Fatalf("a badly signed event: %d", code)
 	}
+	stale := url.Values{"EventType": {"reservation.accepted"}, "TaskSid": {"WT9"}, "WorkerName": {"bob"}, "TaskAttributes": {attrs("cb_1", "")}}
+	if code := e.taskEvent(twilioToken, stale); code != http.StatusNoContent {
+		t.Fatalf("reservation.accepted of a stale task: %d", code)
+	}
+	if cb, _ := e.store.FindCallback(ctx, "cb_1"); cb.State != store.CallbackQueued {
+		t.Fatalf("a stale task's reservation claimed cb_1: %+v", cb)
+	}
 	if code := e.taskEvent(twilioToken, accepted); code != http.StatusNoContent {
 		t.Fatalf("reservation.accepted: %d", code)
 	}
 	cb, _ := e.store.FindCallback(ctx, "cb_1")
-	if cb.State != store.CallbackClaimed || cb.Agent != "taskrouter:alice" {
+	if cb.State != store.CallbackClaimed || cb.Agent != "taskrouter:alice" || !cb.LeaseUntil.Equal(tuesday10.Add(2*time.Hour)) {
 		t.Fatalf("after reservation.accepted: %+v", cb)
 	}
 	// ahead's own agents cannot take it now.
