@@ -37,12 +37,14 @@ func (s *server) timeline(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	entries, err := s.o.Store.Timeline(r.Context(), cus, limit)
+	// Interventions first: a state and its journal entry are written
+	// together, so the journal read after them holds every state they show.
+	ivs, err := s.o.Store.Interventions(r.Context(), cus)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	ivs, err := s.o.Store.Interventions(r.Context(), cus)
+	entries, err := s.o.Store.Timeline(r.Context(), cus, limit)
 	if err != nil {
 		s.internal(w, r, err)
 		return
