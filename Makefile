@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 TESTFLAGS ?=
 
-.PHONY: help run test test-race lint bench deps build fmt
+.PHONY: help run test test-race lint bench deps build fmt test-cluster
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,5 +29,8 @@ lint: ## gofmt and go vet.
 fmt: ## Format the code.
 	gofmt -w $$(git ls-files '*.go')
 
-bench: ## Print performance figures beside raw asynq.
-	$(GO) run ./cmd/ahead bench
+bench: ## Measure ahead beside raw asynq on a throwaway redis-server (ARGS="--preload 1000000 --json bench.json").
+	@scripts/with-redis.sh $(GO) run ./cmd/ahead bench $(ARGS)
+
+test-cluster: deps ## Run the end-to-end tests against a throwaway 3-master Redis Cluster.
+	@scripts/with-cluster.sh $(GO) test -race -count=1 -run Cluster $(TESTFLAGS) ./internal/e2e/

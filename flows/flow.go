@@ -31,7 +31,8 @@ type Flow struct {
 	Trigger     Trigger
 	CancelOn    []CancelRule
 	// LateLimit is how long past its due time a step may still run; steps
-	// due longer ago are skipped as too late. Default DefaultLateLimit.
+	// due longer ago are skipped as too late. 0: the configured default
+	// (defaults.late_limit), else DefaultLateLimit.
 	LateLimit time.Duration
 	// OncePer limits how often a customer enters the flow: OncePerEvent
 	// (default: every triggering event starts a run), OncePerCustomer or
@@ -65,11 +66,19 @@ func (f *Flow) Step(id string) *Step {
 // StepLateLimit returns the late limit that applies to s: the step's own,
 // else the flow's, else DefaultLateLimit.
 func (f *Flow) StepLateLimit(s *Step) time.Duration {
+	return f.LateLimitOr(s, DefaultLateLimit)
+}
+
+// LateLimitOr returns the late limit that applies to s: the step's own,
+// else the flow's, else def (0: DefaultLateLimit).
+func (f *Flow) LateLimitOr(s *Step, def time.Duration) time.Duration {
 	switch {
 	case s != nil && s.LateLimit > 0:
 		return s.LateLimit
 	case f.LateLimit > 0:
 		return f.LateLimit
+	case def > 0:
+		return def
 	}
 	return DefaultLateLimit
 }

@@ -822,7 +822,7 @@ func (d *doc) flow(n *yaml.Node, raw []byte) {
 	}
 	before := len(d.l.errs)
 	sum := sha256.Sum256(raw)
-	f := &Flow{Purpose: PurposeService, LateLimit: DefaultLateLimit, OncePer: OncePerEvent, File: d.file, Line: root.Line + d.off, Version: hex.EncodeToString(sum[:])[:16], Source: bytes.Clone(raw)}
+	f := &Flow{Purpose: PurposeService, OncePer: OncePerEvent, File: d.file, Line: root.Line + d.off, Version: hex.EncodeToString(sum[:])[:16], Source: bytes.Clone(raw)}
 	if r := resolve(root); r == nil || r.Kind != yaml.MappingNode {
 		d.errf(root, "", "a flow must be a mapping with flow, trigger and steps")
 		return

@@ -150,8 +150,8 @@ func TestLoadDirValid(t *testing.T) {
 	if len(f.CancelOn) != 1 || f.CancelOn[0].Event != "subscription.cancelled" || f.CancelOn[0].If != "" {
 		t.Errorf("cancel_on = %+v", f.CancelOn)
 	}
-	if f.LateLimit != DefaultLateLimit {
-		t.Errorf("late_limit = %s, want the default", f.LateLimit)
+	if f.LateLimit != 0 || f.StepLateLimit(nil) != DefaultLateLimit || f.LateLimitOr(nil, time.Hour) != time.Hour {
+		t.Errorf("late_limit = %s, want unset, falling back to the default", f.LateLimit)
 	}
 	if len(f.Version) != 16 || strings.Trim(f.Version, "0123456789abcdef") != "" {
 		t.Errorf("version = %q, want 16 hex characters", f.Version)

@@ -75,7 +75,7 @@ func (b *bundle) runFlow(t *testing.T, evt, typ, cus, flow, step string) (*store
 	b.run(t, cus, id)
 	var out []string
 	for _, e := range b.journal(t, cus) {
-		if e.Intervention == id && (e.State == "fallback" || e.State == store.Failed) {
+		if e.Intervention == id && (e.State == "fallback" || e.State == store.Failed || e.State == store.Skipped) {
 			out = append(out, e.State+":"+e.Channel+":"+e.Cause)
 		}
 	}
@@ -93,14 +93,14 @@ func TestConsentPerPurpose(t *testing.T) {
 	}{
 		{"service without consent", "notice", nil, channels.SMS, ""},
 		{"service with sms revoked", "notice", map[string]bool{channels.SMS: false}, channels.Email, "fallback:sms:opted_out"},
-		{"service with all revoked", "notice", map[string]bool{channels.SMS: false, channels.Email: false}, "", "fallback:sms:opted_out failed::opted_out"},
+		{"service with all revoked", "notice", map[string]bool{channels.SMS: false, channels.Email: false}, "", "fallback:sms:opted_out skipped::opted_out"},
 		{"service with consent", "notice", map[string]bool{channels.SMS: true}, channels.SMS, ""},
-		{"marketing without consent", "offer", nil, "", "fallback:sms:no_consent failed::no_consent"},
-		{"marketing with consent on another channel", "offer", map[string]bool{channels.WhatsApp: true}, "", "fallback:sms:no_consent failed::no_consent"},
+		{"marketing without consent", "offer", nil, "", "fallback:sms:no_consent skipped::no_consent"},
+		{"marketing with consent on another channel", "offer", map[string]bool{channels.WhatsApp: true}, "", "fallback:sms:no_consent skipped::no_consent"},
 		{"marketing with email consent", "offer", map[string]bool{channels.Email: true}, channels.Email, "fallback:sms:no_consent"},
 		{"marketing with sms consent", "offer", map[string]bool{channels.SMS: true}, channels.SMS, ""},
 		{"marketing with sms revoked", "offer", map[string]bool{channels.SMS: false, channels.Email: true}, channels.Email, "fallback:sms:opted_out"},
-		{"marketing with email revoked", "offer", map[string]bool{channels.Email: false}, "", "fallback:sms:no_consent failed::opted_out"},
+		{"marketing with email revoked", "offer", map[string]bool{channels.Email: false}, "", "fallback:sms:no_consent skipped::opted_out"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -117,8 +117,8 @@ func TestConsentPerPurpose(t *testing.T) {
 				t.Errorf("entries %q, want %q", skipped, tc.skipped)
 			}
 			switch {
-			case tc.sent == "" && iv.State != store.Failed:
-				t.Errorf("intervention %s via %s, want failed", iv.State, iv.Channel)
+			case tc.sent == "" && iv.State != store.Skipped:
+				t.Errorf("intervention %s via %s, want skipped: no channel the customer wants", iv.State, iv.Channel)
 			case tc.sent != "" && (iv.State != store.Sent || iv.Channel != tc.sent):
 				t.Errorf("intervention %s via %s (%s), want sent via %s", iv.State, iv.Channel, iv.Reason, tc.sent)
 			}
@@ -149,7 +149,7 @@ func TestConsentReasons(t *testing.T) {
 	if fb.Channel != channels.SMS || fb.Cause != "opted_out" || !strings.Contains(fb.Reason, "opted out") || !strings.Contains(fb.Reason, "trying email") {
 		t.Errorf("fallback %+v, want sms opted out, trying email", fb)
 	}
-	failed := one(t, b.entries(t, "cus_1", id, store.Failed), "failed")
+	failed := one(t, b.entries(t, "cus_1", id, store.Skipped), "skipped")
 	if failed.Cause != "no_consent" || !strings.Contains(failed.Reason, "no marketing consent for email") || !strings.Contains(failed.Reason, "no channel left") {
 		t.Errorf("failed %+v, want no marketing consent for email, no channel left", failed)
 	}

@@ -37,7 +37,7 @@ type guard struct {
 func (g *guard) deadline() time.Time {
 	d := g.step.Deadline
 	if d <= 0 {
-		d = g.f.StepLateLimit(g.step)
+		d = g.f.LateLimitOr(g.step, g.w.o.LateLimit)
 	}
 	return g.iv.Planned.Add(d)
 }

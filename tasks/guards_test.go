@@ -101,14 +101,16 @@ func (b *bundle) consent(t *testing.T, cus string, chans ...string) {
 func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // hook calls before for every command the client sends, pipelined or not,
-// and after, when set, once the command has its reply.
+// and after once the command has its reply; either may be nil.
 type hook struct{ before, after func(redis.Cmder) }
 
 func (h hook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.before(cmd)
+		if h.before != nil {
+			h.before(cmd)
+		}
 		err := next(ctx, cmd)
 		if h.after != nil {
 			h.after(cmd)
@@ -119,8 +121,10 @@ func (h hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, c := range cmds {
-			h.before(c)
+		if h.before != nil {
+			for _, c := range cmds {
+				h.before(c)
+			}
 		}
 		err := next(ctx, cmds)
 		if h.after != nil {
@@ -378,7 +382,7 @@ func TestCancelWhileDeferralMovesTheTask(t *testing.T) {
 	g.clock.Advance(time.Hour)
 	var fired atomic.Bool
 	var stepErr error
-	g.rdb.AddHook(hook{before: func(redis.Cmder) {}, after: func(c redis.Cmder) {
+	g.rdb.AddHook(hook{after: func(c redis.Cmder) {
 		args := c.Args()
 		if c.Name() == "hgetall" && len(args) > 1 && args[1] == "ahead:{cus_1}:pending" && fired.CompareAndSwap(false, true) {
 			stepErr = g.step("cus_1", explain) // deferred by the 2h gap

@@ -340,7 +340,7 @@ func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			if joined {
 				continue
 			}
-			plan := s.Due(occurred, now, loc, f.StepLateLimit(s))
+			plan := s.Due(occurred, now, loc, f.LateLimitOr(s, w.o.LateLimit))
 			cause := "after"
 			if s.Debounce > 0 && !plan.Late {
 				plan.At = plan.At.Add(s.Debounce)

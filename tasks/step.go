@@ -114,6 +114,10 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	if done, err := g.check(ctx); done || err != nil {
 		return err
 	}
+	// unwanted stays true while every channel was declined by the
+	// customer's own word (no consent, an opt-out): the step is then
+	// skipped, not failed.
+	unwanted := true
 	for iv.Next < len(iv.Channels) {
 		name := iv.Channels[iv.Next]
 		fail, err := w.try(ctx, iv, name, cat, f, step, ev, cust, prof)
@@ -124,11 +128,16 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 			g.release(ctx)
 			return w.retry(ctx, iv, err)
 		}
+		unwanted = unwanted && (fail.cause == "no_consent" || fail.cause == "opted_out")
 		iv.Next++
 		if iv.Next >= len(iv.Channels) {
 			g.release(ctx)
 			iv.Code = fail.code
-			return w.endWith(ctx, iv, store.Failed, fail.cause, fmt.Sprintf("%s: %s; no channel left", name, fail.reason), nil)
+			state := store.Failed
+			if unwanted {
+				state = store.Skipped
+			}
+			return w.endWith(ctx, iv, state, fail.cause, fmt.Sprintf("%s: %s; no channel left", name, fail.reason), nil)
 		}
 		e := w.entry(iv, "fallback", name, fmt.Sprintf("%s: %s; trying %s", name, fail.reason, iv.Channels[iv.Next]))
 		e.Code, e.Cause = fail.code, fail.cause
@@ -262,7 +271,7 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 		r, err = cat.Templates.Render(step.Template, name, locale, formality, w.o.Locale, data)
 	}
 	if err != nil {
-		return refuse("render template: "+err.Error(), "template", err)
+		return refuse(err.Error(), "template", err)
 	}
 	if name == channels.WhatsApp {
 		content, err := whatsAppContent(cat, step.Template, locale, formality, w.o.Locale, data)

@@ -15,6 +15,7 @@ import (
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/clock"
+	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/templates"
 )
@@ -98,6 +99,9 @@ type Options struct {
 	// PublicURL and SigningKey build one-click unsubscribe links.
 	PublicURL  string
 	SigningKey []byte
+	// LateLimit is the late limit of flows and steps that set none
+	// (defaults.late_limit); 0 means flows.DefaultLateLimit.
+	LateLimit time.Duration
 	// EventTTL is how long an event is kept after its last step is due (default 30 days).
 	EventTTL time.Duration
 }
@@ -137,7 +141,7 @@ func New(o Options, catalog *Catalog) *Worker {
 // EventTTL is how long an accepted event is kept: long enough for every
 // step of the flows in force to come due and render its data.
 func (w *Worker) EventTTL() time.Duration {
-	return w.Catalog().horizon + w.o.EventTTL
+	return w.Catalog().horizon + w.o.LateLimit + w.o.EventTTL
 }
 
 // Catalog returns the flows in force.
@@ -190,6 +194,7 @@ func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pe
 	if err != nil {
 		return nil, err
 	}
+	metrics.Interventions.WithLabelValues(store.Cancelled, "").Add(float64(len(done)))
 	for _, id := range done {
 		task := pending[id].TaskID
 		if task == "" {

@@ -110,11 +110,7 @@ func benchNode(log *slog.Logger) benchmark.Starter {
 			cancel()
 			return nil, err
 		}
-		out := &benchmark.Node{Worker: n.worker}
-		if !o.API && !o.Worker {
-			out.Stop = func() error { cancel(); return nil }
-			return out, nil
-		}
+		out := &benchmark.Node{}
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
 		go func() { done <- n.runAll(ctx, o.API, o.Worker, cfg.API.Addr, ready) }()

@@ -143,7 +143,7 @@ func (n *node) open(ctx context.Context, cat *tasks.Catalog) error {
 		Store: n.store, Client: n.client, Inspector: asynq.NewInspectorFromRedisClient(n.rdb),
 		Channels: chs, Clock: n.clock, Log: n.log,
 		Timezone: n.cfg.Defaults.Timezone, Locale: n.cfg.Defaults.Locale, Formality: n.cfg.Defaults.Formality,
-		Shards: n.cfg.Worker.Shards, PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
+		Shards: n.cfg.Worker.Shards, LateLimit: n.cfg.Defaults.LateLimit.Duration(), PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
 	}, cat)
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aheadhq/ahead/internal/signed"
 	"github.com/aheadhq/ahead/internal/store"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // listCallbacks lists a callback queue in the order agents work them;
@@ -112,7 +111,7 @@ func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.o.Clock.Now().UTC()
 	ctx := r.Context()
-	if err := s.o.Store.UpsertProfile(ctx, cus, store.Profile{tasks.OptOutField(channel): now.Format("2006-01-02T15:04:05Z")}); err != nil {
+	if err := s.o.Store.SetConsent(ctx, cus, map[string]bool{channel: false}, now); err != nil {
 		s.internal(w, r, err)
 		return
 	}

@@ -493,3 +493,29 @@ func (s *Store) TaskClosed(ctx context.Context, queue, sid string) error {
 }
 
 func taskCloseKey(q string) string { return "ahead:{cbq:" + q + "}:tasks-to-close" }
+
+// CustomerCallbacks returns every callback of a customer, in any queue and
+// state.
+func (s *Store) CustomerCallbacks(ctx context.Context, cus string) ([]*Callback, error) {
+	refs, err := s.rdb.SMembers(ctx, callbackRefsKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load callbacks of customer: %w", err)
+	}
+	slices.Sort(refs)
+	var out []*Callback
+	for _, ref := range refs {
+		q, id, ok := strings.Cut(ref, "|")
+		if !ok {
+			continue
+		}
+		cb, err := s.Callback(ctx, q, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cb)
+	}
+	return out, nil
+}

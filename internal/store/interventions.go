@@ -340,7 +340,7 @@ if st == 'scheduled' then
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('LPUSH', KEYS[3], ARGV[3])
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
-  return 1
+  return {1, redis.call('HGET', KEYS[1], 'task_id') or ''}
 end
 if st == 'sending' then
   -- Being sent right now: if it goes out, it went out before the cancel;
@@ -377,8 +377,15 @@ func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending ma
 	}
 	var done []string
 	for i, c := range cmds {
-		if n, _ := c.Int(); n == 1 {
+		// Cancelled: {1, the task the intervention waits on}. A deferral
+		// may have moved its task since pending was read.
+		if r, _ := c.Slice(); len(r) == 2 {
 			done = append(done, ids[i])
+			if task, _ := r[1].(string); task != "" && pending != nil {
+				p := pending[ids[i]]
+				p.TaskID = task
+				pending[ids[i]] = p
+			}
 		}
 	}
 	return done, nil

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aheadhq/ahead/internal/clock"
+	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/redistest"
+	"github.com/aheadhq/ahead/tasks"
+)
+
+const (
+	agentAdminToken = "agent-e2e-admin-token-0123456789"
+	agentDeskToken  = "agent-e2e-agent-token-0123456789"
+)
+
+// unavailable skips a test whose tools are missing, or fails it when
+// CI=true, so that CI always runs it.
+func missingTool(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true, so not skipped: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// TestAgentDeskInChromium runs ahead (API and worker) on real Redis with
+// the example flows, lets the day-2 reassurance call fall due, and drives
+// the agent desk in headless Chromium with e2e/agent.mjs: sign in with the
+// agent token, claim, record "reached" with a note, see it on the
+// timeline. AHEAD_E2E_SCREENSHOT names the screenshot (default: in the
+// test's temporary folder).
+func TestAgentDeskInChromium(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := os.Getenv("CHROMIUM")
+	if browser == "" {
+		browser = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(browser); err != nil {
+		missingTool(t, "agent desk test skipped: no Chromium at %s (install the Debian package chromium, or set CHROMIUM)", browser)
+	}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		missingTool(t, "agent desk test skipped: node is not on PATH")
+	}
+	if _, err := os.Stat(filepath.Join(root, "e2e", "node_modules", "playwright-core")); err != nil {
+		missingTool(t, "agent desk test skipped: playwright-core is not installed in e2e/node_modules (run make deps)")
+	}
+	shot := os.Getenv("AHEAD_E2E_SCREENSHOT")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "agent.png")
+	}
+
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Tuesday, 10:00 in Amsterdam: the retention queue is open.
+	virt := time.Date(2026, 11, 24, 10, 0, 0, 0, ams)
+	cfg := config.Default()
+	cfg.Flows = "../../flows/examples"
+	cfg.API.PublicURL = "https://ahead.example.com"
+	cfg.API.SigningKey = "agent-e2e-signing-key-0123456789"
+	cfg.API.Tokens = []config.Token{
+		{Name: "admin", Token: agentAdminToken, Scopes: []string{"admin"}},
+		{Name: "desk", Token: agentDeskToken, Scopes: []string{"agent"}},
+	}
+	cfg.Worker.PollInterval = config.Duration(100 * time.Millisecond)
+	cfg.Worker.Concurrency = 4
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(redistest.Options(t))
+	t.Cleanup(func() { rdb.Close() })
+	cat, err := tasks.Load(cfg.Flows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{cfg: cfg, clock: clock.NewScaledAt(virt, 1), log: slog.New(slog.NewTextHandler(io.Discard, nil)), rdb: rdb}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := n.open(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- n.runAll(ctx, true, true, "127.0.0.1:0", ready) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	var base string
+	select {
+	case addr := <-ready:
+		base = "http://" + addr
+	case err := <-done:
+		t.Fatalf("server stopped: %v", err)
+	}
+	call := func(method, path, body string, out any) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+agentAdminToken)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if out != nil {
+			if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+		}
+		return res.StatusCode
+	}
+
+	// A subscription two days ago: the day-2 call is due now.
+	event := fmt.Sprintf(`{"id":"evt_agent_e2e","type":"subscription.created","customer_id":"cus_agent_e2e",
+		"occurred_at":%q,"subject":"sub_1",
+		"customer":{"name":"Anna de Vries","email":"anna@example.nl","phone":"+31612345678","timezone":"Europe/Amsterdam","locale":"nl","formality":"informal"},
+		"data":{"plan":"family","first_invoice":{"amount":"23.95","date":"2026-11-30"}}}`, virt.Add(-48*time.Hour).UTC().Format(time.RFC3339))
+	if code := call("POST", "/v1/events", event, nil); code != http.StatusAccepted {
+		t.Fatalf("post event: %d", code)
+	}
+	type listing struct {
+		Callbacks []struct {
+			ID, State, Result, Outcome, Note string
+			Callable                         bool
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var l listing
+		call("GET", "/v1/callbacks?queue=retention&state=callable", "", &l)
+		if len(l.Callbacks) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the day-2 call never became callable: %+v", l)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	runCtx, stop := context.WithTimeout(ctx, 2*time.Minute)
+	defer stop()
+	cmd := exec.CommandContext(runCtx, nodeBin, filepath.Join(root, "e2e", "agent.mjs"), base, shot)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "AHEAD_AGENT_TOKEN="+agentDeskToken, "CHROMIUM="+browser)
+	out, err := cmd.CombinedOutput()
+	t.Logf("node e2e/agent.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the agent desk test in Chromium failed: %v", err)
+	}
+	t.Logf("screenshots: %s", shot)
+
+	// What the browser did is what the API reports.
+	var l listing
+	call("GET", "/v1/callbacks?queue=retention&state=done", "", &l)
+	if len(l.Callbacks) != 1 || l.Callbacks[0].Result != "reached" || !strings.Contains(l.Callbacks[0].Note, "family plan") {
+		t.Fatalf("done callbacks: %+v", l)
+	}
+	var tl struct {
+		Entries []struct{ Kind, State, Reason string }
+	}
+	call("GET", "/v1/customers/cus_agent_e2e/timeline", "", &tl)
+	if len(tl.Entries) == 0 || tl.Entries[0].Kind != "callback" || tl.Entries[0].State != "reached" ||
+		!strings.HasPrefix(tl.Entries[0].Reason, "reached by Evi Jansen, attempt 1 of 3") {
+		t.Errorf("timeline: %+v", tl.Entries)
+	}
+}

@@ -1,0 +1,115 @@
+// End-to-end test of the agent desk in headless Chromium.
+//
+//   node e2e/agent.mjs BASEURL SCREENSHOT_PATH
+//
+// BASEURL is a running ahead with a callable callback for "Anna de Vries"
+// in the retention queue. AHEAD_AGENT_TOKEN is the agent token when the
+// server checks tokens. CHROMIUM is the browser (default /usr/bin/chromium).
+//
+// It signs in, claims the next callback, checks the customer, talking
+// points and timeline, records "reached" with a note by keyboard and
+// checks that the timeline shows it. SCREENSHOT_PATH gets the claimed
+// callback; the same name with "-queues" and "-recorded" before the
+// extension gets the queues page and the page after the outcome. The exit status is 0 only when every check held.
+
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, extname } from "node:path";
+
+const [base, shot] = process.argv.slice(2);
+if (!base || !shot) {
+  console.error("usage: node e2e/agent.mjs BASEURL SCREENSHOT_PATH");
+  process.exit(2);
+}
+const token = process.env.AHEAD_AGENT_TOKEN || "";
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+
+function check(ok, what) {
+  if (!ok) throw new Error("check failed: " + what);
+  console.log("ok   " + what);
+}
+
+const profile = mkdtempSync(join(tmpdir(), "ahead-chromium-"));
+let context;
+let code = 0;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1366, height: 768 },
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  page.setDefaultTimeout(15000);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("response", (r) => { if (r.status() >= 400) errors.push(r.status() + " " + r.url()); });
+
+  // Sign in.
+  await page.goto(base + "/agent");
+  await page.getByLabel("Your name").fill("Evi Jansen");
+  if (await page.locator("#token").count()) {
+    check(token !== "", "the server asks for a token and AHEAD_AGENT_TOKEN is set");
+    await page.getByLabel("Agent token").fill(token);
+  }
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(base + "/agent");
+  check(await page.getByText("Signed in as").isVisible(), "signed in");
+
+  // Every control has a label.
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+      .map((el) => el.name || el.id));
+  check(unlabelled.length === 0, "every control on the queues page has a label " + JSON.stringify(unlabelled));
+
+  const ext = extname(shot);
+  const named = (suffix) => shot.slice(0, shot.length - ext.length) + suffix + ext;
+  await page.screenshot({ path: named("-queues"), fullPage: true });
+
+  // Pick the queue and claim the next callback.
+  await page.getByLabel("Queue", { exact: true }).selectOption("retention");
+  await page.getByRole("button", { name: /Claim next/ }).click();
+  await page.waitForURL(/\/agent\/callbacks\//);
+  check((await page.locator("h1").innerText()).includes("Anna de Vries"), "the claimed callback is Anna's");
+  const points = await page.locator(".points").innerText();
+  check(points.trim().length > 20, "the talking points are shown: " + JSON.stringify(points.slice(0, 60)));
+  check(await page.locator('a[href^="tel:"]').first().isVisible(), "the phone number is a tel: link");
+  check((await page.locator("#timeline").innerText()).includes("call: claimed"), "the timeline shows the claim");
+  check(await page.locator("#outcome").isVisible(), "the outcome form is shown to the holder");
+  const labelsOK = await page.evaluate(() =>
+    [...document.querySelectorAll("#outcome input:not([type=hidden]), #outcome textarea")]
+      .every((el) => el.labels && el.labels.length > 0));
+  check(labelsOK, "every control of the outcome form has a label");
+  await page.screenshot({ path: shot, fullPage: true });
+
+  // Record "reached" by keyboard: 1 chooses it, n goes to the note, Ctrl+Enter records.
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("1");
+  check(await page.locator("#o-reached").isChecked(), "the key 1 chooses reached");
+  await page.keyboard.press("n");
+  check(await page.evaluate(() => document.activeElement && document.activeElement.id === "note"), "the key n goes to the note");
+  await page.keyboard.type("Happy with the family plan; asked when the first invoice comes.");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForURL(/recorded=reached/);
+  check(await page.getByRole("status").filter({ hasText: "Recorded: Reached." }).isVisible(), "the page confirms the outcome");
+  const timeline = await page.locator("#timeline").innerText();
+  check(timeline.includes("call: reached"), "the timeline shows the outcome");
+  check(timeline.includes("Happy with the family plan"), "the timeline shows the note's summary");
+  check(!(await page.locator("#outcome").count()), "the outcome form is gone once the callback ended");
+  check(errors.length === 0, "no script errors " + JSON.stringify(errors));
+  await page.screenshot({ path: named("-recorded"), fullPage: true });
+  console.log("screenshots: " + shot);
+} catch (e) {
+  console.error(e && e.stack ? e.stack : String(e));
+  code = 1;
+} finally {
+  if (context) await context.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(code);

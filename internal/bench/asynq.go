@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// rawQueue and rawType are the queue and kind of the raw asynq tasks.
+const (
+	rawQueue = "bench"
+	rawType  = "bench:noop"
+)
+
+// rawPayload is shaped like ahead's step payload, so that the raw task and
+// ahead's step task carry as much.
+func rawPayload(i int) []byte {
+	h := sha256.Sum256([]byte(strconv.Itoa(i)))
+	b, _ := json.Marshal(struct {
+		V            int    `json:"v"`
+		Customer     string `json:"customer_id"`
+		Intervention string `json:"intervention_id"`
+	}{1, fmt.Sprintf("cus_raw_%07d", i), "iv_" + hex.EncodeToString(h[:])[:24]})
+	return b
+}
+
+// parallel runs fn(i) for i in [0, n) on c goroutines and returns the
+// first error.
+func parallel(ctx context.Context, n, c int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for range c {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { first = err; cancel() })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
+}
+
+// asynqEnqueue enqueues N scheduled tasks one by one from C goroutines, as
+// an application on plain asynq would, and measures the rate and the
+// memory each task takes.
+func (r *run) asynqEnqueue(ctx context.Context) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	client := asynq.NewClientFromRedisClient(r.rdb)
+	before, err := usedMemory(ctx, r.admin)
+	if err != nil {
+		return err
+	}
+	tasks := make([]*asynq.Task, r.o.N)
+	for i := range tasks {
+		tasks[i] = asynq.NewTask(rawType, rawPayload(i))
+	}
+	cpu, err := r.cpuStart(ctx)
+	if err != nil {
+		return err
+	}
+	trips0, _ := r.trips.snapshot()
+	start := time.Now()
+	err = parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
+		_, err := client.EnqueueContext(ctx, tasks[i], asynq.Queue(rawQueue), asynq.ProcessIn(After))
+		return err
+	})
+	elapsed := time.Since(start)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	trips1, _ := r.trips.snapshot()
+	self, red, err := cpu.stop(ctx)
+	if err != nil {
+		return err
+	}
+	after, err := usedMemory(ctx, r.admin)
+	if err != nil {
+		return err
+	}
+	n := float64(r.o.N)
+	r.res.add("asynq", "enqueue_per_sec", n/elapsed.Seconds(), 1)
+	r.res.add("asynq", "enqueue_roundtrips_per_task", float64(trips1-trips0)/n, 2)
+	r.res.add("asynq", "enqueue_client_cpu_us_per_task", us(self)/n, 1)
+	r.res.add("asynq", "enqueue_redis_cpu_us_per_task", us(red)/n, 1)
+	r.res.add("memory", "asynq_bytes_per_task", float64(after-before)/n, 0)
+	return nil
+}
+
+// asynqProcess enqueues N tasks and measures how fast a server of
+// concurrency K runs them with a handler that does nothing.
+func (r *run) asynqProcess(ctx context.Context) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	client := asynq.NewClientFromRedisClient(r.rdb)
+	err := parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
+		_, err := client.EnqueueContext(ctx, asynq.NewTask(rawType, rawPayload(i)), asynq.Queue(rawQueue))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	var done atomic.Int64
+	all := make(chan struct{})
+	n := int64(r.o.N)
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(rawType, func(context.Context, *asynq.Task) error {
+		if done.Add(1) == n {
+			close(all)
+		}
+		return nil
+	})
+	srv := asynq.NewServerFromRedisClient(r.rdb, asynq.Config{
+		Concurrency: r.o.K, Queues: map[string]int{rawQueue: 1},
+		DelayedTaskCheckInterval: r.o.Poll, Logger: quiet{}, LogLevel: asynq.FatalLevel,
+	})
+	cpu, err := r.cpuStart(ctx)
+	if err != nil {
+		return err
+	}
+	trips0, _ := r.trips.snapshot()
+	start := time.Now()
+	if err := srv.Start(mux); err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+	defer srv.Shutdown()
+	select {
+	case <-all:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(timeout(r.o.N)):
+		return fmt.Errorf("processed %d of %d tasks in %s", done.Load(), n, timeout(r.o.N))
+	}
+	elapsed := time.Since(start)
+	trips1, _ := r.trips.snapshot()
+	self, red, err := cpu.stop(ctx)
+	if err != nil {
+		return err
+	}
+	r.res.add("asynq", "process_per_sec", float64(n)/elapsed.Seconds(), 1)
+	r.res.add("asynq", "process_roundtrips_per_task", float64(trips1-trips0)/float64(n), 2)
+	r.res.add("asynq", "process_worker_cpu_us_per_task", us(self)/float64(n), 1)
+	r.res.add("asynq", "process_redis_cpu_us_per_task", us(red)/float64(n), 1)
+	return nil
+}
+
+// timeout bounds a measurement of n items: generous, for a loaded machine.
+func timeout(n int) time.Duration {
+	return time.Minute + time.Duration(n)*5*time.Millisecond
+}
+
+// quiet drops asynq's log lines.
+type quiet struct{}
+
+func (quiet) Debug(...any) {}
+func (quiet) Info(...any)  {}
+func (quiet) Warn(...any)  {}
+func (quiet) Error(...any) {}
+func (quiet) Fatal(...any) {}

@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestPercentile(t *testing.T) {
+	v := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for _, c := range []struct {
+		q    float64
+		want float64
+	}{{0.5, 5}, {0.99, 10}, {0.1, 1}, {0, 1}, {1, 10}} {
+		if got := percentile(v, c.q); got != c.want {
+			t.Errorf("percentile(%v) = %v, want %v", c.q, got, c.want)
+		}
+	}
+	if !math.IsNaN(percentile(nil, 0.5)) {
+		t.Errorf("percentile of nothing is a number")
+	}
+}
+
+func result() *Result {
+	r := newResult(Options{N: 10, C: 2, K: 3, Batch: 5, Shards: 4, Poll: 100 * time.Millisecond, LagRate: 20, LagWindow: time.Second})
+	r.Machine = Machine{CPUs: 2, MemoryMB: 1024, Go: "go1.x", OS: "linux/amd64", Redis: "7.0.0", RedisLocal: true}
+	r.add("asynq", "enqueue_per_sec", 1000, 1)
+	r.add("asynq", "process_per_sec", 500, 1)
+	r.add("memory", "asynq_bytes_per_task", 600, 0)
+	r.add("ingest", "steps_per_sec", 1500, 1)
+	r.add("memory", "ahead_bytes_per_intervention", 900, 0)
+	r.add("dispatch", "per_sec", 300, 1)
+	r.add("lag", "p99_ms", 250.04, 1)
+	r.finish()
+	return r
+}
+
+func TestSummary(t *testing.T) {
+	r := result()
+	var b strings.Builder
+	if err := r.Print(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	want := []string{
+		"ratio ingest_vs_asynq_enqueue=1.500 target>=1 met=yes",
+		"ratio dispatch_vs_asynq_process=0.600 target>=0.8 met=no",
+		"ratio memory_vs_asynq=1.500 target<=1.3 met=no",
+		"lag_p99_ms=250.0 target<=1000 met=yes",
+	}
+	if got := lines[len(lines)-4:]; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("summary:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.HasPrefix(lines[0], "machine cpus=2 memory_mb=1024 go=go1.x") {
+		t.Errorf("first line %q", lines[0])
+	}
+	if lines[2] != "asynq enqueue_per_sec=1000.0" {
+		t.Errorf("first figure %q", lines[2])
+	}
+}
+
+func TestSummaryWithoutParts(t *testing.T) {
+	r := newResult(Options{})
+	r.add("asynq", "enqueue_per_sec", 1000, 1)
+	r.finish()
+	var b strings.Builder
+	if err := r.Print(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "ratio ingest_vs_asynq_enqueue=NaN target>=1 met=no") {
+		t.Errorf("a ratio without its parts is not NaN:\n%s", b.String())
+	}
+	j, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(j, &doc); err != nil {
+		t.Fatalf("JSON with NaN: %v\n%s", err, j)
+	}
+	if doc["lag_p99_ms"] != nil {
+		t.Errorf("lag_p99_ms = %v, want null", doc["lag_p99_ms"])
+	}
+}
+
+func TestJSON(t *testing.T) {
+	j, err := result().JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Figures map[string]map[string]float64 `json:"figures"`
+		Ratio   map[string]float64            `json:"ratio"`
+		Lag     float64                       `json:"lag_p99_ms"`
+		Targets map[string]struct {
+			Met bool `json:"met"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal(j, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Figures["asynq"]["enqueue_per_sec"] != 1000 || doc.Ratio["memory_vs_asynq"] != 1.5 || doc.Lag != 250.04 {
+		t.Errorf("JSON = %s", j)
+	}
+	if !doc.Targets["ingest_vs_asynq_enqueue"].Met || doc.Targets["memory_vs_asynq"].Met {
+		t.Errorf("targets = %+v", doc.Targets)
+	}
+}
+
+func TestBreakdown(t *testing.T) {
+	got := breakdown(map[string]int64{"get": 5}, map[string]int64{"get": 25, "pipeline": 10, "evalsha:abcd1234": 20, "ping": 0}, 10)
+	if got != "evalsha:abcd1234 2.00, get 2.00, pipeline 1.00" {
+		t.Errorf("breakdown = %q", got)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	o := Options{}
+	o.defaults()
+	if o.N != 10000 || o.C != 8 || o.K != 20 || o.Batch != 100 || o.Poll != 100*time.Millisecond || o.LagWindow != 20*time.Second {
+		t.Errorf("defaults = %+v", o)
+	}
+	start := func(context.Context, NodeOptions) (*Node, error) { return nil, nil }
+	valid := Options{Redis: &redis.Options{}, Start: start}
+	valid.defaults()
+	if err := valid.validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	for name, change := range map[string]func(*Options){
+		"no redis":    func(o *Options) { o.Redis = nil },
+		"no starter":  func(o *Options) { o.Start = nil },
+		"big batch":   func(o *Options) { o.Batch = 2000 },
+		"tiny n":      func(o *Options) { o.N = 1 },
+		"many shards": func(o *Options) { o.Shards = 65 },
+		"unknown":     func(o *Options) { o.Only = []string{"nothing"} },
+	} {
+		o := valid
+		change(&o)
+		if err := o.validate(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
