@@ -243,3 +243,20 @@ func TestWhatsAppWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongNumber: after an agent found the phone number wrong, SMS to it
+// is not tried; the step falls back to email.
+func TestWrongNumber(t *testing.T) {
+	t.Parallel()
+	b, _ := setupConsent(t)
+	if err := b.store.UpsertProfile(b.ctx, "cus_1", store.Profile{"phone": "+31612345678", "phone_invalid": "2026-11-20T10:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	iv, entries := b.runFlow(t, "evt_1", "account.changed", "cus_1", "notice", "notice")
+	if iv.State != store.Sent || iv.Channel != channels.Email {
+		t.Fatalf("intervention %s via %s (%s), want sent by email", iv.State, iv.Channel, iv.Reason)
+	}
+	if entries != "fallback:sms:no_contact" {
+		t.Fatalf("entries %q, want the SMS refused for want of a number", entries)
+	}
+}

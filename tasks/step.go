@@ -252,6 +252,9 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 	if to == "" {
 		return refuse("no contact point", "no_contact", channels.ErrNoContact)
 	}
+	if to == cust.Phone && prof["phone_invalid"] != "" && name != channels.Email {
+		return refuse("the phone number was found wrong by an agent", "no_contact", channels.ErrNoContact)
+	}
 	formality := cust.Formality
 	if formality == "" {
 		formality = w.o.Formality

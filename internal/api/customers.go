@@ -176,6 +176,14 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 	for _, id := range events {
 		s.dropTask(tasks.QueueEvents, tasks.RouteTaskID(cus, id))
 	}
+	// Callbacks exported to TaskRouter carry the customer's name and number
+	// there: withdraw them first.
+	if q := s.callbacks(); q != nil {
+		if err := q.Forget(ctx, cus); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
 	if err := s.o.Store.Erase(ctx, cus); err != nil {
 		s.internal(w, r, err)
 		return

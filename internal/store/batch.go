@@ -114,12 +114,22 @@ type Received struct {
 	Entry    Entry
 }
 
+// newNumberScript forgets that an agent found the phone number wrong when
+// the number changes. KEYS: profile. ARGV: the new number.
+var newNumberScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'phone') ~= ARGV[1] then redis.call('HDEL', KEYS[1], 'phone_invalid') end
+return 0
+`)
+
 // Receive applies the profile updates and journals the entries of a batch
 // of accepted events in one round trip.
 func (s *Store) Receive(ctx context.Context, rs []Received) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, r := range rs {
 			if len(r.Profile) > 0 {
+				if n := r.Profile["phone"]; n != "" {
+					newNumberScript.Eval(ctx, p, []string{profileKey(r.Customer)}, n)
+				}
 				p.HSet(ctx, profileKey(r.Customer), profileArgs(r.Customer, r.Profile)...)
 				indexPhones(ctx, p, r.Customer, r.Profile)
 			}
