@@ -8,6 +8,10 @@
 // CEL that does not compile is an error that names file, line and field, and
 // every problem is reported at once.
 //
+// Two files of a flow folder are not flows: policy.yaml holds the rules
+// for every flow (quiet hours, the contact budget; see Policy) and
+// queues.yaml the contact-centre callback queues (see Queue).
+//
 // Trigger and cancel conditions are CEL expressions over two maps, event and
 // customer (see Vars). Selecting a key that is not there is an error, so
 // optional data is guarded with has(): `has(event.data.plan) &&
