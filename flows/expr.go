@@ -192,41 +192,15 @@ func (s *Set) Triggered(ev *Event, c *Customer) ([]*Flow, error) {
 	return out, errors.Join(errs...)
 }
 
-// Cancels returns the flows, by name, with a cancel_on rule that ev matches:
-// its event equals ev.Type and its if, when given, is true for ev and c (nil
-// c: ev.Customer). Whether a pending run has the same subject is for the
-// caller to check. A flow whose expression fails to evaluate is left out and
-// named in the error; the other flows are still returned.
+// Cancels returns the flows, by name, with a flow-level cancel_on rule
+// that ev matches (see CancelTargets, which also names single steps).
 func (s *Set) Cancels(ev *Event, c *Customer) ([]*Flow, error) {
-	if c == nil {
-		c = ev.Customer
-	}
-	var (
-		out  []*Flow
-		errs []error
-		vars map[string]any
-	)
-	for _, f := range s.flows {
-		for i, r := range f.CancelOn {
-			if r.Event != ev.Type {
-				continue
-			}
-			if r.prg != nil {
-				if vars == nil {
-					vars = Vars(ev, c)
-				}
-				ok, err := evalExpr(r.prg, vars)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("flow %s: cancel_on[%d].if: %w", f.Name, i, err))
-					continue
-				}
-				if !ok {
-					continue
-				}
-			}
-			out = append(out, f)
-			break
+	targets, err := s.CancelTargets(ev, c)
+	var out []*Flow
+	for _, t := range targets {
+		if t.Step == "" {
+			out = append(out, s.byName[t.Flow])
 		}
 	}
-	return out, errors.Join(errs...)
+	return out, err
 }

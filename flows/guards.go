@@ -112,7 +112,7 @@ func (s *Set) CancelTargets(ev *Event, c *Customer) ([]Target, error) {
 				}
 				ok, err := evalExpr(r.prg, vars)
 				if err != nil {
-					errs = append(errs, fmt.Errorf("%s.cancel_on[%d].if: %w", where, i, err))
+					errs = append(errs, fmt.Errorf("%s: cancel_on[%d].if: %w", where, i, err))
 					continue
 				}
 				if !ok {

@@ -532,21 +532,27 @@ var ruleKeys = map[string]keyFunc[*rule]{
 		}
 	},
 	"if": func(d *doc, r *rule, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
-		if !ok {
-			return
-		}
-		if strings.TrimSpace(s) == "" {
-			d.errf(v, field, "empty expression (leave the key out to match every event)")
-			return
-		}
-		prg, err := compileExpr(s)
-		if err != nil {
-			d.errf(v, field, "%v", err)
-			return
-		}
-		r.If, r.prg = s, prg
+		r.If, r.prg = d.expr(v, field, compileExpr, "leave the key out to match every event")
 	},
+}
+
+// expr loads a CEL expression with compile; empty explains what leaving
+// the key out does.
+func (d *doc) expr(v *yaml.Node, field string, compile func(string) (cel.Program, error), empty string) (string, cel.Program) {
+	s, ok := d.str(v, field)
+	if !ok {
+		return "", nil
+	}
+	if strings.TrimSpace(s) == "" {
+		d.errf(v, field, "empty expression (%s)", empty)
+		return "", nil
+	}
+	prg, err := compile(s)
+	if err != nil {
+		d.errf(v, field, "%v", err)
+		return "", nil
+	}
+	return s, prg
 }
 
 // lateLimit loads a late_limit duration.
@@ -688,20 +694,7 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		s.CancelOn = d.cancelRules(v, field)
 	},
 	"skip_if": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		src, ok := d.str(v, field)
-		if !ok {
-			return
-		}
-		if strings.TrimSpace(src) == "" {
-			d.errf(v, field, "empty expression (leave the key out to never skip)")
-			return
-		}
-		prg, err := compileSkip(src)
-		if err != nil {
-			d.errf(v, field, "%v", err)
-			return
-		}
-		s.SkipIf, s.skipPrg = src, prg
+		s.SkipIf, s.skipPrg = d.expr(v, field, compileSkip, "leave the key out to never skip")
 	},
 	"debounce": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		s.Debounce = d.lateLimit(v, field)
