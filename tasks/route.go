@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,26 +86,6 @@ func ProfileFields(c *flows.Customer) store.Profile {
 		"name": c.Name, "email": c.Email, "phone": c.Phone, "whatsapp": c.WhatsApp,
 		"timezone": c.Timezone, "locale": c.Locale, "formality": c.Formality,
 	}
-}
-
-func (w *Worker) loadEvent(ctx context.Context, cus, id string) (*flows.Event, error) {
-	raw, err := w.o.Store.Event(ctx, cus, id)
-	if err != nil {
-		return nil, err
-	}
-	var ev flows.Event
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, fmt.Errorf("decode event %q: %w", id, err)
-	}
-	return &ev, nil
-}
-
-func (w *Worker) loadProfile(ctx context.Context, cus string) (store.Profile, error) {
-	p, err := w.o.Store.Profile(ctx, cus)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Profile{}, nil
-	}
-	return p, err
 }
 
 // HandleRoute routes the event the task names (see Route).

@@ -99,18 +99,10 @@ func (s *Store) Release(ctx context.Context, cus string, c Contact) error {
 	return s.rdb.ZRem(ctx, contactsKey(cus), c.member()).Err()
 }
 
-// NoteEvent remembers that an event of type typ reached the customer at.
+// NoteEvent remembers that an event of type typ reached the customer at,
+// for skip_if's events_since.
 func (s *Store) NoteEvent(ctx context.Context, cus, typ, id string, at time.Time) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, recentKey(cus), redis.Z{Score: float64(at.UnixMilli()), Member: typ + "|" + id})
-		p.ZRemRangeByScore(ctx, recentKey(cus), "-inf", strconv.FormatInt(at.Add(-keep).UnixMilli(), 10))
-		p.SAdd(ctx, indexKey(cus), recentKey(cus))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("note event: %w", err)
-	}
-	return nil
+	return s.NoteEvents(ctx, []Noted{{Customer: cus, Type: typ, ID: id, At: at}})
 }
 
 // EventsSince returns the types of the customer's events received after
@@ -255,15 +247,6 @@ func (s *Store) MarkCancel(ctx context.Context, cus string, m CancelMark) error 
 		return fmt.Errorf("mark cancel: %w", err)
 	}
 	return nil
-}
-
-// CancelMarks returns the customer's cancel marks.
-func (s *Store) CancelMarks(ctx context.Context, cus string) ([]CancelMark, error) {
-	m, err := s.rdb.HGetAll(ctx, cancelsKey(cus)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("load cancel marks: %w", err)
-	}
-	return decodeMarks(m), nil
 }
 
 func decodeMarks(m map[string]string) []CancelMark {

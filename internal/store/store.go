@@ -109,15 +109,7 @@ func (s *Store) Event(ctx context.Context, cus, id string) ([]byte, error) {
 
 // KeepEvent extends the life of a stored event to at least ttl from now.
 func (s *Store) KeepEvent(ctx context.Context, cus, id string, ttl time.Duration) error {
-	key := eventKey(cus, id)
-	cur, err := s.rdb.PTTL(ctx, key).Result()
-	if err != nil {
-		return fmt.Errorf("read ttl of event %q: %w", id, err)
-	}
-	if cur >= 0 && cur < ttl {
-		return s.rdb.PExpire(ctx, key, ttl).Err()
-	}
-	return nil
+	return s.KeepEvents(ctx, []Keep{{Ref: Ref{Customer: cus, ID: id}, TTL: ttl}})
 }
 
 // Profile is a customer's profile as stored: field name to value, with the
