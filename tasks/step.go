@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -92,6 +93,12 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	if iv.Attempts == 1 {
 		metrics.Lag.Observe(w.o.Clock.Now().Sub(iv.Due).Seconds() / w.scale())
 	}
+	if iv.Interrupted && !resendable(iv) {
+		// The worker of an earlier try died while sending: the provider may
+		// have the message. Sending it again could reach the customer twice.
+		return w.endWith(ctx, iv, store.Failed, "interrupted",
+			"an earlier try stopped while sending (its worker died); the message may have gone out, so it is not sent again", nil)
+	}
 	state, err := w.o.Store.LoadStep(ctx, iv.Customer, iv.EventID, w.o.Clock.Now().Add(-contactWindow))
 	if err != nil {
 		return w.retry(ctx, iv, err)
@@ -151,6 +158,20 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	}
 	g.release(ctx)
 	return w.end(ctx, iv, store.Failed, "", "no channel left")
+}
+
+// resendable reports whether the channel an interrupted try was on takes
+// the same message twice as once: a callback and the outbox are keyed by
+// the intervention id.
+func resendable(iv *store.Intervention) bool {
+	if iv.Next >= len(iv.Channels) {
+		return false
+	}
+	switch iv.Channels[iv.Next] {
+	case channels.Callback, channels.Outbox:
+		return true
+	}
+	return false
 }
 
 // resolve finds the flow and step an intervention runs: the step as it was
@@ -313,6 +334,40 @@ func (w *Worker) try(ctx context.Context, iv *store.Intervention, name string, c
 // take once the task's own context has ended.
 const recordTimeout = 10 * time.Second
 
+// outcomeReason maps a final journal entry's cause to the reasons
+// /metrics counts by.
+func outcomeReason(e store.Entry) string {
+	if e.State == store.Sent {
+		return metrics.ReasonDelivered
+	}
+	switch e.Cause {
+	case "too_late":
+		return metrics.ReasonTooLate
+	case "skip_if":
+		return metrics.ReasonSkipIf
+	case "budget":
+		return metrics.ReasonBudget
+	case "quiet_hours", "window":
+		return metrics.ReasonDeadline
+	case "opted_out", "no_consent":
+		return metrics.ReasonOptedOut
+	case "no_contact":
+		return metrics.ReasonNoContact
+	case "not_configured":
+		return metrics.ReasonNotConfigured
+	case "template":
+		return metrics.ReasonRender
+	case "provider":
+		return metrics.ReasonProvider
+	case "flow_removed", "step_removed":
+		return metrics.ReasonFlowGone
+	}
+	if strings.HasPrefix(e.Reason, "gave up after") {
+		return metrics.ReasonRetries
+	}
+	return metrics.ReasonOther
+}
+
 // update stores iv's progress with its journal entries and counts them.
 // It goes on when ctx is cancelled (a shutdown, the task's deadline): a
 // message that went out must be recorded as sent, or the next try sends it
@@ -328,6 +383,9 @@ func (w *Worker) update(ctx context.Context, iv *store.Intervention, entries ...
 	}
 	for _, e := range entries {
 		metrics.Interventions.WithLabelValues(e.State, e.Channel).Inc()
+		if store.Final(e.State) {
+			metrics.CountOutcome(e.State, e.Channel, outcomeReason(e))
+		}
 	}
 	return nil
 }

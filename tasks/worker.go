@@ -195,6 +195,7 @@ func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pe
 		return nil, err
 	}
 	metrics.Interventions.WithLabelValues(store.Cancelled, "").Add(float64(len(done)))
+	metrics.Outcomes.WithLabelValues(store.Cancelled, "", metrics.ReasonCancelled).Add(float64(len(done)))
 	for _, id := range done {
 		task := pending[id].TaskID
 		if task == "" {

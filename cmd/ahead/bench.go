@@ -29,7 +29,7 @@ func benchTo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("ahead bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL of an empty database that bench may flush (default $REDIS_URL)")
-	n := fs.Int("n", 10000, "tasks, events and interventions per measurement")
+	n := fs.Int("n", 20000, "tasks, events and interventions per measurement")
 	c := fs.Int("c", 8, "concurrent producers: goroutines enqueueing, clients posting")
 	k := fs.Int("k", 20, "worker concurrency, for raw asynq and for ahead")
 	batch := fs.Int("batch", 100, "events per POST /v1/events")

@@ -22,10 +22,7 @@ import (
 // writes the same as JSON. It says nothing about speed.
 func TestBenchSmoke(t *testing.T) {
 	opt := redistest.Options(t)
-	url := fmt.Sprintf("redis://%s/%d", opt.Addr, opt.DB)
-	if opt.Password != "" {
-		url = fmt.Sprintf("redis://%s:%s@%s/%d", opt.Username, opt.Password, opt.Addr, opt.DB)
-	}
+	url := redistest.URLOf(opt)
 	jsonPath := filepath.Join(t.TempDir(), "bench.json")
 	var out bytes.Buffer
 	err := benchTo(context.Background(), []string{
@@ -124,7 +121,7 @@ func TestBenchRefusesAFullDatabase(t *testing.T) {
 	if err := c.Set(context.Background(), "precious", "data", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	err := benchTo(context.Background(), []string{"--redis", fmt.Sprintf("redis://%s/%d", opt.Addr, opt.DB), "-n", "10"}, io.Discard, io.Discard)
+	err := benchTo(context.Background(), []string{"--redis", redistest.URLOf(opt), "-n", "10"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "holds 1 keys") {
 		t.Fatalf("bench on a database with a key: %v, want a refusal", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
 )
@@ -132,6 +133,11 @@ func (n *node) open(ctx context.Context, cat *tasks.Catalog) error {
 		return fmt.Errorf("redis: %w", err)
 	}
 	n.client = asynq.NewClientFromRedisClient(n.rdb)
+	queues := []string{}
+	for q := range tasks.Queues(n.cfg.Worker.Shards) {
+		queues = append(queues, q)
+	}
+	metrics.WatchQueues(asynq.NewInspectorFromRedisClient(n.rdb), queues)
 	if err := n.openCallbacks(cat); err != nil {
 		return err
 	}

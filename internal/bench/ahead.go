@@ -11,18 +11,15 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
 )
-
-// eventTTL is how long a prepared event is kept, as the API keeps it.
-const eventTTL = 30 * 24 * time.Hour
 
 // event returns bench event i of a series: a customer of its own whose
 // profile comes with the event, the plan the trigger asks for, and a
@@ -61,23 +58,26 @@ func (r *run) stepQueues() []string {
 	return qs
 }
 
-// queued sums the scheduled and the pending tasks of the step queues.
+// queued sums the scheduled and the pending tasks of the step queues. It
+// reads asynq's keys (asynq:{queue}:scheduled and :pending) in one round
+// trip, so that polling it often barely loads Redis.
 func (r *run) queued() (scheduled, pending int, err error) {
-	insp := asynq.NewInspectorFromRedisClient(r.admin)
-	known, err := insp.Queues()
+	qs := r.stepQueues()
+	zs := make([]*redis.IntCmd, len(qs))
+	ls := make([]*redis.IntCmd, len(qs))
+	_, err = r.admin.Pipelined(context.Background(), func(p redis.Pipeliner) error {
+		for i, q := range qs {
+			zs[i] = p.ZCard(context.Background(), "asynq:{"+q+"}:scheduled")
+			ls[i] = p.LLen(context.Background(), "asynq:{"+q+"}:pending")
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("list queues: %w", err)
+		return 0, 0, fmt.Errorf("count queued step tasks: %w", err)
 	}
-	for _, q := range r.stepQueues() {
-		if !slices.Contains(known, q) {
-			continue
-		}
-		qi, err := insp.GetQueueInfo(q)
-		if err != nil {
-			return 0, 0, fmt.Errorf("read queue %s: %w", q, err)
-		}
-		scheduled += qi.Scheduled
-		pending += qi.Pending
+	for i := range qs {
+		scheduled += int(zs[i].Val())
+		pending += int(ls[i].Val())
 	}
 	return scheduled, pending, nil
 }
@@ -278,7 +278,7 @@ func (r *run) ingest(ctx context.Context, series string) error {
 		if err != nil {
 			return err
 		}
-		err = waitFor(ctx, timeout(r.o.N), 50*time.Millisecond, func() (bool, error) {
+		err = waitFor(ctx, timeout(r.o.N), 10*time.Millisecond, func() (bool, error) {
 			s, _, err := r.queued()
 			return s >= want, err
 		})

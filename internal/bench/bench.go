@@ -22,7 +22,7 @@ type Options struct {
 	// Start runs ahead's API and worker; required.
 	Start Starter
 	// N is the number of tasks, events and interventions per measurement
-	// [10000]. Ingest posts N events of two steps each.
+	// [20000]. Ingest posts N events of two steps each.
 	N int
 	// C is the number of concurrent producers: goroutines enqueueing raw
 	// tasks, clients posting event batches [8].
@@ -61,7 +61,7 @@ func (o *Options) defaults() {
 			*v = d
 		}
 	}
-	def(&o.N, 10000)
+	def(&o.N, 20000)
 	def(&o.C, 8)
 	def(&o.K, 20)
 	def(&o.Batch, 100)
@@ -133,13 +133,12 @@ type step struct {
 
 // run is the state of one bench run.
 type run struct {
-	o       Options
-	flows   string
-	admin   *redis.Client // bench's own reads; not counted
-	rdb     *redis.Client // handed to asynq and ahead; counted
-	trips   *trips
-	res     *Result
-	profile string
+	o     Options
+	flows string
+	admin *redis.Client // bench's own reads; not counted
+	rdb   *redis.Client // handed to asynq and ahead; counted
+	trips *trips
+	res   *Result
 }
 
 // Run measures and returns the figures. It writes nothing but progress;

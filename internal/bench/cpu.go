@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -47,15 +46,6 @@ func (r *run) redisCPU(ctx context.Context) (time.Duration, error) {
 		total += time.Duration(s * float64(time.Second))
 	}
 	return total, nil
-}
-
-// selfCPU is this process's user and system CPU time so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // us is d in microseconds.

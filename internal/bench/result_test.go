@@ -122,7 +122,7 @@ func TestBreakdown(t *testing.T) {
 func TestOptions(t *testing.T) {
 	o := Options{}
 	o.defaults()
-	if o.N != 10000 || o.C != 8 || o.K != 20 || o.Batch != 100 || o.Poll != 100*time.Millisecond || o.LagWindow != 20*time.Second {
+	if o.N != 20000 || o.C != 8 || o.K != 20 || o.Batch != 100 || o.Poll != 100*time.Millisecond || o.LagWindow != 20*time.Second {
 		t.Errorf("defaults = %+v", o)
 	}
 	start := func(context.Context, NodeOptions) (*Node, error) { return nil, nil }

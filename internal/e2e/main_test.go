@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/mail"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -432,9 +431,5 @@ func redisURL(t *testing.T) (string, *redis.Client) {
 	opt := redistest.Options(t)
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
-	u := url.URL{Scheme: "redis", Host: opt.Addr, Path: fmt.Sprintf("/%d", opt.DB)}
-	if opt.Password != "" {
-		u.User = url.UserPassword(opt.Username, opt.Password)
-	}
-	return u.String(), c
+	return redistest.URLOf(opt), c
 }

@@ -3,6 +3,7 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,4 +139,14 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
 	s.cmd = nil
+}
+
+// URLOf returns the redis:// URL of o's address, database and credentials,
+// for a process that takes a URL (ahead's redis.url, ahead bench --redis).
+func URLOf(o *redis.Options) string {
+	u := url.URL{Scheme: "redis", Host: o.Addr, Path: fmt.Sprintf("/%d", o.DB)}
+	if o.Password != "" {
+		u.User = url.UserPassword(o.Username, o.Password)
+	}
+	return u.String()
 }

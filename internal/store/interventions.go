@@ -42,6 +42,9 @@ type Intervention struct {
 	Code       string `json:"code,omitempty"`
 	ProviderID string `json:"provider_id,omitempty"`
 	Attempts   int    `json:"attempts"`
+	// Interrupted is set by Begin when an earlier try stopped while
+	// sending (its worker died): that message may have gone out.
+	Interrupted bool `json:"-"`
 }
 
 // Pending is the index entry of a pending intervention.
@@ -194,7 +197,7 @@ end
 if st == 'scheduled' or st == 'sending' then
   redis.call('HSET', KEYS[1], 'state', 'sending')
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  return {'ok', redis.call('HGETALL', KEYS[1])}
+  return {'ok', redis.call('HGETALL', KEYS[1]), st}
 end
 return {st, redis.call('HGETALL', KEYS[1])}
 `)
@@ -221,6 +224,9 @@ func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok
 	iv, err = decodeIntervention(m)
 	if err != nil {
 		return nil, false, err
+	}
+	if len(res) > 2 {
+		iv.Interrupted = res[2] == Sending
 	}
 	return iv, res[0] == "ok", nil
 }
