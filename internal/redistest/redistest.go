@@ -131,22 +131,51 @@ func Options(tb testing.TB) *redis.Options {
 	ctx := context.Background()
 	admin := redis.NewClient(opt)
 	defer admin.Close()
-	n, err := admin.Incr(ctx, "redistest:next-db").Result()
-	if err != nil {
-		tb.Fatalf("allocate test database: %v", err)
-	}
 	dbs := 16
 	if v, err := admin.ConfigGet(ctx, "databases").Result(); err == nil {
 		if d, err := strconv.Atoi(v["databases"]); err == nil {
 			dbs = d
 		}
 	}
-	o := *opt
-	o.DB = 1 + int(n)%(dbs-1)
-	c := redis.NewClient(&o)
-	defer c.Close()
-	if err := c.FlushDB(ctx).Err(); err != nil {
-		tb.Fatalf("flush test database %d: %v", o.DB, err)
+	// Each test leases a database of its own in database 0, so that tests
+	// of other packages running at the same time never flush it, however
+	// long it runs. The lease lapses by itself if the test binary dies.
+	owner := fmt.Sprintf("%d:%s", os.Getpid(), tb.Name())
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		n, err := admin.Incr(ctx, "redistest:next-db").Result()
+		if err != nil {
+			tb.Fatalf("allocate test database: %v", err)
+		}
+		for i := 0; i < dbs-1; i++ {
+			db := 1 + (int(n)+i)%(dbs-1)
+			lock := "redistest:db:" + strconv.Itoa(db)
+			ok, err := admin.SetNX(ctx, lock, owner, 15*time.Minute).Result()
+			if err != nil {
+				tb.Fatalf("lease test database: %v", err)
+			}
+			if !ok {
+				continue
+			}
+			tb.Cleanup(func() {
+				c := redis.NewClient(opt)
+				defer c.Close()
+				if v, _ := c.Get(context.Background(), lock).Result(); v == owner {
+					c.Del(context.Background(), lock)
+				}
+			})
+			o := *opt
+			o.DB = db
+			c := redis.NewClient(&o)
+			defer c.Close()
+			if err := c.FlushDB(ctx).Err(); err != nil {
+				tb.Fatalf("flush test database %d: %v", o.DB, err)
+			}
+			return &o
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no free test database among %d: start redis-server with more --databases", dbs-1)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return &o
 }
