@@ -14,12 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/internal/redistest"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 const (
@@ -86,33 +82,7 @@ func TestAgentDeskInChromium(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(redistest.Options(t))
-	t.Cleanup(func() { rdb.Close() })
-	cat, err := tasks.Load(cfg.Flows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &node{cfg: cfg, clock: clock.NewScaledAt(virt, 1), log: slog.New(slog.NewTextHandler(io.Discard, nil)), rdb: rdb}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := n.open(ctx, cat); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- n.runAll(ctx, true, true, "127.0.0.1:0", ready) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	var base string
-	select {
-	case addr := <-ready:
-		base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("server stopped: %v", err)
-	}
+	base := runNode(t, cfg, clock.NewScaledAt(virt, 1), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	call := func(method, path, body string, out any) int {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -158,7 +128,7 @@ func TestAgentDeskInChromium(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	runCtx, stop := context.WithTimeout(ctx, 2*time.Minute)
+	runCtx, stop := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer stop()
 	cmd := exec.CommandContext(runCtx, nodeBin, filepath.Join(root, "e2e", "agent.mjs"), base, shot)
 	cmd.Dir = root

@@ -65,15 +65,24 @@ func startE2E(t *testing.T, virt time.Time, factor float64, opts ...func(*config
 		t.Fatal(err)
 	}
 	clk := clock.NewScaledAt(virt, factor)
+	url := runNode(t, cfg, clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return &e2e{t: t, url: url, smtp: smtp, clk: clk}
+}
+
+// runNode runs API and worker in-process with cfg on a test database of
+// its own until the test ends, and returns the API's base URL.
+func runNode(t *testing.T, cfg *config.Config, clk clock.Clock, log *slog.Logger) string {
+	t.Helper()
 	rdb := redis.NewClient(redistest.Options(t))
 	t.Cleanup(func() { rdb.Close() })
 	cat, err := tasks.Load(cfg.Flows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{cfg: cfg, clock: clk, log: slog.New(slog.NewTextHandler(io.Discard, nil)), rdb: rdb}
+	n := &node{cfg: cfg, clock: clk, log: log, rdb: rdb}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := n.open(ctx, cat); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	ready := make(chan string, 1)
@@ -87,11 +96,11 @@ func startE2E(t *testing.T, virt time.Time, factor float64, opts ...func(*config
 	})
 	select {
 	case addr := <-ready:
-		return &e2e{t: t, url: "http://" + addr, smtp: smtp, clk: clk}
+		return "http://" + addr
 	case err := <-done:
 		t.Fatalf("server stopped: %v", err)
 	}
-	return nil
+	return ""
 }
 
 func (e *e2e) do(method, path string, body any, out any) int {

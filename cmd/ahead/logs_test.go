@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,14 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/aheadhq/ahead/channels/twilio"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/internal/redistest"
 	"github.com/aheadhq/ahead/internal/smtptest"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // logSink collects log output from many goroutines.
@@ -63,33 +58,8 @@ func startLogged(t *testing.T, opts ...func(*config.Config)) (*e2e, *logSink) {
 	logs := &logSink{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clk := clock.NewScaledAt(time.Now(), 1)
-	rdb := redis.NewClient(redistest.Options(t))
-	t.Cleanup(func() { rdb.Close() })
-	cat, err := tasks.Load(cfg.Flows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &node{cfg: cfg, clock: clk, log: log, rdb: rdb}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := n.open(ctx, cat); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- n.runAll(ctx, true, true, "127.0.0.1:0", ready) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	select {
-	case addr := <-ready:
-		return &e2e{t: t, url: "http://" + addr, smtp: smtp, clk: clk}, logs
-	case err := <-done:
-		t.Fatalf("server stopped: %v", err)
-	}
-	return nil, nil
+	url := runNode(t, cfg, clk, log)
+	return &e2e{t: t, url: url, smtp: smtp, clk: clk}, logs
 }
 
 // TestLogsMaskContactPoints runs an event with a phone number and an email
