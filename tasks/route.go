@@ -134,8 +134,33 @@ func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
 	}
 	cat := w.Catalog()
 	b := &batch{now: now}
-	for _, ev := range evs {
-		cust := ProfileOf(ev.CustomerID, loaded.Profiles[ev.CustomerID])
+	// Which flows each event triggers, and, for flows with once_per, whether
+	// the customer may enter: all entries recorded in one round trip.
+	custs := make([]*flows.Customer, len(evs))
+	trig := make([][]*flows.Flow, len(evs))
+	var entering []store.Entering
+	for i, ev := range evs {
+		custs[i] = ProfileOf(ev.CustomerID, loaded.Profiles[ev.CustomerID])
+		var err error
+		if trig[i], err = cat.Flows.Triggered(ev, custs[i]); err != nil {
+			w.conditionFailed(ctx, ev, "trigger", err)
+		}
+		for _, f := range trig[i] {
+			if key, ok := onceKey(f, ev); ok {
+				entering = append(entering, store.Entering{Customer: ev.CustomerID, Key: key, Event: ev.ID, At: now, Reentry: f.ReentryAfter})
+			}
+		}
+	}
+	entered, err := w.o.Store.EnterAll(ctx, entering)
+	if err != nil {
+		return err
+	}
+	b.entered = map[string]time.Time{}
+	for i, e := range entering {
+		b.entered[e.Customer+"|"+e.Event+"|"+e.Key] = entered[i]
+	}
+	for i, ev := range evs {
+		cust := custs[i]
 		if b.has(ev.CustomerID) {
 			// What this batch planned for the customer must be in Redis
 			// before a cancel looks for it.
@@ -143,7 +168,7 @@ func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
 				if err := w.flush(ctx, b); err != nil {
 					return err
 				}
-				b = &batch{now: now}
+				b = &batch{now: now, entered: b.entered}
 			}
 		}
 		marks, err := w.cancelFor(ctx, cat, ev, cust)
@@ -151,11 +176,7 @@ func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
 			return err
 		}
 		loaded.Marks[ev.CustomerID] = append(loaded.Marks[ev.CustomerID], marks...)
-		triggered, err := cat.Flows.Triggered(ev, cust)
-		if err != nil {
-			w.conditionFailed(ctx, ev, "trigger", err)
-		}
-		if err := w.plan(ctx, b, ev, cust, triggered, loaded.Marks[ev.CustomerID]); err != nil {
+		if err := w.plan(ctx, b, ev, cust, trig[i], loaded.Marks[ev.CustomerID]); err != nil {
 			return err
 		}
 	}
@@ -216,27 +237,35 @@ func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, c
 	return marks, err
 }
 
-// enter applies a flow's once_per: it reports whether ev may start a run,
-// journaling why not.
-func (w *Worker) enter(ctx context.Context, f *flows.Flow, ev *flows.Event, now time.Time) (bool, error) {
-	key := f.Name
+// onceKey returns the key a flow's once_per records entries under for ev,
+// and false when the flow has no once_per.
+func onceKey(f *flows.Flow, ev *flows.Event) (string, bool) {
 	switch f.OncePer {
 	case flows.OncePerCustomer:
+		return f.Name, true
 	case flows.OncePerSubject:
-		key += "|" + ev.Subject
-	default:
+		return f.Name + "|" + ev.Subject, true
+	}
+	return "", false
+}
+
+// enter applies a flow's once_per with the entry Route recorded: it
+// reports whether ev may start a run, journaling why not.
+func (w *Worker) enter(ctx context.Context, b *batch, f *flows.Flow, ev *flows.Event) (bool, error) {
+	key, ok := onceKey(f, ev)
+	if !ok {
 		return true, nil
 	}
-	prev, err := w.o.Store.Enter(ctx, ev.CustomerID, key, ev.ID, now, f.ReentryAfter)
-	if err != nil || prev.IsZero() {
-		return err == nil, err
+	prev := b.entered[ev.CustomerID+"|"+ev.ID+"|"+key]
+	if prev.IsZero() {
+		return true, nil
 	}
 	why := fmt.Sprintf("flow %s not started: once per %s, entered %s", f.Name, f.OncePer, prev.UTC().Format(time.RFC3339))
 	if f.ReentryAfter > 0 {
 		why += fmt.Sprintf("; again after %s", prev.Add(f.ReentryAfter).UTC().Format(time.RFC3339))
 	}
 	return false, w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
-		At: now, Kind: store.KindEvent, State: "not_started", EventID: ev.ID, EventType: ev.Type,
+		At: b.now, Kind: store.KindEvent, State: "not_started", EventID: ev.ID, EventType: ev.Type,
 		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Cause: "once_per", Reason: why,
 		Details: map[string]string{"entered": prev.UTC().Format(time.RFC3339)},
 	})
@@ -274,6 +303,7 @@ func (w *Worker) keepSource(ctx context.Context, f *flows.Flow) error {
 // batch collects what routing a batch of events plans, to be written at once.
 type batch struct {
 	now     time.Time
+	entered map[string]time.Time // once_per entries: customer|event|key to the blocking entry
 	ivs     []*store.Intervention
 	entries []store.Entry
 	keeps   []store.Keep
@@ -299,7 +329,7 @@ func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 	occurred := ev.OccurredAt
 	last := now
 	for _, f := range triggered {
-		ok, err := w.enter(ctx, f, ev, now)
+		ok, err := w.enter(ctx, b, f, ev)
 		if err != nil {
 			return err
 		}

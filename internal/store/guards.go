@@ -126,8 +126,8 @@ func (s *Store) EventsSince(ctx context.Context, cus string, since time.Time, ex
 
 // enterScript records an entry unless one is recorded that is younger
 // than ARGV[3] ms (0: any entry blocks); the same event may enter again.
-// KEYS: entered. ARGV: field, now ms, reentry ms, event id. Returns 0 when
-// entered, else the earlier entry's time in ms.
+// KEYS: entered, index. ARGV: field, now ms, reentry ms, event id. Returns
+// 0 when entered, else the earlier entry's time in ms.
 var enterScript = redis.NewScript(`
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 if prev then
@@ -138,6 +138,7 @@ if prev then
   if r == 0 or tonumber(ARGV[2]) - at < r then return at end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[4])
+redis.call('SADD', KEYS[2], KEYS[1])
 return 0
 `)
 
@@ -147,15 +148,45 @@ return 0
 // It returns the blocking entry's time, or the zero time when the customer
 // entered.
 func (s *Store) Enter(ctx context.Context, cus, key, event string, at time.Time, reentry time.Duration) (time.Time, error) {
-	ms, err := enterScript.Run(ctx, s.rdb, []string{enteredKey(cus)}, key, at.UnixMilli(), reentry.Milliseconds(), event).Int64()
+	out, err := s.EnterAll(ctx, []Entering{{Customer: cus, Key: key, Event: event, At: at, Reentry: reentry}})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("record flow entry: %w", err)
+		return time.Time{}, err
 	}
-	if ms == 0 {
-		s.rdb.SAdd(ctx, indexKey(cus), enteredKey(cus))
-		return time.Time{}, nil
+	return out[0], nil
+}
+
+// Entering asks EnterAll to record one entry (see Enter).
+type Entering struct {
+	Customer, Key, Event string
+	At                   time.Time
+	Reentry              time.Duration
+}
+
+// EnterAll records many entries in one round trip, in order, so a later
+// one sees the earlier ones; out[i] is as Enter's result for es[i].
+func (s *Store) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error) {
+	cmds := make([]*redis.Cmd, len(es))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range es {
+			cmds[i] = enterScript.Eval(ctx, p, []string{enteredKey(e.Customer), indexKey(e.Customer)},
+				e.Key, e.At.UnixMilli(), e.Reentry.Milliseconds(), e.Event)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record flow entries: %w", err)
 	}
-	return time.UnixMilli(ms).UTC(), nil
+	out := make([]time.Time, len(es))
+	for i, c := range cmds {
+		ms, err := c.Int64()
+		if err != nil {
+			return nil, fmt.Errorf("record flow entry: %w", err)
+		}
+		if ms != 0 {
+			out[i] = time.UnixMilli(ms).UTC()
+		}
+	}
+	return out, nil
 }
 
 // debounceScript hands a new event to a pending debounced intervention,
