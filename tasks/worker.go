@@ -201,13 +201,18 @@ func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pe
 		if task == "" {
 			task = id
 		}
-		w.dropTask(pending[id].TaskQueue, task)
+		w.DropTask(pending[id].TaskQueue, task)
 	}
 	return done, nil
 }
 
-// dropTask removes a queued task; one that is gone already is fine.
-func (w *Worker) dropTask(queue, id string) {
+// DropTask removes a queued task, whatever its state; one that is gone
+// already is fine. A task that is running cannot be removed: it finds its
+// intervention cancelled or erased and ends.
+func (w *Worker) DropTask(queue, id string) {
+	if queue == "" || id == "" {
+		return
+	}
 	err := w.o.Inspector.DeleteTask(queue, id)
 	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
 		w.o.Log.Warn("remove task", "task", id, "err", err)

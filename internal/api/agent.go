@@ -95,7 +95,11 @@ func (s *server) listQueue(w http.ResponseWriter, r *http.Request) {
 			s.internal(w, r, err)
 			return
 		}
-		writeError(w, http.StatusBadRequest, "queue: required", "known queues: "+join(names))
+		known := strings.Join(names, ", ")
+		if known == "" {
+			known = "none yet"
+		}
+		writeError(w, http.StatusBadRequest, "queue: required", "known queues: "+known)
 		return
 	}
 	state := q.Get("state")

@@ -163,9 +163,9 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, iv := range ivs {
-		s.dropTask(iv.TaskQueue, iv.ID)
+		s.o.Worker.DropTask(iv.TaskQueue, iv.ID)
 		if iv.TaskID != "" && iv.TaskID != iv.ID {
-			s.dropTask(iv.TaskQueue, iv.TaskID)
+			s.o.Worker.DropTask(iv.TaskQueue, iv.TaskID)
 		}
 	}
 	events, err := s.o.Store.EventIDs(ctx, cus)
@@ -174,7 +174,7 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, id := range events {
-		s.dropTask(tasks.QueueEvents, tasks.RouteTaskID(cus, id))
+		s.o.Worker.DropTask(tasks.QueueEvents, tasks.RouteTaskID(cus, id))
 	}
 	// Callbacks exported to TaskRouter carry the customer's name and number
 	// there: withdraw them first.
@@ -189,18 +189,6 @@ func (s *server) deleteCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// dropTask removes a queued task of an erased customer. A task that is
-// running cannot be removed; it finds the customer gone and ends.
-func (s *server) dropTask(queue, id string) {
-	if queue == "" {
-		return
-	}
-	err := s.o.Inspector.DeleteTask(queue, id)
-	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
-		s.o.Log.Warn("remove task of erased customer", "queue", queue, "task", id, "err", err)
-	}
 }
 
 // cancelCustomer cancels the customer's pending interventions: all of

@@ -12,20 +12,6 @@ import (
 // see listQueue.
 func (s *server) listCallbacks(w http.ResponseWriter, r *http.Request) { s.listQueue(w, r) }
 
-func join(xs []string) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	if out == "" {
-		return "none yet"
-	}
-	return out
-}
-
 // listFlows lists the flows in force with their steps.
 func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
 	cat := s.o.Worker.Catalog()
