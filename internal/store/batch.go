@@ -130,8 +130,7 @@ func (s *Store) Receive(ctx context.Context, rs []Received) error {
 				if n := r.Profile["phone"]; n != "" {
 					newNumberScript.Eval(ctx, p, []string{profileKey(r.Customer)}, n)
 				}
-				p.HSet(ctx, profileKey(r.Customer), profileArgs(r.Customer, r.Profile)...)
-				indexPhones(ctx, p, r.Customer, r.Profile)
+				setProfile(ctx, p, r.Customer, r.Profile)
 			}
 			if err := pushJournal(ctx, p, r.Customer, r.Entry); err != nil {
 				return err

@@ -126,11 +126,18 @@ func profileArgs(cus string, p Profile) []any {
 	return vals
 }
 
+// setProfile queues setting the non-empty fields of p and indexing the
+// customer's numbers. The index lives in other slots: use it in a
+// pipeline, not in a transaction.
+func setProfile(ctx context.Context, pl redis.Pipeliner, cus string, p Profile) {
+	pl.HSet(ctx, profileKey(cus), profileArgs(cus, p)...)
+	indexPhones(ctx, pl, cus, p)
+}
+
 // UpsertProfile sets the non-empty fields of p on the customer's profile.
 func (s *Store) UpsertProfile(ctx context.Context, cus string, p Profile) error {
 	_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		pl.HSet(ctx, profileKey(cus), profileArgs(cus, p)...)
-		indexPhones(ctx, pl, cus, p)
+		setProfile(ctx, pl, cus, p)
 		return nil
 	})
 	if err != nil {
