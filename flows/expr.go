@@ -44,9 +44,16 @@ func compileExpr(src string) (cel.Program, error) { return compileIn(celEnv, src
 
 // compileIn compiles a bool expression in the environment env makes.
 func compileIn(mkEnv func() (*cel.Env, error), src string) (cel.Program, error) {
+	prg, _, err := compileRefs(mkEnv, src)
+	return prg, err
+}
+
+// compileRefs compiles a bool expression in the environment env makes and
+// also returns the names of the variables it refers to.
+func compileRefs(mkEnv func() (*cel.Env, error), src string) (cel.Program, map[string]bool, error) {
 	env, err := mkEnv()
 	if err != nil {
-		return nil, fmt.Errorf("create expression environment: %w", err)
+		return nil, nil, fmt.Errorf("create expression environment: %w", err)
 	}
 	ast, iss := env.Compile(src)
 	if iss != nil && iss.Err() != nil {
@@ -54,16 +61,22 @@ func compileIn(mkEnv func() (*cel.Env, error), src string) (cel.Program, error) 
 		for _, e := range iss.Errors() {
 			msgs = append(msgs, fmt.Sprintf("%d:%d: %s", e.Location.Line(), e.Location.Column()+1, e.Message))
 		}
-		return nil, fmt.Errorf("does not compile: %s", strings.Join(msgs, "; "))
+		return nil, nil, fmt.Errorf("does not compile: %s", strings.Join(msgs, "; "))
 	}
 	if t := ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
-		return nil, fmt.Errorf("must be true or false, not %s", t)
+		return nil, nil, fmt.Errorf("must be true or false, not %s", t)
 	}
 	prg, err := env.Program(ast, cel.CostLimit(exprCostLimit))
 	if err != nil {
-		return nil, fmt.Errorf("does not compile: %w", err)
+		return nil, nil, fmt.Errorf("does not compile: %w", err)
 	}
-	return prg, nil
+	refs := map[string]bool{}
+	for _, r := range ast.NativeRep().ReferenceMap() {
+		if r.Name != "" && len(r.OverloadIDs) == 0 {
+			refs[r.Name] = true
+		}
+	}
+	return prg, refs, nil
 }
 
 // evalExpr evaluates a compiled bool expression over vars.

@@ -34,7 +34,9 @@ var skipEnv = sync.OnceValues(func() (*cel.Env, error) {
 	)
 })
 
-func compileSkip(src string) (cel.Program, error) { return compileIn(skipEnv, src) }
+// compileSkip compiles a skip_if expression and names the variables it
+// refers to.
+func compileSkip(src string) (cel.Program, map[string]bool, error) { return compileRefs(skipEnv, src) }
 
 // Contact is one proactive contact a customer received.
 type Contact struct {
@@ -53,6 +55,11 @@ type SkipVars struct {
 	EventsSince []string
 	Contacts    []Contact
 }
+
+// SkipReadsEventsSince reports whether the step's skip_if refers to
+// events_since, so that a caller reads the events received since the
+// trigger only when they are used.
+func (s *Step) SkipReadsEventsSince() bool { return s.skipSince }
 
 // Skip evaluates the step's skip_if; false when it has none.
 func (s *Step) Skip(v SkipVars) (bool, error) {

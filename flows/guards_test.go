@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,5 +185,38 @@ func TestNextBudget(t *testing.T) {
 	var none *Budget
 	if got, _ := none.NextBudget(t0, contacts, 0); !got.Equal(t0) {
 		t.Errorf("nil budget moved the time")
+	}
+}
+
+// A step reads the events since its trigger only when its skip_if names
+// events_since; a string or a field that merely contains the word does not.
+func TestSkipReadsEventsSince(t *testing.T) {
+	cases := []struct {
+		expr string
+		want bool
+	}{
+		{`"application.withdrawn" in events_since`, true},
+		{`events_since.exists(t, t == "x") || now > event.occurred_at`, true},
+		{`size(events_since) > 0`, true},
+		{`contacts.exists(c, c.flow == "events_since")`, false},
+		{`has(event.data.events_since) && event.data.events_since == true`, false},
+		{`customer.last_inbound_at > event.occurred_at`, false},
+	}
+	for _, c := range cases {
+		src := fmt.Sprintf("flow: f\ntrigger:\n  event: a.b\nsteps:\n  - id: s\n    channel: email\n    template: hello\n    skip_if: '%s'\n", c.expr)
+		s, err := Parse("f.yaml", []byte(src), testTemplates)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if got := s.Get("f").Steps[0].SkipReadsEventsSince(); got != c.want {
+			t.Errorf("%s: SkipReadsEventsSince = %v, want %v", c.expr, got, c.want)
+		}
+	}
+	s, err := Parse("f.yaml", []byte("flow: f\ntrigger:\n  event: a.b\nsteps:\n  - id: s\n    channel: email\n    template: hello\n"), testTemplates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Get("f").Steps[0].SkipReadsEventsSince() {
+		t.Error("a step without skip_if reads events_since")
 	}
 }

@@ -694,7 +694,13 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		s.CancelOn = d.cancelRules(v, field)
 	},
 	"skip_if": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		s.SkipIf, s.skipPrg = d.expr(v, field, compileSkip, "leave the key out to never skip")
+		var refs map[string]bool
+		s.SkipIf, s.skipPrg = d.expr(v, field, func(src string) (cel.Program, error) {
+			prg, r, err := compileSkip(src)
+			refs = r
+			return prg, err
+		}, "leave the key out to never skip")
+		s.skipSince = refs["events_since"]
 	},
 	"debounce": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		s.Debounce = d.lateLimit(v, field)

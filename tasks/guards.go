@@ -104,11 +104,14 @@ func (g *guard) release(ctx context.Context) {
 // skipIf evaluates the step's skip_if over fresh state.
 func (g *guard) skipIf(ctx context.Context, now time.Time, contacts []store.Contact) (bool, error) {
 	w, iv := g.w, g.iv
-	since, err := w.o.Store.EventsSince(ctx, iv.Customer, g.ev.OccurredAt, g.ev.ID)
-	if err != nil {
-		return true, w.retry(ctx, iv, err)
+	vars := flows.SkipVars{Event: g.ev, Customer: g.cust, Now: now}
+	if g.step.SkipReadsEventsSince() {
+		since, err := w.o.Store.EventsSince(ctx, iv.Customer, g.ev.OccurredAt, g.ev.ID)
+		if err != nil {
+			return true, w.retry(ctx, iv, err)
+		}
+		vars.EventsSince = since
 	}
-	vars := flows.SkipVars{Event: g.ev, Customer: g.cust, Now: now, EventsSince: since}
 	if v := g.prof["last_inbound_at"]; v != "" {
 		vars.LastInbound, _ = time.Parse(time.RFC3339Nano, v)
 	}

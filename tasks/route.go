@@ -473,7 +473,7 @@ func (w *Worker) enqueueSteps(ctx context.Context, ivs []*store.Intervention) er
 		if id == "" {
 			id = iv.ID
 		}
-		b, _ := json.Marshal(StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID})
+		b, _ := json.Marshal(StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID, Event: iv.EventID})
 		ts[i] = asynqx.Task{Type: TypeStep, Payload: b, ID: id, Queue: iv.TaskQueue, Retry: w.o.MaxRetry, ProcessAt: w.o.Clock.Wall(iv.Due)}
 	}
 	if _, err := asynqx.Queue(ctx, w.o.Store.Redis(), time.Now(), ts); err != nil {

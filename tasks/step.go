@@ -27,6 +27,10 @@ type StepPayload struct {
 	V            int    `json:"v"`
 	Customer     string `json:"customer_id"`
 	Intervention string `json:"intervention_id"`
+	// Event is the intervention's trigger event when the task was queued,
+	// so that the step's state is read with its claim. Tasks without it
+	// read the state after the claim.
+	Event string `json:"event_id,omitempty"`
 }
 
 func (p *StepPayload) version() int { return p.V }
@@ -80,7 +84,16 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	if err := decode(t, &p); err != nil {
 		return err
 	}
-	iv, ok, err := w.o.Store.Begin(ctx, p.Customer, p.Intervention)
+	since := w.o.Clock.Now().Add(-contactWindow)
+	var iv *store.Intervention
+	var ok bool
+	var state *store.StepState
+	var err error
+	if p.Event != "" {
+		iv, ok, state, err = w.o.Store.Start(ctx, p.Customer, p.Intervention, p.Event, since)
+	} else {
+		iv, ok, err = w.o.Store.Begin(ctx, p.Customer, p.Intervention)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // erased
 	}
@@ -99,9 +112,10 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 		return w.endWith(ctx, iv, store.Failed, "interrupted",
 			"an earlier try stopped while sending (its worker died); the message may have gone out, so it is not sent again", nil)
 	}
-	state, err := w.o.Store.LoadStep(ctx, iv.Customer, iv.EventID, w.o.Clock.Now().Add(-contactWindow))
-	if err != nil {
-		return w.retry(ctx, iv, err)
+	if state == nil {
+		if state, err = w.o.Store.LoadStep(ctx, iv.Customer, iv.EventID, since); err != nil {
+			return w.retry(ctx, iv, err)
+		}
 	}
 	if state.Event == nil {
 		return w.end(ctx, iv, store.Failed, "", "trigger event is no longer stored")

@@ -154,23 +154,72 @@ type StepState struct {
 
 // LoadStep reads a step's state in one round trip.
 func (s *Store) LoadStep(ctx context.Context, cus, eventID string, since time.Time) (*StepState, error) {
-	var ev *redis.StringCmd
-	var prof *redis.MapStringStringCmd
-	var cts *redis.ZSliceCmd
+	var r stepReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		ev = p.Get(ctx, eventKey(cus, eventID))
-		prof = p.HGetAll(ctx, profileKey(cus))
-		cts = p.ZRevRangeByScoreWithScores(ctx, contactsKey(cus), &redis.ZRangeBy{
-			Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
-		})
+		r.queue(ctx, p, cus, eventID, since)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("load step state: %w", err)
 	}
-	st := &StepState{Profile: Profile(prof.Val()), Contacts: decodeContacts(cts.Val())}
-	if b, err := ev.Bytes(); err == nil {
+	return r.state(), nil
+}
+
+// stepReads are the reads of LoadStep, queued on a pipeline.
+type stepReads struct {
+	ev   *redis.StringCmd
+	prof *redis.MapStringStringCmd
+	cts  *redis.ZSliceCmd
+}
+
+func (r *stepReads) queue(ctx context.Context, p redis.Pipeliner, cus, eventID string, since time.Time) {
+	r.ev = p.Get(ctx, eventKey(cus, eventID))
+	r.prof = p.HGetAll(ctx, profileKey(cus))
+	r.cts = p.ZRevRangeByScoreWithScores(ctx, contactsKey(cus), &redis.ZRangeBy{
+		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
+	})
+}
+
+func (r *stepReads) state() *StepState {
+	st := &StepState{Profile: Profile(r.prof.Val()), Contacts: decodeContacts(r.cts.Val())}
+	if b, err := r.ev.Bytes(); err == nil {
 		st.Event = b
 	}
-	return st, nil
+	return st
+}
+
+// Start is Begin and LoadStep in one round trip, for a step whose task
+// names its trigger event. The state is read right after the claim. When
+// the intervention's trigger is no longer eventID (a debounced step took a
+// newer event), or it may not be sent, state is nil: call LoadStep for it.
+func (s *Store) Start(ctx context.Context, cus, id, eventID string, since time.Time) (iv *Intervention, ok bool, state *StepState, err error) {
+	var begin *redis.Cmd
+	var r stepReads
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		begin = beginScript.EvalSha(ctx, p, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap)
+		r.queue(ctx, p, cus, eventID, since)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) && !isNoScript(err) {
+		return nil, false, nil, fmt.Errorf("begin intervention %s: %w", id, err)
+	}
+	if isNoScript(begin.Err()) {
+		// Redis has not seen the script yet (a restart, a new cluster node):
+		// claim on its own (that loads it), then read.
+		iv, ok, err = s.Begin(ctx, cus, id)
+		if err != nil || !ok || iv.EventID != eventID {
+			return iv, ok, nil, err
+		}
+		state, err = s.LoadStep(ctx, cus, eventID, since)
+		return iv, ok, state, err
+	}
+	iv, ok, err = beginResult(id, begin)
+	if err != nil || !ok || iv.EventID != eventID {
+		return iv, ok, nil, err
+	}
+	return iv, ok, r.state(), nil
+}
+
+func isNoScript(err error) bool {
+	return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT")
 }

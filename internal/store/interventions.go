@@ -207,7 +207,12 @@ return {st, redis.call('HGETALL', KEYS[1])}
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
 func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
-	res, err := beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap).Slice()
+	return beginResult(id, beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap))
+}
+
+// beginResult decodes the reply of beginScript.
+func beginResult(id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err error) {
+	res, err := cmd.Slice()
 	if err != nil {
 		return nil, false, fmt.Errorf("begin intervention %s: %w", id, err)
 	}

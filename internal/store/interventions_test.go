@@ -346,3 +346,64 @@ func state(t *testing.T, st *store.Store, id string) string {
 	}
 	return iv.State
 }
+
+// Start claims like Begin and reads the step's state with the claim; a
+// trigger that changed, a step that may not be sent and a Redis that lost
+// its scripts leave the state to LoadStep.
+func TestStart(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	a := newIV("cus_1", "iv_a", t0)
+	b := newIV("cus_1", "iv_b", t0)
+	c := newIV("cus_1", "iv_c", t0)
+	schedule(t, st, a, b, c)
+	if _, err := st.AcceptEvents(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{"id":"evt_1"}`)}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertProfile(ctx, "cus_1", store.Profile{"name": "Anna"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Reserve(ctx, "cus_1", store.Contact{Intervention: "iv_x", At: t0.Add(-time.Hour), Channel: "email", Flow: "welcome", Step: "day1"}, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// Begin loads the script, so that Start claims in its pipeline.
+	if _, _, err := st.Begin(ctx, "cus_1", "iv_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+	iv, ok, state, err := st.Start(ctx, "cus_1", "iv_a", "evt_1", t0.Add(-24*time.Hour))
+	if err != nil || !ok || iv.State != store.Sending || iv.Attempts != 1 {
+		t.Fatalf("Start = %+v, %v, %v", iv, ok, err)
+	}
+	if state == nil || string(state.Event) != `{"id":"evt_1"}` || state.Profile["name"] != "Anna" || len(state.Contacts) != 1 || state.Contacts[0].Intervention != "iv_x" {
+		t.Fatalf("Start read %+v", state)
+	}
+
+	// The task named an older trigger: the state is for LoadStep to read.
+	iv, ok, state, err = st.Start(ctx, "cus_1", "iv_b", "evt_0", t0.Add(-24*time.Hour))
+	if err != nil || !ok || iv.EventID != "evt_1" || state != nil {
+		t.Fatalf("Start with another trigger = %+v, %v, %+v, %v", iv, ok, state, err)
+	}
+
+	// Already sent: not claimed again.
+	iv.State = store.Sent
+	if err := st.Update(ctx, iv); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, state, err := st.Start(ctx, "cus_1", "iv_b", "evt_1", t0); err != nil || ok || state != nil {
+		t.Fatalf("Start on a sent intervention = %v, %+v, %v", ok, state, err)
+	}
+
+	// Redis forgot its scripts (a restart): Start still claims.
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	iv, ok, state, err = st.Start(ctx, "cus_1", "iv_c", "evt_1", t0.Add(-24*time.Hour))
+	if err != nil || !ok || iv.State != store.Sending || state == nil || state.Profile["name"] != "Anna" {
+		t.Fatalf("Start after SCRIPT FLUSH = %+v, %v, %+v, %v", iv, ok, state, err)
+	}
+	if _, _, _, err := st.Start(ctx, "cus_1", "iv_missing", "evt_1", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Start on a missing intervention: err = %v", err)
+	}
+}
