@@ -70,7 +70,7 @@ func (s *Store) NoteEvents(ctx context.Context, evs []Noted) error {
 		for _, e := range evs {
 			p.ZAdd(ctx, recentKey(e.Customer), redis.Z{Score: float64(e.At.UnixMilli()), Member: e.Type + "|" + e.ID})
 			p.ZRemRangeByScore(ctx, recentKey(e.Customer), "-inf", strconv.FormatInt(e.At.Add(-keep).UnixMilli(), 10))
-			p.SAdd(ctx, indexKey(e.Customer), recentKey(e.Customer))
+			p.HSet(ctx, indexKey(e.Customer), recentKey(e.Customer), "")
 		}
 		return nil
 	})
@@ -213,7 +213,7 @@ func (s *Store) Start(ctx context.Context, cus, id, eventID string, since time.T
 		state, err = s.LoadStep(ctx, cus, eventID, since)
 		return iv, ok, state, err
 	}
-	iv, ok, err = beginResult(id, begin)
+	iv, ok, err = beginResult(cus, id, begin)
 	if err != nil || !ok || iv.EventID != eventID {
 		return iv, ok, nil, err
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -19,7 +18,7 @@ func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status stri
 	var set *redis.BoolCmd
 	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		set = tx.HSetNX(ctx, deliveryKey(cus), providerID+"|"+status, time.Now().UTC().Format(time.RFC3339))
-		tx.SAdd(ctx, indexKey(cus), deliveryKey(cus))
+		tx.HSet(ctx, indexKey(cus), deliveryKey(cus), "")
 		return nil
 	})
 	if err != nil {
@@ -32,25 +31,25 @@ func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status stri
 // channel after the provider reported that the message on channel (with
 // provider id) was not delivered. It does so once per provider id.
 // KEYS: iv, pending, index. ARGV: channel, provider id, pending meta, task
-// id, the expected next channel index.
+// id, the expected next channel index, intervention id.
 // Returns the next channel's index, -1 when there is no next channel, or
 // -2 when the intervention is not (or no longer) in that state.
 var reopenScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 local pid = redis.call('HGET', KEYS[1], 'provider_id')
 if redis.call('HGET', KEYS[1], 'reopened') == ARGV[2] then
-  if st == 'scheduled' or st == 'sending' then return tonumber(redis.call('HGET', KEYS[1], 'next')) end
+  if st == 'scheduled' or st == 'sending' then return tonumber(redis.call('HGET', KEYS[1], 'next') or '0') end
   return -2
 end
 if st ~= 'sent' or pid ~= ARGV[2] or redis.call('HGET', KEYS[1], 'channel') ~= ARGV[1] then return -2 end
 local chans = redis.call('HGET', KEYS[1], 'channels')
 local n = 0
 for _ in string.gmatch(chans, '[^,]+') do n = n + 1 end
-local nxt = tonumber(redis.call('HGET', KEYS[1], 'next')) + 1
+local nxt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0') + 1
 if nxt >= n then return -1 end
 if nxt ~= tonumber(ARGV[5]) then return -2 end
 redis.call('HSET', KEYS[1], 'state', 'scheduled', 'next', nxt, 'reopened', ARGV[2], 'task_id', ARGV[4])
-redis.call('HSET', KEYS[2], redis.call('HGET', KEYS[1], 'id'), ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[6], ARGV[3])
 return nxt
 `)
 
@@ -70,9 +69,9 @@ func (s *Store) Reopen(ctx context.Context, cus, id, channel, providerID string)
 		want = cur.Next // a repeated report finds it reopened already
 	}
 	task := id + "-f" + strconv.Itoa(want)
-	meta, _ := json.Marshal(Pending{Flow: cur.Flow, Step: cur.Step, Subject: cur.Subject, TaskQueue: cur.TaskQueue, TaskID: task})
+	meta := Pending{Flow: cur.Flow, Step: cur.Step, Subject: cur.Subject, TaskQueue: cur.TaskQueue, TaskID: task}.encode(id)
 	res, err := reopenScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), indexKey(cus)},
-		channel, providerID, meta, task, want).Int()
+		channel, providerID, meta, task, want, id).Int()
 	if err != nil {
 		return nil, false, fmt.Errorf("reopen intervention %s: %w", id, err)
 	}

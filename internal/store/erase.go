@@ -13,7 +13,7 @@ import (
 // interventions, the pending index, its callbacks and its outbox
 // messages. The caller removes the customer's queued tasks first.
 func (s *Store) Erase(ctx context.Context, cus string) error {
-	keys, err := s.rdb.SMembers(ctx, indexKey(cus)).Result()
+	keys, err := s.indexed(ctx, cus)
 	if err != nil {
 		return fmt.Errorf("load index: %w", err)
 	}
@@ -47,12 +47,27 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 			return fmt.Errorf("erase number index: %w", err)
 		}
 	}
-	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus), indexKey(cus))
+	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus), indexKey(cus), legacyIndexKey(cus))
 	// All keys share the customer's hash tag, so one DEL is allowed on a cluster.
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("erase customer keys: %w", err)
 	}
 	return nil
+}
+
+// indexed returns the names of the customer's keys that are indexed:
+// events, interventions and the keys that come and go with them.
+func (s *Store) indexed(ctx context.Context, cus string) ([]string, error) {
+	var hk, legacy *redis.StringSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		hk = p.HKeys(ctx, indexKey(cus))
+		legacy = p.SMembers(ctx, legacyIndexKey(cus))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(hk.Val(), legacy.Val()...), nil
 }
 
 func (s *Store) eraseOutbox(ctx context.Context, cus string) error {

@@ -86,8 +86,16 @@ func TestEraseLeavesNothing(t *testing.T) {
 	kept := customer{"cus_keep", "keep@example.nl", "+31633334444"}
 	gone.fill(t, st)
 	kept.fill(t, st)
+	// An index as earlier versions kept it, a set, naming a key of its own.
+	legacy := "ahead:{" + gone.id + "}:iv:iv_legacy"
+	if err := rdb.HSet(ctx, legacy, "state", "sent").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.SAdd(ctx, "ahead:{"+gone.id+"}:index", legacy).Err(); err != nil {
+		t.Fatal(err)
+	}
 	before := dump(t, rdb)
-	for _, kind := range []string{"profile", "journal", "pending", "index", "callbacks", "contacts", "events", "entered", "debounce"} {
+	for _, kind := range []string{"profile", "journal", "pending", "keys", "index", "callbacks", "contacts", "events", "entered", "debounce"} {
 		if key := "ahead:{" + gone.id + "}:" + kind; before[key] == "" {
 			t.Fatalf("setup left no key %s", key)
 		}

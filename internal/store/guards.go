@@ -76,7 +76,7 @@ if max > 0 and per > 0 then
   if n >= max then return 0 end
 end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('HSET', KEYS[2], KEYS[1], '')
 return 1
 `)
 
@@ -138,7 +138,7 @@ if prev then
   if r == 0 or tonumber(ARGV[2]) - at < r then return at end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[4])
-redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('HSET', KEYS[2], KEYS[1], '')
 return 0
 `)
 
@@ -211,7 +211,7 @@ if cur then
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('HSET', KEYS[2], KEYS[1], '')
 return ''
 `)
 
@@ -265,7 +265,7 @@ if cur then
   if at >= tonumber(ARGV[2]) then return 0 end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('HSET', KEYS[2], KEYS[1], '')
 return 1
 `)
 

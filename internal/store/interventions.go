@@ -57,9 +57,38 @@ type Pending struct {
 }
 
 // pending returns iv's entry in the pending index.
-func (iv *Intervention) pending() []byte {
-	b, _ := json.Marshal(Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()})
-	return b
+func (iv *Intervention) pending() string {
+	return Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()}.encode(iv.ID)
+}
+
+// encode returns the index entry of intervention id: flow, step, task
+// queue, task id ("" when it is id) and subject, joined by "|". Names and
+// queues have no "|"; the subject comes last, so it may. An entry this
+// short lets Redis keep a customer's index in its compact encoding.
+func (p Pending) encode(id string) string {
+	task := p.TaskID
+	if task == id {
+		task = ""
+	}
+	return p.Flow + "|" + p.Step + "|" + p.TaskQueue + "|" + task + "|" + p.Subject
+}
+
+// decodePending reads an index entry; earlier versions wrote JSON.
+func decodePending(id, raw string) (Pending, error) {
+	var p Pending
+	if strings.HasPrefix(raw, "{") {
+		err := json.Unmarshal([]byte(raw), &p)
+		return p, err
+	}
+	parts := strings.SplitN(raw, "|", 5)
+	if len(parts) != 5 {
+		return p, fmt.Errorf("bad entry %q", raw)
+	}
+	p = Pending{Flow: parts[0], Step: parts[1], TaskQueue: parts[2], TaskID: parts[3], Subject: parts[4]}
+	if p.TaskID == "" {
+		p.TaskID = id
+	}
+	return p, nil
 }
 
 // task returns the id of iv's asynq task.
@@ -70,27 +99,49 @@ func (iv *Intervention) task() string {
 	return iv.ID
 }
 
+// fields returns iv's hash fields as name, value pairs. The customer and
+// the id are in the key. A value that is empty, zero or follows from
+// another (a planned time equal to the due time, a task id equal to the
+// intervention id) is "": the scripts leave such a field out, so that a
+// scheduled intervention stores what it must and no more.
 func (iv *Intervention) fields() []any {
+	num := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	planned, task := "", iv.task()
+	if !iv.Planned.IsZero() && !iv.Planned.Equal(iv.Due) {
+		planned = iv.Planned.UTC().Format(time.RFC3339Nano)
+	}
+	if task == iv.ID {
+		task = ""
+	}
 	return []any{
-		"id", iv.ID, "customer", iv.Customer, "run", iv.Run, "flow", iv.Flow,
+		"run", iv.Run, "flow", iv.Flow,
 		"version", iv.Version, "step", iv.Step, "event", iv.EventID,
 		"event_type", iv.EventType, "subject", iv.Subject,
 		"channels", strings.Join(iv.Channels, ","), "due", iv.Due.UTC().Format(time.RFC3339Nano),
-		"planned", iv.Planned.UTC().Format(time.RFC3339Nano),
-		"task_queue", iv.TaskQueue, "task_id", iv.task(), "deferrals", iv.Deferrals,
+		"planned", planned,
+		"task_queue", iv.TaskQueue, "task_id", task, "deferrals", num(iv.Deferrals),
 		"state", iv.State, "reason", iv.Reason,
-		"next", iv.Next, "channel", iv.Channel, "code", iv.Code,
-		"provider_id", iv.ProviderID, "attempts", iv.Attempts,
+		"next", num(iv.Next), "channel", iv.Channel, "code", iv.Code,
+		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts),
 	}
 }
 
-func decodeIntervention(m map[string]string) (*Intervention, error) {
+// decodeIntervention reads the hash of intervention id of customer cus.
+func decodeIntervention(cus, id string, m map[string]string) (*Intervention, error) {
 	iv := &Intervention{
-		ID: m["id"], Customer: m["customer"], Run: m["run"], Flow: m["flow"],
+		ID: id, Customer: cus, Run: m["run"], Flow: m["flow"],
 		Version: m["version"], Step: m["step"], EventID: m["event"],
 		EventType: m["event_type"], Subject: m["subject"], TaskQueue: m["task_queue"], TaskID: m["task_id"],
 		State: m["state"], Reason: m["reason"], Channel: m["channel"],
 		Code: m["code"], ProviderID: m["provider_id"],
+	}
+	if iv.TaskID == "" {
+		iv.TaskID = id
 	}
 	if c := m["channels"]; c != "" {
 		iv.Channels = strings.Split(c, ",")
@@ -117,10 +168,12 @@ var createScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if st then return st end
 local f = {}
-for i = 5, #ARGV do f[#f+1] = ARGV[i] end
+for i = 5, #ARGV, 2 do
+  if ARGV[i+1] ~= '' then f[#f+1] = ARGV[i]; f[#f+1] = ARGV[i+1] end
+end
 redis.call('HSET', KEYS[1], unpack(f))
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-redis.call('SADD', KEYS[3], KEYS[1])
+redis.call('HSET', KEYS[3], KEYS[1], '')
 redis.call('LPUSH', KEYS[4], ARGV[3])
 redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
 return 'created'
@@ -139,7 +192,7 @@ func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Ent
 			if iv.TaskID == "" {
 				iv.TaskID = iv.ID
 			}
-			var meta []byte
+			var meta string
 			if !Final(iv.State) {
 				meta = iv.pending()
 			}
@@ -174,7 +227,7 @@ func (s *Store) Intervention(ctx context.Context, cus, id string) (*Intervention
 	if len(m) == 0 {
 		return nil, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
 	}
-	return decodeIntervention(m)
+	return decodeIntervention(cus, id, m)
 }
 
 // beginScript moves a scheduled intervention to sending and counts the
@@ -207,11 +260,11 @@ return {st, redis.call('HGETALL', KEYS[1])}
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
 func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
-	return beginResult(id, beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap))
+	return beginResult(cus, id, beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap))
 }
 
 // beginResult decodes the reply of beginScript.
-func beginResult(id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err error) {
+func beginResult(cus, id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err error) {
 	res, err := cmd.Slice()
 	if err != nil {
 		return nil, false, fmt.Errorf("begin intervention %s: %w", id, err)
@@ -226,7 +279,7 @@ func beginResult(id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err erro
 		v, _ := flat[i+1].(string)
 		m[k] = v
 	}
-	iv, err = decodeIntervention(m)
+	iv, err = decodeIntervention(cus, id, m)
 	if err != nil {
 		return nil, false, err
 	}
@@ -239,15 +292,17 @@ func beginResult(id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err erro
 // updateScript stores an intervention's fields and journals its entries,
 // unless it is gone (erased) or has ended.
 // KEYS: iv, pending, journal. ARGV: id, index ("1": remove from the pending
-// index; a JSON object: the new index entry; "": leave it), cap, number of
-// entries n, n entries, fields…
+// index; "": leave it; else the new index entry), cap, number of entries
+// n, n entries, fields (an empty value deletes the field)…
 var updateScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return 'missing' end
 if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then return 'ended' end
 local n = tonumber(ARGV[4])
-local f = {}
-for i = 5 + n, #ARGV do f[#f+1] = ARGV[i] end
+local f, gone = {}, {}
+for i = 5 + n, #ARGV, 2 do
+  if ARGV[i+1] == '' then gone[#gone+1] = ARGV[i] else f[#f+1] = ARGV[i]; f[#f+1] = ARGV[i+1] end
+end
 local held = redis.call('HGET', KEYS[1], 'cancel')
 local sent = false
 for i = 1, #f, 2 do
@@ -263,9 +318,10 @@ if held and held ~= '' and not sent then
   return 'cancelled'
 end
 redis.call('HSET', KEYS[1], unpack(f))
+if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
 if ARGV[2] == '1' then
   redis.call('HDEL', KEYS[2], ARGV[1])
-elseif string.sub(ARGV[2], 1, 1) == '{' then
+elseif ARGV[2] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 end
 if n > 0 then
@@ -333,8 +389,8 @@ func (s *Store) PendingOf(ctx context.Context, cus string) (map[string]Pending, 
 	}
 	out := make(map[string]Pending, len(m))
 	for id, raw := range m {
-		var p Pending
-		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		p, err := decodePending(id, raw)
+		if err != nil {
 			return nil, fmt.Errorf("decode pending intervention %s: %w", id, err)
 		}
 		out[id] = p
@@ -404,16 +460,18 @@ func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending ma
 
 // Interventions returns all of the customer's interventions.
 func (s *Store) Interventions(ctx context.Context, cus string) ([]*Intervention, error) {
-	keys, err := s.rdb.SMembers(ctx, indexKey(cus)).Result()
+	keys, err := s.indexed(ctx, cus)
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
 	prefix := ivKey(cus, "")
 	var cmds []*redis.MapStringStringCmd
+	var ids []string
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range keys {
-			if strings.HasPrefix(k, prefix) {
+			if id, ok := strings.CutPrefix(k, prefix); ok {
 				cmds = append(cmds, p.HGetAll(ctx, k))
+				ids = append(ids, id)
 			}
 		}
 		return nil
@@ -422,11 +480,11 @@ func (s *Store) Interventions(ctx context.Context, cus string) ([]*Intervention,
 		return nil, fmt.Errorf("load interventions: %w", err)
 	}
 	out := make([]*Intervention, 0, len(cmds))
-	for _, c := range cmds {
+	for i, c := range cmds {
 		if len(c.Val()) == 0 {
 			continue
 		}
-		iv, err := decodeIntervention(c.Val())
+		iv, err := decodeIntervention(cus, ids[i], c.Val())
 		if err != nil {
 			return nil, err
 		}

@@ -407,3 +407,63 @@ func TestStart(t *testing.T) {
 		t.Fatalf("Start on a missing intervention: err = %v", err)
 	}
 }
+
+// The pending index keeps short entries, which Redis stores compactly,
+// reads entries written as JSON by earlier versions, and keeps a subject
+// that holds the separator.
+func TestPendingEntries(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	a := newIV("cus_1", "iv_a", t0)
+	a.Subject = "order|42"
+	b := newIV("cus_1", "iv_b", t0)
+	b.TaskID = "iv_b-d1"
+	schedule(t, st, a, b)
+	if enc, _ := rdb.ObjectEncoding(ctx, "ahead:{cus_1}:pending").Result(); enc != "listpack" {
+		t.Errorf("pending index encoded as %s, want listpack", enc)
+	}
+	if err := rdb.HSet(ctx, "ahead:{cus_1}:pending", "iv_old",
+		`{"flow":"welcome","step":"day4","subject":"sub_9","task_queue":"steps-1","task_id":"iv_old-d2"}`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.PendingOf(ctx, "cus_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]store.Pending{
+		"iv_a":   {Flow: "welcome", Step: "day2", Subject: "order|42", TaskQueue: "steps-0", TaskID: "iv_a"},
+		"iv_b":   {Flow: "welcome", Step: "day2", Subject: "sub_1", TaskQueue: "steps-0", TaskID: "iv_b-d1"},
+		"iv_old": {Flow: "welcome", Step: "day4", Subject: "sub_9", TaskQueue: "steps-1", TaskID: "iv_old-d2"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("PendingOf = %+v, want %+v", got, want)
+	}
+	raw, _ := rdb.HGet(ctx, "ahead:{cus_1}:pending", "iv_a").Result()
+	if raw != "welcome|day2|steps-0||order|42" {
+		t.Errorf("stored entry %q", raw)
+	}
+	// A scheduled intervention stores no empty or derivable field.
+	m, _ := rdb.HGetAll(ctx, "ahead:{cus_1}:iv:iv_a").Result()
+	for _, f := range []string{"id", "customer", "task_id", "planned", "attempts", "next", "deferrals", "channel", "code", "provider_id"} {
+		if v, ok := m[f]; ok {
+			t.Errorf("field %s=%q stored", f, v)
+		}
+	}
+	iv, err := st.Intervention(ctx, "cus_1", "iv_a")
+	if err != nil || iv.ID != "iv_a" || iv.Customer != "cus_1" || iv.TaskID != "iv_a" || !iv.Planned.Equal(t0) {
+		t.Fatalf("Intervention = %+v, %v", iv, err)
+	}
+	// An update deletes a field that became empty.
+	iv.State, iv.Code = store.Sending, "30003"
+	if err := st.Update(ctx, iv); err != nil {
+		t.Fatal(err)
+	}
+	iv.Code = ""
+	if err := st.Update(ctx, iv); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := rdb.HExists(ctx, "ahead:{cus_1}:iv:iv_a", "code").Result(); ok {
+		t.Error("an emptied code is still stored")
+	}
+}

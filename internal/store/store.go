@@ -47,7 +47,7 @@ func (s *Store) AcceptEvents(ctx context.Context, events []EventRef, ttl time.Du
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, ev := range events {
 			cmds[i] = p.SetNX(ctx, eventKey(ev.Customer, ev.ID), ev.JSON, ttl)
-			p.SAdd(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID))
+			p.HSet(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID), "")
 		}
 		return nil
 	})
@@ -67,7 +67,7 @@ func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, ev := range events {
 			p.Del(ctx, eventKey(ev.Customer, ev.ID))
-			p.SRem(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID))
+			p.HDel(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID))
 		}
 		return nil
 	})
@@ -80,7 +80,7 @@ func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
 // EventIDs lists the ids of the customer's events that were accepted and
 // have not been erased. An id may outlive its event, which expires.
 func (s *Store) EventIDs(ctx context.Context, cus string) ([]string, error) {
-	keys, err := s.rdb.SMembers(ctx, indexKey(cus)).Result()
+	keys, err := s.indexed(ctx, cus)
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
