@@ -108,21 +108,42 @@ func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
 	if err != nil {
 		return err
 	}
-	now := w.o.Clock.Now()
 	var evs []*flows.Event
-	var noted []store.Noted
 	for i, raw := range loaded.Events {
 		if raw == nil {
 			continue
 		}
-		var ev flows.Event
-		if err := json.Unmarshal(raw, &ev); err != nil {
+		ev := new(flows.Event)
+		if err := json.Unmarshal(raw, ev); err != nil {
 			return fmt.Errorf("decode event %q: %w", refs[i].ID, err)
 		}
+		evs = append(evs, ev)
+	}
+	return w.route(ctx, evs, loaded)
+}
+
+// RouteEvents routes events as Route does, for a caller that has just
+// stored them (AcceptEvents) and holds them decoded: only their customers'
+// state is read.
+func (w *Worker) RouteEvents(ctx context.Context, events []*flows.Event) error {
+	customers := make([]string, len(events))
+	for i, ev := range events {
+		customers[i] = ev.CustomerID
+	}
+	loaded, err := w.o.Store.LoadCustomers(ctx, customers)
+	if err != nil {
+		return err
+	}
+	return w.route(ctx, slices.Clone(events), loaded)
+}
+
+func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Loaded) error {
+	now := w.o.Clock.Now()
+	var noted []store.Noted
+	for _, ev := range evs {
 		if ev.OccurredAt.IsZero() {
 			ev.OccurredAt = now
 		}
-		evs = append(evs, &ev)
 		noted = append(noted, store.Noted{Customer: ev.CustomerID, Type: ev.Type, ID: ev.ID, At: ev.OccurredAt})
 	}
 	if len(evs) == 0 {

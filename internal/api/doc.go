@@ -4,7 +4,7 @@
 // one-click unsubscribe, probes and metrics.
 //
 // It validates what it is given and hands the work on: an accepted batch
-// of events is routed at once by the worker code (tasks.Worker.Route), with
+// of events is routed at once by the worker code (tasks.Worker.RouteEvents), with
 // event:route tasks as the fallback when that fails; it sends nothing
 // itself. Every route but the probes, /metrics, signed unsubscribe links
 // and signature-checked provider webhooks needs a bearer token with the

@@ -310,7 +310,6 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 		return 0, 0, fmt.Errorf("%w: %w", errUnavailable, cause)
 	}
 	received := make([]store.Received, len(newEvents))
-	routes := make([]store.Ref, len(newEvents))
 	for i, ev := range newEvents {
 		received[i] = store.Received{Customer: ev.CustomerID, Entry: store.Entry{
 			At: now, Kind: store.KindEvent, State: "received", EventID: ev.ID,
@@ -319,7 +318,6 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 		if ev.Customer != nil {
 			received[i].Profile = tasks.ProfileFields(ev.Customer)
 		}
-		routes[i] = store.Ref{Customer: ev.CustomerID, ID: ev.ID}
 	}
 	if err := s.o.Store.Receive(ctx, received); err != nil {
 		return rollback(err)
@@ -334,8 +332,8 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 	// Route the batch now, so its steps are scheduled when the answer
 	// comes. Should that fail, route tasks take over: nothing accepted is
 	// lost.
-	if err := s.o.Worker.Route(ctx, routes); err != nil {
-		s.o.Log.Warn("route events: handing them to route tasks", "events", len(routes), "err", err)
+	if err := s.o.Worker.RouteEvents(ctx, newEvents); err != nil {
+		s.o.Log.Warn("route events: handing them to route tasks", "events", len(newEvents), "err", err)
 		for _, ev := range newEvents {
 			t, opts := tasks.NewRouteTask(ev.CustomerID, ev.ID)
 			if _, err := s.o.Client.EnqueueContext(ctx, t, opts...); err != nil && !isConflict(err) {

@@ -24,15 +24,31 @@ type Loaded struct {
 
 // LoadBatch reads the events refs name with their customers' state.
 func (s *Store) LoadBatch(ctx context.Context, refs []Ref) (*Loaded, error) {
+	cus := make([]string, len(refs))
+	for i, r := range refs {
+		cus[i] = r.Customer
+	}
+	return s.load(ctx, refs, cus)
+}
+
+// LoadCustomers reads the profiles and cancel marks of customers, for
+// events the caller holds.
+func (s *Store) LoadCustomers(ctx context.Context, customers []string) (*Loaded, error) {
+	return s.load(ctx, nil, customers)
+}
+
+func (s *Store) load(ctx context.Context, refs []Ref, customers []string) (*Loaded, error) {
 	evs := make([]*redis.StringCmd, len(refs))
 	profs := map[string]*redis.MapStringStringCmd{}
 	marks := map[string]*redis.MapStringStringCmd{}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, r := range refs {
 			evs[i] = p.Get(ctx, eventKey(r.Customer, r.ID))
-			if profs[r.Customer] == nil {
-				profs[r.Customer] = p.HGetAll(ctx, profileKey(r.Customer))
-				marks[r.Customer] = p.HGetAll(ctx, cancelsKey(r.Customer))
+		}
+		for _, cus := range customers {
+			if profs[cus] == nil {
+				profs[cus] = p.HGetAll(ctx, profileKey(cus))
+				marks[cus] = p.HGetAll(ctx, cancelsKey(cus))
 			}
 		}
 		return nil
@@ -70,7 +86,6 @@ func (s *Store) NoteEvents(ctx context.Context, evs []Noted) error {
 		for _, e := range evs {
 			p.ZAdd(ctx, recentKey(e.Customer), redis.Z{Score: float64(e.At.UnixMilli()), Member: e.Type + "|" + e.ID})
 			p.ZRemRangeByScore(ctx, recentKey(e.Customer), "-inf", strconv.FormatInt(e.At.Add(-keep).UnixMilli(), 10))
-			p.HSet(ctx, indexKey(e.Customer), recentKey(e.Customer), "")
 		}
 		return nil
 	})
@@ -95,13 +110,11 @@ type Keep struct {
 
 // KeepEvents extends the life of many events in one round trip (see KeepEvent).
 func (s *Store) KeepEvents(ctx context.Context, keeps []Keep) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range keeps {
-			keepScript.Eval(ctx, p, []string{eventKey(k.Customer, k.ID)}, k.TTL.Milliseconds())
-		}
-		return nil
-	})
-	if err != nil {
+	calls := make([]*call, len(keeps))
+	for i, k := range keeps {
+		calls[i] = &call{script: keepScript, keys: []string{eventKey(k.Customer, k.ID)}, args: []any{k.TTL.Milliseconds()}}
+	}
+	if err := s.evalAll(ctx, calls); err != nil {
 		return fmt.Errorf("keep events: %w", err)
 	}
 	return nil
@@ -220,6 +233,3 @@ func (s *Store) Start(ctx context.Context, cus, id, eventID string, since time.T
 	return iv, ok, r.state(), nil
 }
 
-func isNoScript(err error) bool {
-	return err != nil && redis.HasErrorPrefix(err, "NOSCRIPT")
-}

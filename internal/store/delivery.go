@@ -18,7 +18,6 @@ func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status stri
 	var set *redis.BoolCmd
 	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		set = tx.HSetNX(ctx, deliveryKey(cus), providerID+"|"+status, time.Now().UTC().Format(time.RFC3339))
-		tx.HSet(ctx, indexKey(cus), deliveryKey(cus), "")
 		return nil
 	})
 	if err != nil {

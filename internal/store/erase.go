@@ -47,7 +47,11 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 			return fmt.Errorf("erase number index: %w", err)
 		}
 	}
-	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus), indexKey(cus), legacyIndexKey(cus))
+	// The index names the keys that come and go (events, interventions);
+	// these are the customer's keys of fixed name.
+	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus),
+		contactsKey(cus), recentKey(cus), enteredKey(cus), debounceKey(cus), cancelsKey(cus), deliveryKey(cus),
+		indexKey(cus), legacyIndexKey(cus))
 	// All keys share the customer's hash tag, so one DEL is allowed on a cluster.
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("erase customer keys: %w", err)

@@ -76,7 +76,6 @@ if max > 0 and per > 0 then
   if n >= max then return 0 end
 end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('HSET', KEYS[2], KEYS[1], '')
 return 1
 `)
 
@@ -86,7 +85,7 @@ return 1
 // atomic step, so two workers cannot both take the last place. Reserving
 // again for the same intervention succeeds.
 func (s *Store) Reserve(ctx context.Context, cus string, c Contact, per time.Duration, max int, minGap time.Duration) (bool, error) {
-	n, err := reserveScript.Run(ctx, s.rdb, []string{contactsKey(cus), indexKey(cus)},
+	n, err := reserveScript.Run(ctx, s.rdb, []string{contactsKey(cus)},
 		c.member(), c.At.UnixMilli(), per.Milliseconds(), max, minGap.Milliseconds(), keep.Milliseconds(), c.Intervention).Int()
 	if err != nil {
 		return false, fmt.Errorf("reserve contact: %w", err)
@@ -126,7 +125,7 @@ func (s *Store) EventsSince(ctx context.Context, cus string, since time.Time, ex
 
 // enterScript records an entry unless one is recorded that is younger
 // than ARGV[3] ms (0: any entry blocks); the same event may enter again.
-// KEYS: entered, index. ARGV: field, now ms, reentry ms, event id. Returns
+// KEYS: entered. ARGV: field, now ms, reentry ms, event id. Returns
 // 0 when entered, else the earlier entry's time in ms.
 var enterScript = redis.NewScript(`
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
@@ -138,7 +137,6 @@ if prev then
   if r == 0 or tonumber(ARGV[2]) - at < r then return at end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[4])
-redis.call('HSET', KEYS[2], KEYS[1], '')
 return 0
 `)
 
@@ -165,20 +163,17 @@ type Entering struct {
 // EnterAll records many entries in one round trip, in order, so a later
 // one sees the earlier ones; out[i] is as Enter's result for es[i].
 func (s *Store) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error) {
-	cmds := make([]*redis.Cmd, len(es))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, e := range es {
-			cmds[i] = enterScript.Eval(ctx, p, []string{enteredKey(e.Customer), indexKey(e.Customer)},
-				e.Key, e.At.UnixMilli(), e.Reentry.Milliseconds(), e.Event)
-		}
-		return nil
-	})
-	if err != nil {
+	calls := make([]*call, len(es))
+	for i, e := range es {
+		calls[i] = &call{script: enterScript, keys: []string{enteredKey(e.Customer)},
+			args: []any{e.Key, e.At.UnixMilli(), e.Reentry.Milliseconds(), e.Event}}
+	}
+	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("record flow entries: %w", err)
 	}
 	out := make([]time.Time, len(es))
-	for i, c := range cmds {
-		ms, err := c.Int64()
+	for i, c := range calls {
+		ms, err := c.cmd.Int64()
 		if err != nil {
 			return nil, fmt.Errorf("record flow entry: %w", err)
 		}
@@ -192,7 +187,7 @@ func (s *Store) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error
 // debounceScript hands a new event to a pending debounced intervention,
 // unless that intervention carries a newer event already: events may be
 // routed out of order, and the one that happened last wins.
-// KEYS: debounce hash, index, recent events. ARGV: slot, new iv id, new iv
+// KEYS: debounce hash, recent events. ARGV: slot, new iv id, new iv
 // key prefix, event id, event type. Returns the pending intervention id it
 // joined, or "" when the slot is free (now taken by the new id).
 var debounceScript = redis.NewScript(`
@@ -202,8 +197,8 @@ if cur then
   local st = redis.call('HGET', key, 'state')
   if st == 'scheduled' then
     local old = redis.call('HMGET', key, 'event', 'event_type')
-    local was = old[1] and redis.call('ZSCORE', KEYS[3], (old[2] or '') .. '|' .. old[1])
-    local now = redis.call('ZSCORE', KEYS[3], ARGV[5] .. '|' .. ARGV[4])
+    local was = old[1] and redis.call('ZSCORE', KEYS[2], (old[2] or '') .. '|' .. old[1])
+    local now = redis.call('ZSCORE', KEYS[2], ARGV[5] .. '|' .. ARGV[4])
     if not was or not now or tonumber(now) >= tonumber(was) then
       redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
     end
@@ -211,7 +206,6 @@ if cur then
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], KEYS[1], '')
 return ''
 `)
 
@@ -221,7 +215,7 @@ return ''
 // later (as NoteEvent recorded them). It returns the id joined, or "" when
 // there was none and id now holds the slot.
 func (s *Store) Debounce(ctx context.Context, cus, slot, id, eventID, eventType string) (string, error) {
-	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), indexKey(cus), recentKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
+	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), recentKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
 	if err != nil {
 		return "", fmt.Errorf("debounce: %w", err)
 	}
@@ -257,7 +251,7 @@ type CancelMark struct {
 }
 
 // markScript keeps the latest mark per flow, step and subject.
-// KEYS: cancels, index. ARGV: field, occurred ms, value.
+// KEYS: cancels. ARGV: field, occurred ms, value.
 var markScript = redis.NewScript(`
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
@@ -265,7 +259,6 @@ if cur then
   if at >= tonumber(ARGV[2]) then return 0 end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[2], KEYS[1], '')
 return 1
 `)
 
@@ -274,7 +267,7 @@ func (s *Store) MarkCancel(ctx context.Context, cus string, m CancelMark) error 
 	field := m.Flow + "|" + m.Step + "|" + m.Subject
 	ms := m.Occurred.UnixMilli()
 	val := strconv.FormatInt(ms, 10) + "|" + m.EventType + "|" + m.EventID
-	if err := markScript.Run(ctx, s.rdb, []string{cancelsKey(cus), indexKey(cus)}, field, ms, val).Err(); err != nil {
+	if err := markScript.Run(ctx, s.rdb, []string{cancelsKey(cus)}, field, ms, val).Err(); err != nil {
 		return fmt.Errorf("mark cancel: %w", err)
 	}
 	return nil

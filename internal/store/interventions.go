@@ -183,35 +183,34 @@ return 'created'
 // journal entry. state[i] is "created" for a new one, else the state of
 // the one that was already there.
 func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Entry) (state []string, err error) {
-	cmds := make([]*redis.Cmd, len(ivs))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, iv := range ivs {
-			if iv.Planned.IsZero() {
-				iv.Planned = iv.Due
-			}
-			if iv.TaskID == "" {
-				iv.TaskID = iv.ID
-			}
-			var meta string
-			if !Final(iv.State) {
-				meta = iv.pending()
-			}
-			entry, err := json.Marshal(entries[i])
-			if err != nil {
-				return err
-			}
-			args := append([]any{iv.ID, meta, entry, journalCap}, iv.fields()...)
-			keys := []string{ivKey(iv.Customer, iv.ID), pendingKey(iv.Customer), indexKey(iv.Customer), journalKey(iv.Customer)}
-			cmds[i] = createScript.Eval(ctx, p, keys, args...)
+	calls := make([]*call, len(ivs))
+	for i, iv := range ivs {
+		if iv.Planned.IsZero() {
+			iv.Planned = iv.Due
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+		if iv.TaskID == "" {
+			iv.TaskID = iv.ID
+		}
+		var meta string
+		if !Final(iv.State) {
+			meta = iv.pending()
+		}
+		entry, err := json.Marshal(entries[i])
+		if err != nil {
+			return nil, fmt.Errorf("schedule intervention %s: encode journal entry: %w", iv.ID, err)
+		}
+		calls[i] = &call{
+			script: createScript,
+			keys:   []string{ivKey(iv.Customer, iv.ID), pendingKey(iv.Customer), indexKey(iv.Customer), journalKey(iv.Customer)},
+			args:   append([]any{iv.ID, meta, entry, journalCap}, iv.fields()...),
+		}
+	}
+	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("schedule interventions: %w", err)
 	}
 	state = make([]string, len(ivs))
-	for i, c := range cmds {
-		if state[i], err = c.Text(); err != nil {
+	for i, c := range calls {
+		if state[i], err = c.cmd.Text(); err != nil {
 			return nil, fmt.Errorf("schedule intervention %s: %w", ivs[i].ID, err)
 		}
 	}
@@ -425,25 +424,23 @@ return 0
 // scheduled, journaling entry (filled in per intervention) for each. It
 // returns the ids it cancelled; one already being sent is left alone.
 func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending map[string]Pending, entry Entry) ([]string, error) {
-	cmds := make([]*redis.Cmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			e := entry
-			e.Kind, e.State, e.Intervention = KindIntervention, Cancelled, id
-			e.Flow, e.Step, e.Subject = pending[id].Flow, pending[id].Step, pending[id].Subject
-			b, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			cmds[i] = cancelScript.Eval(ctx, p, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, entry.Reason, b, journalCap)
+	calls := make([]*call, len(ids))
+	for i, id := range ids {
+		e := entry
+		e.Kind, e.State, e.Intervention = KindIntervention, Cancelled, id
+		e.Flow, e.Step, e.Subject = pending[id].Flow, pending[id].Step, pending[id].Subject
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("cancel intervention %s: encode journal entry: %w", id, err)
 		}
-		return nil
-	})
-	if err != nil {
+		calls[i] = &call{script: cancelScript, keys: []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, args: []any{id, entry.Reason, b, journalCap}}
+	}
+	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("cancel interventions: %w", err)
 	}
 	var done []string
-	for i, c := range cmds {
+	for i, cl := range calls {
+		c := cl.cmd
 		// Cancelled: {1, the task the intervention waits on}. A deferral
 		// may have moved its task since pending was read.
 		if r, _ := c.Slice(); len(r) == 2 {

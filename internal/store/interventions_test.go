@@ -467,3 +467,38 @@ func TestPendingEntries(t *testing.T) {
 		t.Error("an emptied code is still stored")
 	}
 }
+
+// Pipelined scripts run by SHA; after Redis lost its scripts (a restart)
+// the calls run again with the body, in order, and none is lost.
+func TestScriptsAfterFlush(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	for round := range 2 {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		cus := fmt.Sprintf("cus_%d", round)
+		if got := schedule(t, st, newIV(cus, "iv_a", t0), newIV(cus, "iv_b", t0)); fmt.Sprint(got) != "[created created]" {
+			t.Fatalf("round %d: Schedule = %v", round, got)
+		}
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.EnterAll(ctx, []store.Entering{
+			{Customer: cus, Key: "welcome", Event: "evt_1", At: t0},
+			{Customer: cus, Key: "welcome", Event: "evt_2", At: t0.Add(time.Minute)},
+		})
+		if err != nil || !got[0].IsZero() || !got[1].Equal(t0) {
+			t.Fatalf("round %d: EnterAll = %v, %v; want the second blocked by the first", round, got, err)
+		}
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		pending, _ := st.PendingOf(ctx, cus)
+		done, err := st.Cancel(ctx, cus, []string{"iv_a", "iv_b"}, pending, store.Entry{At: t0, Reason: "stop"})
+		if err != nil || len(done) != 2 {
+			t.Fatalf("round %d: Cancel = %v, %v", round, done, err)
+		}
+	}
+}
