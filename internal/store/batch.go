@@ -232,4 +232,3 @@ func (s *Store) Start(ctx context.Context, cus, id, eventID string, since time.T
 	}
 	return iv, ok, r.state(), nil
 }
-
