@@ -433,11 +433,11 @@ func (w *Worker) flush(ctx context.Context, b *batch) error {
 			return err
 		}
 	}
-	var queue []*store.Intervention
+	var created, queue []*store.Intervention
 	for i, iv := range b.ivs {
 		switch {
 		case states[i] == "created" && iv.State == store.Scheduled:
-			queue = append(queue, iv)
+			created = append(created, iv)
 		case states[i] == store.Scheduled:
 			// A route done again finds its interventions created; queue those
 			// still scheduled again, as they stand now (a deferral moved their
@@ -452,7 +452,13 @@ func (w *Worker) flush(ctx context.Context, b *batch) error {
 			}
 		}
 	}
-	return w.enqueueSteps(ctx, queue)
+	// The task of an intervention created just now cannot exist yet: its
+	// id comes from the intervention's, and the intervention is created
+	// once. It is written without asynq's check.
+	if err := w.enqueueSteps(ctx, created, true); err != nil {
+		return err
+	}
+	return w.enqueueSteps(ctx, queue, false)
 }
 
 // cancelledBefore returns the cancel mark that cancels a new run's step:
@@ -480,11 +486,12 @@ func (w *Worker) EnqueueStep(ctx context.Context, iv *store.Intervention) error 
 }
 
 func (w *Worker) enqueueStep(ctx context.Context, iv *store.Intervention) error {
-	return w.enqueueSteps(ctx, []*store.Intervention{iv})
+	return w.enqueueSteps(ctx, []*store.Intervention{iv}, false)
 }
 
-// enqueueSteps queues the step tasks of ivs in one round trip.
-func (w *Worker) enqueueSteps(ctx context.Context, ivs []*store.Intervention) error {
+// enqueueSteps queues the step tasks of ivs in one round trip; fresh says
+// the interventions were created just now (see asynqx.Task.New).
+func (w *Worker) enqueueSteps(ctx context.Context, ivs []*store.Intervention, fresh bool) error {
 	if len(ivs) == 0 {
 		return nil
 	}
@@ -495,7 +502,7 @@ func (w *Worker) enqueueSteps(ctx context.Context, ivs []*store.Intervention) er
 			id = iv.ID
 		}
 		b, _ := json.Marshal(StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID, Event: iv.EventID})
-		ts[i] = asynqx.Task{Type: TypeStep, Payload: b, ID: id, Queue: iv.TaskQueue, Retry: w.o.MaxRetry, ProcessAt: w.o.Clock.Wall(iv.Due)}
+		ts[i] = asynqx.Task{Type: TypeStep, Payload: b, ID: id, Queue: iv.TaskQueue, Retry: w.o.MaxRetry, ProcessAt: w.o.Clock.Wall(iv.Due), New: fresh && id == iv.ID}
 	}
 	if _, err := asynqx.Queue(ctx, w.o.Store.Redis(), time.Now(), ts); err != nil {
 		return fmt.Errorf("enqueue steps: %w", err)

@@ -21,6 +21,11 @@ type Task struct {
 	// ProcessAt is when the task is due; a time not in the future queues it
 	// at once.
 	ProcessAt time.Time
+	// New says that no task with this ID can exist: the caller has just
+	// created, atomically and once, the record the ID is derived from. The
+	// task is then written with plain commands, without the script that
+	// checks for the ID first, which costs Redis several times as much.
+	New bool
 }
 
 // timeout is asynq's default task timeout, used when a task sets none.
@@ -127,6 +132,10 @@ func queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 				return fmt.Errorf("queue task %d: id, queue and type are required", i)
 			}
 			msg := t.encode()
+			if t.New {
+				writeNew(ctx, p, t, msg, now)
+				continue
+			}
 			if t.ProcessAt.After(now) {
 				cmds[i] = scheduleScript.EvalSha(ctx, p, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:scheduled"},
 					msg, t.ProcessAt.Unix(), t.ID)
@@ -143,6 +152,10 @@ func queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 	out := make([]bool, len(tasks))
 	var retry []int
 	for i, c := range cmds {
+		if c == nil {
+			out[i] = true // New: written, not checked
+			continue
+		}
 		n, err := c.Int()
 		switch {
 		case isNoScript(err):
@@ -168,6 +181,18 @@ func queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 		out[i] = n == 1
 	}
 	return out, nil
+}
+
+// writeNew writes what scheduleScript and enqueueScript write, without
+// their check that the task is not there yet.
+func writeNew(ctx context.Context, p redis.Pipeliner, t Task, msg []byte, now time.Time) {
+	if t.ProcessAt.After(now) {
+		p.HSet(ctx, taskKey(t.Queue, t.ID), "msg", msg, "state", "scheduled")
+		p.ZAdd(ctx, "asynq:{"+t.Queue+"}:scheduled", redis.Z{Score: float64(t.ProcessAt.Unix()), Member: t.ID})
+		return
+	}
+	p.HSet(ctx, taskKey(t.Queue, t.ID), "msg", msg, "state", "pending", "pending_since", now.UnixNano())
+	p.LPush(ctx, "asynq:{"+t.Queue+"}:pending", t.ID)
 }
 
 func isNoScript(err error) bool {

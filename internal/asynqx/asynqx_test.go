@@ -23,13 +23,17 @@ func TestSameAsAsynq(t *testing.T) {
 	ins := asynq.NewInspectorFromRedisClient(rdb)
 	now := time.Now()
 	later := now.Add(time.Hour).Truncate(time.Second)
-	for i, due := range []time.Time{later, now.Add(-time.Second)} {
+	for i, c := range []struct {
+		due   time.Time
+		fresh bool
+	}{{later, false}, {now.Add(-time.Second), false}, {later, true}, {now.Add(-time.Second), true}} {
+		due := c.due
 		ref := "ref" + string(rune('a'+i))
 		mine := "mine" + string(rune('a'+i))
 		if _, err := client.Enqueue(asynq.NewTask("step:run", []byte(`{"v":1}`)), asynq.TaskID(ref), asynq.Queue("steps-1"), asynq.MaxRetry(7), asynq.ProcessAt(due)); err != nil {
 			t.Fatal(err)
 		}
-		ok, err := Queue(ctx, rdb, now, []Task{{Type: "step:run", Payload: []byte(`{"v":1}`), ID: mine, Queue: "steps-1", Retry: 7, ProcessAt: due}})
+		ok, err := Queue(ctx, rdb, now, []Task{{Type: "step:run", Payload: []byte(`{"v":1}`), ID: mine, Queue: "steps-1", Retry: 7, ProcessAt: due, New: c.fresh}})
 		if err != nil || !ok[0] {
 			t.Fatalf("Queue = %v, %v", ok, err)
 		}
@@ -44,7 +48,13 @@ func TestSameAsAsynq(t *testing.T) {
 		if a.Type != b.Type || string(a.Payload) != string(b.Payload) || a.MaxRetry != b.MaxRetry ||
 			a.Timeout != b.Timeout || a.Deadline != b.Deadline || a.State != b.State || a.Queue != b.Queue ||
 			(a.State == asynq.TaskStateScheduled && !a.NextProcessAt.Equal(b.NextProcessAt)) {
-			t.Errorf("asynq reads\n%+v\nasynqx wrote\n%+v", a, b)
+			t.Errorf("asynq reads\n%+v\nasynqx wrote (new: %v)\n%+v", a, c.fresh, b)
+		}
+		// The same keys and fields as asynq's own client.
+		ra, _ := rdb.HGetAll(ctx, "asynq:{steps-1}:t:"+ref).Result()
+		rb, _ := rdb.HGetAll(ctx, "asynq:{steps-1}:t:"+mine).Result()
+		if len(ra) != len(rb) || ra["state"] != rb["state"] || (ra["pending_since"] == "") != (rb["pending_since"] == "") {
+			t.Errorf("asynq's task hash %v, asynqx's (new: %v) %v", keys(ra), c.fresh, keys(rb))
 		}
 	}
 	// A repeated id is left alone, as asynq's client does.
@@ -89,7 +99,7 @@ func TestServerRuns(t *testing.T) {
 		if i%2 == 0 {
 			due = now.Add(time.Second)
 		}
-		tasks = append(tasks, Task{Type: "t", ID: "id" + itoa(i), Queue: "q", Retry: 3, ProcessAt: due})
+		tasks = append(tasks, Task{Type: "t", ID: "id" + itoa(i), Queue: "q", Retry: 3, ProcessAt: due, New: i%3 == 0})
 	}
 	if _, err := Queue(ctx, rdb, now, tasks); err != nil {
 		t.Fatal(err)
@@ -106,6 +116,14 @@ func TestServerRuns(t *testing.T) {
 			t.Errorf("%s ran %d times", id, c)
 		}
 	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func itoa(i int) string {

@@ -160,30 +160,50 @@ func decodeIntervention(cus, id string, m map[string]string) (*Intervention, err
 	return iv, nil
 }
 
-// createScript stores an intervention unless it exists, indexes it as
-// pending and journals it, in one step.
-// KEYS: iv, pending, index, journal. ARGV: id, pending meta ("" when it
-// is not pending), entry, cap, fields…
+// createScript stores a customer's interventions that do not exist yet,
+// indexes them as pending and journals them, in one step.
+// KEYS: pending, index, journal, then one intervention key each. ARGV:
+// journal cap, then per intervention: id, pending meta ("" when it is not
+// pending), journal entry, number of fields n, n name and value pairs (an
+// empty value is left out). Returns per intervention "created", or the
+// state of the one that was already there.
 var createScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
-if st then return st end
-local f = {}
-for i = 5, #ARGV, 2 do
-  if ARGV[i+1] ~= '' then f[#f+1] = ARGV[i]; f[#f+1] = ARGV[i+1] end
+local out, entries, pending, index = {}, {}, {}, {}
+local a = 2
+for k = 4, #KEYS do
+  local id, meta, entry, n = ARGV[a], ARGV[a+1], ARGV[a+2], tonumber(ARGV[a+3])
+  local st = redis.call('HGET', KEYS[k], 'state')
+  if st then
+    out[#out+1] = st
+  else
+    local f = {}
+    for i = a + 4, a + 2 + 2 * n, 2 do
+      if ARGV[i+1] ~= '' then f[#f+1] = ARGV[i]; f[#f+1] = ARGV[i+1] end
+    end
+    redis.call('HSET', KEYS[k], unpack(f))
+    if meta ~= '' then pending[#pending+1] = id; pending[#pending+1] = meta end
+    index[#index+1] = KEYS[k]; index[#index+1] = ''
+    entries[#entries+1] = entry
+    out[#out+1] = 'created'
+  end
+  a = a + 4 + 2 * n
 end
-redis.call('HSET', KEYS[1], unpack(f))
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
-redis.call('HSET', KEYS[3], KEYS[1], '')
-redis.call('LPUSH', KEYS[4], ARGV[3])
-redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
-return 'created'
+if #pending > 0 then redis.call('HSET', KEYS[1], unpack(pending)) end
+if #index > 0 then redis.call('HSET', KEYS[2], unpack(index)) end
+if #entries > 0 then
+  redis.call('LPUSH', KEYS[3], unpack(entries))
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[1]) - 1)
+end
+return out
 `)
 
 // Schedule stores the interventions that do not exist yet, each with its
-// journal entry. state[i] is "created" for a new one, else the state of
-// the one that was already there.
+// journal entry, with one script per customer. state[i] is "created" for
+// a new one, else the state of the one that was already there.
 func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Entry) (state []string, err error) {
-	calls := make([]*call, len(ivs))
+	var calls []*call
+	byCustomer := map[string]int{} // customer to its call
+	at := make([][2]int, len(ivs)) // call, place in it
 	for i, iv := range ivs {
 		if iv.Planned.IsZero() {
 			iv.Planned = iv.Due
@@ -199,20 +219,33 @@ func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Ent
 		if err != nil {
 			return nil, fmt.Errorf("schedule intervention %s: encode journal entry: %w", iv.ID, err)
 		}
-		calls[i] = &call{
-			script: createScript,
-			keys:   []string{ivKey(iv.Customer, iv.ID), pendingKey(iv.Customer), indexKey(iv.Customer), journalKey(iv.Customer)},
-			args:   append([]any{iv.ID, meta, entry, journalCap}, iv.fields()...),
+		n, ok := byCustomer[iv.Customer]
+		if !ok {
+			n = len(calls)
+			byCustomer[iv.Customer] = n
+			calls = append(calls, &call{script: createScript,
+				keys: []string{pendingKey(iv.Customer), indexKey(iv.Customer), journalKey(iv.Customer)},
+				args: []any{journalCap}})
 		}
+		c := calls[n]
+		at[i] = [2]int{n, len(c.keys) - 3}
+		fields := iv.fields()
+		c.keys = append(c.keys, ivKey(iv.Customer, iv.ID))
+		c.args = append(append(c.args, iv.ID, meta, entry, len(fields)/2), fields...)
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("schedule interventions: %w", err)
 	}
 	state = make([]string, len(ivs))
-	for i, c := range calls {
-		if state[i], err = c.cmd.Text(); err != nil {
-			return nil, fmt.Errorf("schedule intervention %s: %w", ivs[i].ID, err)
+	for i, iv := range ivs {
+		res, err := calls[at[i][0]].cmd.StringSlice()
+		if err != nil {
+			return nil, fmt.Errorf("schedule intervention %s: %w", iv.ID, err)
 		}
+		if at[i][1] >= len(res) {
+			return nil, fmt.Errorf("schedule intervention %s: %d results for %d interventions", iv.ID, len(res), at[i][1]+1)
+		}
+		state[i] = res[at[i][1]]
 	}
 	return state, nil
 }

@@ -90,6 +90,21 @@ func TestScheduleCreatesOnce(t *testing.T) {
 	if _, err := st.Intervention(ctx, "cus_1", "iv_missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing intervention: err = %v", err)
 	}
+
+	// Customers mixed in one call, old and new interventions mixed for
+	// one customer: each gets its own answer, and the journal its entries
+	// in order.
+	c, d, e := newIV("cus_1", "iv_c", t0), newIV("cus_2", "iv_d", t0), newIV("cus_1", "iv_e", t0)
+	if got := schedule(t, st, c, again, d, e); fmt.Sprint(got) != "[created scheduled created created]" {
+		t.Fatalf("mixed states = %v", got)
+	}
+	entries, _ = st.Timeline(ctx, "cus_1", 0)
+	if len(entries) != 4 || entries[0].Intervention != "iv_e" || entries[1].Intervention != "iv_c" {
+		t.Fatalf("journal after the mixed call: %d entries, newest %+v", len(entries), entries[:min(2, len(entries))])
+	}
+	if p, _ := st.PendingOf(ctx, "cus_2"); len(p) != 1 {
+		t.Fatalf("cus_2 pending = %v", p)
+	}
 }
 
 func TestBeginUpdateCancel(t *testing.T) {
