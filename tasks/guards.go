@@ -30,6 +30,7 @@ type guard struct {
 	prof     store.Profile
 	policy   *flows.Policy
 	contacts []store.Contact // of the last contactWindow, read with the step
+	since    []string        // event types since the trigger, when read with the step
 	reserved *store.Contact
 }
 
@@ -106,11 +107,14 @@ func (g *guard) skipIf(ctx context.Context, now time.Time, contacts []store.Cont
 	w, iv := g.w, g.iv
 	vars := flows.SkipVars{Event: g.ev, Customer: g.cust, Now: now}
 	if g.step.SkipReadsEventsSince() {
-		since, err := w.o.Store.EventsSince(ctx, iv.Customer, g.ev.OccurredAt, g.ev.ID)
-		if err != nil {
-			return true, w.retry(ctx, iv, err)
+		vars.EventsSince = g.since
+		if g.since == nil {
+			since, err := w.o.Store.EventsSince(ctx, iv.Customer, g.ev.OccurredAt, g.ev.ID)
+			if err != nil {
+				return true, w.retry(ctx, iv, err)
+			}
+			vars.EventsSince = since
 		}
-		vars.EventsSince = since
 	}
 	if v := g.prof["last_inbound_at"]; v != "" {
 		vars.LastInbound, _ = time.Parse(time.RFC3339Nano, v)
@@ -187,6 +191,7 @@ func (g *guard) deferTo(ctx context.Context, at time.Time, cause, why string) er
 	}
 	iv.Deferrals++
 	iv.TaskID = fmt.Sprintf("%s-d%d", iv.ID, iv.Deferrals)
+	iv.Occurred = g.ev.OccurredAt
 	iv.Due, iv.State = at.UTC(), store.Scheduled
 	// Queue the deferred task before recording it: a failure in between
 	// leaves this task to be retried, never an intervention without a task.

@@ -382,6 +382,7 @@ func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 				Run: run, Flow: f.Name, Version: f.Version, Step: s.ID, EventID: ev.ID,
 				EventType: ev.Type, Subject: ev.Subject, Channels: s.Channels, Due: plan.At.UTC(), Planned: plan.At.UTC(),
 				TaskQueue: StepQueue(ev.CustomerID, w.o.Shards), TaskID: id, State: store.Scheduled, Reason: plan.Reason,
+				Occurred: ev.OccurredAt,
 			}
 			details := map[string]string{}
 			if plan.Late {
@@ -501,7 +502,11 @@ func (w *Worker) enqueueSteps(ctx context.Context, ivs []*store.Intervention, fr
 		if id == "" {
 			id = iv.ID
 		}
-		b, _ := json.Marshal(StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID, Event: iv.EventID})
+		p := StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID, Event: iv.EventID}
+		if !iv.Occurred.IsZero() {
+			p.Occurred = iv.Occurred.UnixMilli()
+		}
+		b, _ := json.Marshal(p)
 		ts[i] = asynqx.Task{Type: TypeStep, Payload: b, ID: id, Queue: iv.TaskQueue, Retry: w.o.MaxRetry, ProcessAt: w.o.Clock.Wall(iv.Due), New: fresh && id == iv.ID}
 	}
 	if _, err := asynqx.Queue(ctx, w.o.Store.Redis(), time.Now(), ts); err != nil {

@@ -67,7 +67,7 @@ func TestRouteSchedulesOneStepTaskPerStep(t *testing.T) {
 			t.Errorf("step %s: task max retry %d, want the default 8", iv.Step, ti.MaxRetry)
 		}
 		var p StepPayload
-		if err := json.Unmarshal(ti.Payload, &p); err != nil || p != (StepPayload{V: 1, Customer: "cus_1", Intervention: iv.ID, Event: iv.EventID}) {
+		if err := json.Unmarshal(ti.Payload, &p); err != nil || p != (StepPayload{V: 1, Customer: "cus_1", Intervention: iv.ID, Event: iv.EventID, Occurred: start.UnixMilli()}) {
 			t.Errorf("step %s: payload %s (%v)", iv.Step, ti.Payload, err)
 		}
 	}

@@ -28,9 +28,11 @@ type StepPayload struct {
 	Customer     string `json:"customer_id"`
 	Intervention string `json:"intervention_id"`
 	// Event is the intervention's trigger event when the task was queued,
-	// so that the step's state is read with its claim. Tasks without it
-	// read the state after the claim.
-	Event string `json:"event_id,omitempty"`
+	// so that the step's state is read with its claim, and Occurred its
+	// occurred_at in Unix milliseconds, so that the events since are read
+	// too. Tasks without them read these after the claim.
+	Event    string `json:"event_id,omitempty"`
+	Occurred int64  `json:"occurred_ms,omitempty"`
 }
 
 func (p *StepPayload) version() int { return p.V }
@@ -90,7 +92,11 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	var state *store.StepState
 	var err error
 	if p.Event != "" {
-		iv, ok, state, err = w.o.Store.Start(ctx, p.Customer, p.Intervention, p.Event, since)
+		var occurred time.Time
+		if p.Occurred != 0 {
+			occurred = time.UnixMilli(p.Occurred)
+		}
+		iv, ok, state, err = w.o.Store.Start(ctx, p.Customer, p.Intervention, p.Event, occurred, since)
 	} else {
 		iv, ok, err = w.o.Store.Begin(ctx, p.Customer, p.Intervention)
 	}
@@ -131,7 +137,7 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	if cause != "" {
 		return w.endWith(ctx, iv, store.Skipped, cause, why, nil)
 	}
-	g := &guard{w: w, iv: iv, f: f, step: step, ev: ev, cust: cust, prof: prof, policy: cat.Flows.Policy(), contacts: state.Contacts}
+	g := &guard{w: w, iv: iv, f: f, step: step, ev: ev, cust: cust, prof: prof, policy: cat.Flows.Policy(), contacts: state.Contacts, since: state.Since}
 	if done, err := g.check(ctx); done || err != nil {
 		return err
 	}

@@ -163,6 +163,10 @@ type StepState struct {
 	Event    []byte
 	Profile  Profile
 	Contacts []Contact
+	// Since holds the types of the events received after the trigger, when
+	// they were read with the state (Start with the trigger's time), else
+	// nil: EventsSince reads them.
+	Since []string
 }
 
 // LoadStep reads a step's state in one round trip.
@@ -175,14 +179,15 @@ func (s *Store) LoadStep(ctx context.Context, cus, eventID string, since time.Ti
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("load step state: %w", err)
 	}
-	return r.state(), nil
+	return r.state(eventID), nil
 }
 
 // stepReads are the reads of LoadStep, queued on a pipeline.
 type stepReads struct {
-	ev   *redis.StringCmd
-	prof *redis.MapStringStringCmd
-	cts  *redis.ZSliceCmd
+	ev    *redis.StringCmd
+	prof  *redis.MapStringStringCmd
+	cts   *redis.ZSliceCmd
+	since *redis.StringSliceCmd
 }
 
 func (r *stepReads) queue(ctx context.Context, p redis.Pipeliner, cus, eventID string, since time.Time) {
@@ -193,24 +198,32 @@ func (r *stepReads) queue(ctx context.Context, p redis.Pipeliner, cus, eventID s
 	})
 }
 
-func (r *stepReads) state() *StepState {
+func (r *stepReads) state(eventID string) *StepState {
 	st := &StepState{Profile: Profile(r.prof.Val()), Contacts: decodeContacts(r.cts.Val())}
 	if b, err := r.ev.Bytes(); err == nil {
 		st.Event = b
+	}
+	if r.since != nil {
+		st.Since = typesExcept(r.since.Val(), eventID)
 	}
 	return st
 }
 
 // Start is Begin and LoadStep in one round trip, for a step whose task
-// names its trigger event. The state is read right after the claim. When
-// the intervention's trigger is no longer eventID (a debounced step took a
-// newer event), or it may not be sent, state is nil: call LoadStep for it.
-func (s *Store) Start(ctx context.Context, cus, id, eventID string, since time.Time) (iv *Intervention, ok bool, state *StepState, err error) {
+// names its trigger event. The state is read right after the claim; with
+// the trigger's time (occurred, zero when unknown) it holds the events
+// received since, as EventsSince returns them. When the intervention's
+// trigger is no longer eventID (a debounced step took a newer event), or
+// it may not be sent, state is nil: call LoadStep for it.
+func (s *Store) Start(ctx context.Context, cus, id, eventID string, occurred, since time.Time) (iv *Intervention, ok bool, state *StepState, err error) {
 	var begin *redis.Cmd
 	var r stepReads
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		begin = beginScript.EvalSha(ctx, p, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap)
 		r.queue(ctx, p, cus, eventID, since)
+		if !occurred.IsZero() {
+			r.since = p.ZRangeByScore(ctx, recentKey(cus), sinceRange(occurred))
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) && !isNoScript(err) {
@@ -230,5 +243,5 @@ func (s *Store) Start(ctx context.Context, cus, id, eventID string, since time.T
 	if err != nil || !ok || iv.EventID != eventID {
 		return iv, ok, nil, err
 	}
-	return iv, ok, r.state(), nil
+	return iv, ok, r.state(eventID), nil
 }

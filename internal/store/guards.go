@@ -107,20 +107,29 @@ func (s *Store) NoteEvent(ctx context.Context, cus, typ, id string, at time.Time
 // EventsSince returns the types of the customer's events received after
 // since, other than the event except.
 func (s *Store) EventsSince(ctx context.Context, cus string, since time.Time, except string) ([]string, error) {
-	ms, err := s.rdb.ZRangeByScore(ctx, recentKey(cus), &redis.ZRangeBy{
-		Min: "(" + strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
-	}).Result()
+	ms, err := s.rdb.ZRangeByScore(ctx, recentKey(cus), sinceRange(since)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load recent events: %w", err)
 	}
+	return typesExcept(ms, except), nil
+}
+
+// sinceRange selects the recent events received after t.
+func sinceRange(t time.Time) *redis.ZRangeBy {
+	return &redis.ZRangeBy{Min: "(" + strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf"}
+}
+
+// typesExcept returns the types of recent events (type|id), but for the
+// event except.
+func typesExcept(members []string, except string) []string {
 	out := []string{}
-	for _, m := range ms {
+	for _, m := range members {
 		typ, id, _ := strings.Cut(m, "|")
 		if id != except {
 			out = append(out, typ)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // enterScript records an entry unless one is recorded that is younger

@@ -45,6 +45,10 @@ type Intervention struct {
 	// Interrupted is set by Begin when an earlier try stopped while
 	// sending (its worker died): that message may have gone out.
 	Interrupted bool `json:"-"`
+	// Occurred is the trigger event's occurred_at when the caller knows
+	// it (routing, a deferral); it is not stored. A step task carries it,
+	// so that the events since the trigger are read with the claim.
+	Occurred time.Time `json:"-"`
 }
 
 // Pending is the index entry of a pending intervention.

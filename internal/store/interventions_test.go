@@ -387,16 +387,25 @@ func TestStart(t *testing.T) {
 	if _, _, err := st.Begin(ctx, "cus_1", "iv_missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal(err)
 	}
-	iv, ok, state, err := st.Start(ctx, "cus_1", "iv_a", "evt_1", t0.Add(-24*time.Hour))
+	if err := st.NoteEvents(ctx, []store.Noted{
+		{Customer: "cus_1", Type: "subscription.created", ID: "evt_1", At: t0.Add(-2 * time.Hour)},
+		{Customer: "cus_1", Type: "subscription.paused", ID: "evt_2", At: t0.Add(-time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	iv, ok, state, err := st.Start(ctx, "cus_1", "iv_a", "evt_1", t0.Add(-2*time.Hour), t0.Add(-24*time.Hour))
 	if err != nil || !ok || iv.State != store.Sending || iv.Attempts != 1 {
 		t.Fatalf("Start = %+v, %v, %v", iv, ok, err)
 	}
 	if state == nil || string(state.Event) != `{"id":"evt_1"}` || state.Profile["name"] != "Anna" || len(state.Contacts) != 1 || state.Contacts[0].Intervention != "iv_x" {
 		t.Fatalf("Start read %+v", state)
 	}
+	if fmt.Sprint(state.Since) != "[subscription.paused]" {
+		t.Fatalf("Start read the events since the trigger as %v", state.Since)
+	}
 
 	// The task named an older trigger: the state is for LoadStep to read.
-	iv, ok, state, err = st.Start(ctx, "cus_1", "iv_b", "evt_0", t0.Add(-24*time.Hour))
+	iv, ok, state, err = st.Start(ctx, "cus_1", "iv_b", "evt_0", time.Time{}, t0.Add(-24*time.Hour))
 	if err != nil || !ok || iv.EventID != "evt_1" || state != nil {
 		t.Fatalf("Start with another trigger = %+v, %v, %+v, %v", iv, ok, state, err)
 	}
@@ -406,7 +415,7 @@ func TestStart(t *testing.T) {
 	if err := st.Update(ctx, iv); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, state, err := st.Start(ctx, "cus_1", "iv_b", "evt_1", t0); err != nil || ok || state != nil {
+	if _, ok, state, err := st.Start(ctx, "cus_1", "iv_b", "evt_1", time.Time{}, t0); err != nil || ok || state != nil {
 		t.Fatalf("Start on a sent intervention = %v, %+v, %v", ok, state, err)
 	}
 
@@ -414,11 +423,11 @@ func TestStart(t *testing.T) {
 	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	iv, ok, state, err = st.Start(ctx, "cus_1", "iv_c", "evt_1", t0.Add(-24*time.Hour))
-	if err != nil || !ok || iv.State != store.Sending || state == nil || state.Profile["name"] != "Anna" {
+	iv, ok, state, err = st.Start(ctx, "cus_1", "iv_c", "evt_1", time.Time{}, t0.Add(-24*time.Hour))
+	if err != nil || !ok || iv.State != store.Sending || state == nil || state.Profile["name"] != "Anna" || state.Since != nil {
 		t.Fatalf("Start after SCRIPT FLUSH = %+v, %v, %+v, %v", iv, ok, state, err)
 	}
-	if _, _, _, err := st.Start(ctx, "cus_1", "iv_missing", "evt_1", t0); !errors.Is(err, store.ErrNotFound) {
+	if _, _, _, err := st.Start(ctx, "cus_1", "iv_missing", "evt_1", time.Time{}, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Start on a missing intervention: err = %v", err)
 	}
 }
