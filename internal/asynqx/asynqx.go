@@ -94,9 +94,15 @@ func Queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 	if len(tasks) == 0 {
 		return nil, nil
 	}
-	for _, s := range []*redis.Script{scheduleScript, enqueueScript} {
-		if err := s.Load(ctx, rdb).Err(); err != nil && !isCluster(rdb) {
-			return nil, fmt.Errorf("load asynq script: %w", err)
+	checked := false
+	for _, t := range tasks {
+		checked = checked || !t.New
+	}
+	if checked {
+		for _, s := range []*redis.Script{scheduleScript, enqueueScript} {
+			if err := s.Load(ctx, rdb).Err(); err != nil && !isCluster(rdb) {
+				return nil, fmt.Errorf("load asynq script: %w", err)
+			}
 		}
 	}
 	out := make([]bool, 0, len(tasks))
