@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs a command with REDIS_CLUSTER set to the seed addresses of a Redis
-# Cluster (host:port,host:port,host:port). When REDIS_CLUSTER is unset it
-# starts a throwaway cluster of 3 masters from redis-server (no replicas,
-# nothing kept on disk) on free loopback ports and stops it afterwards.
+# Cluster (host:port,host:port,host:port) and REDIS_CLUSTER_PASSWORD to its
+# password. When REDIS_CLUSTER is unset it starts a throwaway cluster of 3
+# masters from redis-server (no replicas, nothing kept on disk, a password
+# as production clusters have) on free loopback ports and stops it
+# afterwards.
 set -euo pipefail
 if [ -n "${REDIS_CLUSTER:-}" ]; then
   exec "$@"
 fi
+REDIS_CLUSTER_PASSWORD="cluster-$RANDOM$RANDOM"
+export REDIS_CLUSTER_PASSWORD
+export REDISCLI_AUTH="$REDIS_CLUSTER_PASSWORD"
 for bin in redis-server redis-cli; do
   if ! command -v "$bin" >/dev/null 2>&1; then
     echo "$bin not found: run 'make deps' (as root) or install the Debian package redis-server" >&2
@@ -44,6 +49,7 @@ for try in $(seq 1 20); do
     mkdir -p "$dir/$p"
     redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file "$dir/$p/nodes.conf" --cluster-node-timeout 5000 \
+      --requirepass "$REDIS_CLUSTER_PASSWORD" --masterauth "$REDIS_CLUSTER_PASSWORD" \
       --save "" --appendonly no --dir "$dir/$p" --logfile "$dir/$p/redis.log" &
     pids+=($!)
   done
@@ -82,5 +88,5 @@ done
 
 REDIS_CLUSTER=$(IFS=,; echo "${addrs[*]}")
 export REDIS_CLUSTER
-echo "redis cluster for the tests at $REDIS_CLUSTER ($masters masters)"
+echo "redis cluster for the tests at $REDIS_CLUSTER ($masters masters, with a password)"
 "$@"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,14 +46,33 @@ type node struct {
 }
 
 // connect opens Redis as the configuration says: a cluster when
-// redis.cluster lists nodes, else redis.url.
+// redis.cluster lists nodes, else redis.url; with redis.username,
+// redis.password and redis.tls.
 func connect(cfg *config.Config) (redis.UniversalClient, error) {
-	if len(cfg.Redis.Cluster) > 0 {
-		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cfg.Redis.Cluster}), nil
+	r := cfg.Redis
+	var tlsConfig *tls.Config
+	if r.TLS {
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	opt, err := redis.ParseURL(cfg.Redis.URL)
+	if len(r.Cluster) > 0 {
+		return redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs: r.Cluster, Username: r.Username, Password: r.Password, TLSConfig: tlsConfig,
+		}), nil
+	}
+	opt, err := redis.ParseURL(r.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	if r.Username != "" {
+		opt.Username = r.Username
+	}
+	if r.Password != "" {
+		opt.Password = r.Password
+	}
+	if tlsConfig != nil && opt.TLSConfig == nil {
+		host, _, _ := net.SplitHostPort(opt.Addr)
+		tlsConfig.ServerName = host
+		opt.TLSConfig = tlsConfig
 	}
 	return redis.NewClient(opt), nil
 }

@@ -31,6 +31,14 @@ type Redis struct {
 	// Cluster lists host:port seed addresses of a Redis Cluster. When set,
 	// ahead runs in cluster mode.
 	Cluster []string `yaml:"cluster"`
+	// Username and Password authenticate ahead to Redis (an ACL user, or
+	// the default user when Username is empty), and TLS connects over TLS.
+	// They are how a cluster's nodes are reached; with URL they may be set
+	// in the URL instead (redis://user:password@host, rediss://), not in
+	// both places.
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	TLS      bool   `yaml:"tls"`
 }
 
 // API configures the HTTP server.

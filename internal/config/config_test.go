@@ -63,6 +63,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"redis_scheme.yaml", `testdata/redis_scheme.yaml:2: redis.url: scheme must be redis or rediss, got "http"`},
 		{"redis_db.yaml", `testdata/redis_db.yaml:2: redis.url: database must be a number, got "main"`},
 		{"redis_url_empty.yaml", `testdata/redis_url_empty.yaml:2: redis.url: required unless redis.cluster is set`},
+		{"redis_password_twice.yaml", "testdata/redis_password_twice.yaml:3: redis.username: the user is in redis.url already; set it in one place\n" +
+			"testdata/redis_password_twice.yaml:4: redis.password: the password is in redis.url already; set it in one place"},
+		{"redis_username_alone.yaml", `testdata/redis_username_alone.yaml:3: redis.username: needs redis.password`},
 		{"redis_cluster_addr.yaml", "testdata/redis_cluster_addr.yaml:4: redis.cluster[1]: must be host:port, got \"10.0.0.2\"\n" +
 			`testdata/redis_cluster_addr.yaml:5: redis.cluster[2]: duplicate address "10.0.0.1:6379"`},
 		{"api_addr.yaml", `testdata/api_addr.yaml:2: api.addr: must be host:port, got "8080"`},
@@ -419,6 +422,7 @@ func TestRedacted(t *testing.T) {
 	c.SMTP.Password = "smtp-secret"
 	c.Twilio.AccountSID = "AC123"
 	c.Twilio.AuthToken = "twilio-secret"
+	c.Redis.Username, c.Redis.Password = "ahead", "cluster-secret"
 
 	r := c.Redacted()
 	if r.Redis.URL != "rediss://default:***@redis.example.com:6380/0" {
@@ -429,12 +433,13 @@ func TestRedacted(t *testing.T) {
 		"api.signing_key":     r.API.SigningKey,
 		"smtp.password":       r.SMTP.Password,
 		"twilio.auth_token":   r.Twilio.AuthToken,
+		"redis.password":      r.Redis.Password,
 	} {
 		if got != "***" {
 			t.Errorf("%s = %q, want ***", key, got)
 		}
 	}
-	if r.API.Tokens[0].Name != "crm" || r.SMTP.Username != "ahead" || r.Twilio.AccountSID != "AC123" {
+	if r.API.Tokens[0].Name != "crm" || r.SMTP.Username != "ahead" || r.Twilio.AccountSID != "AC123" || r.Redis.Username != "ahead" {
 		t.Errorf("redacted more than the secrets: %+v", r)
 	}
 	// The original is untouched and shares no memory with the copy.

@@ -99,6 +99,19 @@ func (c *Config) validateRedis(p *problems) {
 			p.add("redis.url", "%v", err)
 		}
 	}
+	if len(r.Cluster) == 0 && r.URL != "" {
+		if u, err := url.Parse(r.URL); err == nil && u.User != nil {
+			if u.User.Username() != "" && r.Username != "" {
+				p.add("redis.username", "the user is in redis.url already; set it in one place")
+			}
+			if _, ok := u.User.Password(); ok && r.Password != "" {
+				p.add("redis.password", "the password is in redis.url already; set it in one place")
+			}
+		}
+	}
+	if r.Username != "" && r.Password == "" {
+		p.add("redis.username", "needs redis.password")
+	}
 	seen := map[string]bool{}
 	for i, addr := range r.Cluster {
 		key := fmt.Sprintf("redis.cluster[%d]", i)

@@ -118,6 +118,9 @@ func (s setup) config(t *testing.T, apiAddr, probeAddr string) string {
 			b.WriteString(quote(a))
 		}
 		b.WriteString("]\n")
+		if pw := redistest.ClusterPassword(); pw != "" {
+			fmt.Fprintf(&b, "  password: %s\n", quote(pw))
+		}
 	} else {
 		fmt.Fprintf(&b, "  url: %s\n", quote(s.redisURL))
 	}

@@ -34,12 +34,16 @@ func ClusterAddrs(tb testing.TB) []string {
 	return addrs
 }
 
+// ClusterPassword returns the password of the test Redis Cluster, from
+// REDIS_CLUSTER_PASSWORD ("" for none).
+func ClusterPassword() string { return os.Getenv("REDIS_CLUSTER_PASSWORD") }
+
 // Cluster returns a client of the test Redis Cluster with every master
 // flushed, closed when the test ends. A cluster has one database, so tests
 // that use it must not run in parallel with each other.
 func Cluster(tb testing.TB) *redis.ClusterClient {
 	tb.Helper()
-	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: ClusterAddrs(tb)})
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: ClusterAddrs(tb), Password: ClusterPassword()})
 	tb.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

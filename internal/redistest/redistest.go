@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -66,7 +67,8 @@ func Start(args ...string) (stop func(), url string, err error) {
 	return stop, url, nil
 }
 
-// WaitReady waits until the Redis at url answers PING.
+// WaitReady waits until the Redis at url answers PING. Any reply counts,
+// an error too: a server that requires a password answers NOAUTH.
 func WaitReady(url string, timeout time.Duration) error {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
@@ -79,7 +81,8 @@ func WaitReady(url string, timeout time.Duration) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := c.Ping(ctx).Err()
 		cancel()
-		if err == nil {
+		var reply redis.Error
+		if err == nil || errors.As(err, &reply) {
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/redistest"
+)
+
+// ahead reaches a Redis that requires a password, with the password in
+// redis.password or in the URL, and as an ACL user; a missing or wrong
+// password fails with Redis's own word.
+func TestConnectAuth(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartServer(t, t.TempDir(), "--save", "", "--appendonly", "no",
+		"--requirepass", "default-pass", "--user", "app", "on", ">app-pass", "~*", "&*", "+@all")
+	hostURL := strings.TrimPrefix(srv.URL(), "redis://")
+	cases := []struct {
+		name     string
+		url      string
+		user     string
+		password string
+		tls      bool
+		want     string // "" for a PING that works, else part of the error
+	}{
+		{"redis.password", srv.URL(), "", "default-pass", false, ""},
+		{"password in the URL", "redis://:default-pass@" + hostURL, "", "", false, ""},
+		{"ACL user", srv.URL(), "app", "app-pass", false, ""},
+		{"no password", srv.URL(), "", "", false, "NOAUTH"},
+		{"wrong password", srv.URL(), "app", "nope", false, "WRONGPASS"},
+	}
+	for _, c := range cases {
+		cfg := config.Default()
+		cfg.Redis.URL, cfg.Redis.Username, cfg.Redis.Password, cfg.Redis.TLS = c.url, c.user, c.password, c.tls
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		rdb, err := connect(cfg)
+		if err != nil {
+			t.Fatalf("%s: connect: %v", c.name, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = rdb.Ping(ctx).Err()
+		cancel()
+		rdb.Close()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: PING: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: PING error %v, want one with %q", c.name, err, c.want)
+		}
+	}
+}
+
+// redis.tls makes ahead open its connections with a TLS handshake, to a
+// single Redis and to a cluster's nodes; without it they start in RESP.
+func TestConnectTLS(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		cluster, tls bool
+		first        byte
+	}{{false, true, 0x16}, {true, true, 0x16}, {false, false, '*'}} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := make(chan byte, 1)
+		go func() {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			b := make([]byte, 1)
+			if _, err := conn.Read(b); err == nil {
+				first <- b[0]
+			}
+		}()
+		cfg := config.Default()
+		cfg.Redis.TLS, cfg.Redis.Password = c.tls, "pass"
+		if c.cluster {
+			cfg.Redis.Cluster = []string{l.Addr().String()}
+		} else {
+			cfg.Redis.URL = fmt.Sprintf("redis://%s/0", l.Addr())
+		}
+		rdb, err := connect(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		pinged := make(chan struct{})
+		go func() { rdb.Ping(ctx); close(pinged) }()
+		select {
+		case b := <-first:
+			if b != c.first {
+				t.Errorf("cluster %v, tls %v: the connection starts with %#x, want %#x", c.cluster, c.tls, b, c.first)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("cluster %v, tls %v: no connection", c.cluster, c.tls)
+		}
+		cancel()
+		<-pinged
+		rdb.Close()
+		l.Close()
+	}
+}
