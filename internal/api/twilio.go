@@ -162,13 +162,28 @@ func (s *server) twilioInbound(w http.ResponseWriter, r *http.Request) {
 	optOut, optIn := twilio.Keyword(form.Get("Body"))
 	now := s.o.Clock.Now().UTC()
 	stamp := now.Format("2006-01-02T15:04:05.000Z07:00")
+	sid := form.Get("MessageSid")
 	for _, cus := range ids {
+		// Twilio sends a webhook again when it got no answer in time: a
+		// message already handled for this customer is not handled twice.
+		// It is marked once handled, so a try that failed halfway is
+		// handled again.
+		if sid != "" {
+			seen, err := s.o.Store.Delivered(ctx, cus, sid, "inbound")
+			if err != nil {
+				s.internal(w, r, err)
+				return
+			}
+			if seen {
+				continue
+			}
+		}
 		prof := store.Profile{"last_inbound_at": stamp, "last_inbound_" + channel + "_at": stamp}
 		if err := s.o.Store.UpsertProfile(ctx, cus, prof); err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		e := store.Entry{At: now, Kind: "inbound", State: "received", Channel: channel, ProviderID: form.Get("MessageSid"), Reason: "message from the customer"}
+		e := store.Entry{At: now, Kind: "inbound", State: "received", Channel: channel, ProviderID: sid, Reason: "message from the customer"}
 		switch {
 		case optOut:
 			err = s.o.Store.SetConsent(ctx, cus, map[string]bool{channel: false}, now)
@@ -184,6 +199,12 @@ func (s *server) twilioInbound(w http.ResponseWriter, r *http.Request) {
 		if err := s.o.Store.Journal(ctx, cus, e); err != nil {
 			s.internal(w, r, err)
 			return
+		}
+		if sid != "" {
+			if _, err := s.o.Store.RecordDelivery(ctx, cus, sid, "inbound"); err != nil {
+				s.internal(w, r, err)
+				return
+			}
 		}
 	}
 	w.Header().Set("Content-Type", "text/xml")

@@ -621,9 +621,9 @@ func TestTwilioInboundKeywords(t *testing.T) {
 			}
 
 			// START lifts the opt-out only: marketing consent is not back.
-			for _, word := range []string{"START", " start "} {
-				h.inbound("SM_start", from, "STOP")
-				h.inbound("SM_start", from, word)
+			for i, word := range []string{"START", " start "} {
+				h.inbound(fmt.Sprintf("SM_stop%d", i), from, "STOP")
+				h.inbound(fmt.Sprintf("SM_start%d", i), from, word)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
 				if p[tasks.OptOutField(ch)] != "" || p[tasks.ConsentField(ch)] != "" {
 					t.Errorf("%q on %s: profile %v, want neither opt-out nor consent", word, ch, p)
@@ -637,8 +637,8 @@ func TestTwilioInboundKeywords(t *testing.T) {
 			// Other words, a keyword in a sentence among them, change nothing.
 			h.inbound("SM_x", from, "STOP")
 			want, _ := h.store.Profile(context.Background(), "cus_1")
-			for _, body := range []string{"please stop sending me this", "STOP!", "stoppen", "hello", ""} {
-				h.inbound("SM_y", from, body)
+			for i, body := range []string{"please stop sending me this", "STOP!", "stoppen", "hello", ""} {
+				h.inbound(fmt.Sprintf("SM_y%d", i), from, body)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
 				for _, f := range []string{tasks.OptOutField(ch), tasks.ConsentField(ch), tasks.OptOutField(other), tasks.ConsentField(other)} {
 					if p[f] != want[f] {
@@ -662,6 +662,10 @@ func TestTwilioInboundJournalsContact(t *testing.T) {
 	h.inbound("SM_in1", "+31612345678", "Where is my order?")
 	h.clock.Advance(time.Hour)
 	h.inbound("WA_in1", "whatsapp:+31612345678", "Hello?")
+	// Twilio sends a webhook again when the answer was late: the same
+	// message is journaled once.
+	h.clock.Advance(time.Minute)
+	h.inbound("SM_in1", "+31612345678", "Where is my order?")
 
 	es := h.entries("cus_1", "inbound")
 	if len(es) != 2 {

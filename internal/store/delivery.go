@@ -26,6 +26,16 @@ func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status stri
 	return set.Val(), nil
 }
 
+// Delivered reports whether RecordDelivery recorded this status for the
+// message before.
+func (s *Store) Delivered(ctx context.Context, cus, providerID, status string) (bool, error) {
+	ok, err := s.rdb.HExists(ctx, deliveryKey(cus), providerID+"|"+status).Result()
+	if err != nil {
+		return false, fmt.Errorf("read delivery status: %w", err)
+	}
+	return ok, nil
+}
+
 // reopenScript puts a sent intervention back to scheduled on its next
 // channel after the provider reported that the message on channel (with
 // provider id) was not delivered. It does so once per provider id.
