@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/internal/config"
 	"github.com/aheadhq/ahead/internal/redistest"
@@ -108,4 +111,62 @@ func TestConnectTLS(t *testing.T) {
 		rdb.Close()
 		l.Close()
 	}
+}
+
+// Through redis.sentinel ahead finds the master, and after a failover it
+// writes to the replica that became master, without being restarted.
+// (Redis replicates asynchronously: writes in the moment of a failover
+// may be lost, as docs/deploy.md says.)
+func TestConnectSentinelFollowsFailover(t *testing.T) {
+	t.Parallel()
+	master := redistest.StartServer(t, t.TempDir(), "--save", "", "--appendonly", "no")
+	replica := redistest.StartServer(t, t.TempDir(), "--save", "", "--appendonly", "no",
+		"--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+	sentinel := redistest.StartSentinel(t, "ahead-main", master.Addr())
+	ctx := context.Background()
+	sen := redis.NewSentinelClient(&redis.Options{Addr: sentinel.Addr()})
+	defer sen.Close()
+
+	cfg := config.Default()
+	cfg.Redis.URL = ""
+	cfg.Redis.Sentinel = config.Sentinel{Master: "ahead-main", Addrs: []string{sentinel.Addr()}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := connect(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	direct := func(s *redistest.Server) *redis.Client {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	if err := rdb.Set(ctx, "before", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := direct(master).Get(ctx, "before").Result(); v != "1" {
+		t.Fatalf("the write through the sentinel is not on the master: %q", v)
+	}
+
+	// The sentinel learns of the replica from the master, then fails over.
+	waitFor(t, "the sentinel to see the replica", func() bool {
+		rs, err := sen.Replicas(ctx, "ahead-main").Result()
+		return err == nil && len(rs) == 1 && !strings.Contains(rs[0]["flags"], "disconnected")
+	}, nil)
+	waitFor(t, "the failover", func() bool {
+		addr, err := sen.GetMasterAddrByName(ctx, "ahead-main").Result()
+		return err == nil && len(addr) == 2 && addr[1] == strconv.Itoa(replica.Port)
+	}, func() { sen.Failover(ctx, "ahead-main") })
+	// The client hears of the new master from the sentinel; until then a
+	// write may still reach the old one, as it is being demoted.
+	promoted := direct(replica)
+	waitFor(t, "a write through the sentinel to reach the new master", func() bool {
+		if err := rdb.Set(ctx, "after", "2", 0).Err(); err != nil {
+			return false
+		}
+		v, _ := promoted.Get(ctx, "after").Result()
+		return v == "2"
+	}, nil)
 }

@@ -46,7 +46,8 @@ type node struct {
 }
 
 // connect opens Redis as the configuration says: a cluster when
-// redis.cluster lists nodes, else redis.url; with redis.username,
+// redis.cluster lists nodes, the master the sentinels name when
+// redis.sentinel lists sentinels, else redis.url; with redis.username,
 // redis.password and redis.tls.
 func connect(cfg *config.Config) (redis.UniversalClient, error) {
 	r := cfg.Redis
@@ -57,6 +58,12 @@ func connect(cfg *config.Config) (redis.UniversalClient, error) {
 	if len(r.Cluster) > 0 {
 		return redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs: r.Cluster, Username: r.Username, Password: r.Password, TLSConfig: tlsConfig,
+		}), nil
+	}
+	if s := r.Sentinel; len(s.Addrs) > 0 {
+		return redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: s.Master, SentinelAddrs: s.Addrs, SentinelPassword: s.Password,
+			Username: r.Username, Password: r.Password, TLSConfig: tlsConfig,
 		}), nil
 	}
 	opt, err := redis.ParseURL(r.URL)

@@ -26,7 +26,7 @@ type Config struct {
 // Redis says where scheduled work, journals and customer profiles live.
 type Redis struct {
 	// URL is a redis:// or rediss:// URL with optional user, password and
-	// database number. It is not used when Cluster is set.
+	// database number. It is not used when Cluster or Sentinel is set.
 	URL string `yaml:"url"`
 	// Cluster lists host:port seed addresses of a Redis Cluster. When set,
 	// ahead runs in cluster mode.
@@ -39,6 +39,19 @@ type Redis struct {
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
 	TLS      bool   `yaml:"tls"`
+	// Sentinel, when its addresses are set, finds the master through Redis
+	// Sentinel and follows it when it fails over.
+	Sentinel Sentinel `yaml:"sentinel"`
+}
+
+// Sentinel names a master that Redis Sentinels watch.
+type Sentinel struct {
+	// Master is the name the sentinels monitor the master under.
+	Master string `yaml:"master"`
+	// Addrs are host:port addresses of sentinels.
+	Addrs []string `yaml:"addrs"`
+	// Password is the sentinels' own password, when they require one.
+	Password string `yaml:"password"`
 }
 
 // API configures the HTTP server.
@@ -215,6 +228,7 @@ func load(name string, data []byte, env func(string) string) (*Config, error) {
 func (c *Config) clone() *Config {
 	d := *c
 	d.Redis.Cluster = append([]string(nil), c.Redis.Cluster...)
+	d.Redis.Sentinel.Addrs = append([]string(nil), c.Redis.Sentinel.Addrs...)
 	d.API.Tokens = nil
 	for _, t := range c.API.Tokens {
 		t.Scopes = append([]string(nil), t.Scopes...)

@@ -62,7 +62,11 @@ func TestLoadInvalid(t *testing.T) {
 		// Validation: each error names file, line and key.
 		{"redis_scheme.yaml", `testdata/redis_scheme.yaml:2: redis.url: scheme must be redis or rediss, got "http"`},
 		{"redis_db.yaml", `testdata/redis_db.yaml:2: redis.url: database must be a number, got "main"`},
-		{"redis_url_empty.yaml", `testdata/redis_url_empty.yaml:2: redis.url: required unless redis.cluster is set`},
+		{"redis_url_empty.yaml", `testdata/redis_url_empty.yaml:2: redis.url: required unless redis.cluster or redis.sentinel is set`},
+		{"redis_sentinel_cluster.yaml", `testdata/redis_sentinel_cluster.yaml:4: redis.sentinel.addrs: set either redis.cluster or redis.sentinel, not both`},
+		{"redis_sentinel_master.yaml", "testdata/redis_sentinel_master.yaml:2: redis.sentinel.master: required with redis.sentinel.addrs: the name the sentinels monitor the master under\n" +
+			`testdata/redis_sentinel_master.yaml:5: redis.sentinel.addrs[1]: must be host:port, got "10.0.0.2"`},
+		{"redis_sentinel_alone.yaml", `testdata/redis_sentinel_alone.yaml:3: redis.sentinel.addrs: required with redis.sentinel.master and redis.sentinel.password`},
 		{"redis_password_twice.yaml", "testdata/redis_password_twice.yaml:3: redis.username: the user is in redis.url already; set it in one place\n" +
 			"testdata/redis_password_twice.yaml:4: redis.password: the password is in redis.url already; set it in one place"},
 		{"redis_username_alone.yaml", `testdata/redis_username_alone.yaml:3: redis.username: needs redis.password`},
@@ -423,17 +427,19 @@ func TestRedacted(t *testing.T) {
 	c.Twilio.AccountSID = "AC123"
 	c.Twilio.AuthToken = "twilio-secret"
 	c.Redis.Username, c.Redis.Password = "ahead", "cluster-secret"
+	c.Redis.Sentinel.Password = "sentinel-secret"
 
 	r := c.Redacted()
 	if r.Redis.URL != "rediss://default:***@redis.example.com:6380/0" {
 		t.Errorf("redis.url = %q", r.Redis.URL)
 	}
 	for key, got := range map[string]string{
-		"api.tokens[0].token": r.API.Tokens[0].Token,
-		"api.signing_key":     r.API.SigningKey,
-		"smtp.password":       r.SMTP.Password,
-		"twilio.auth_token":   r.Twilio.AuthToken,
-		"redis.password":      r.Redis.Password,
+		"api.tokens[0].token":     r.API.Tokens[0].Token,
+		"api.signing_key":         r.API.SigningKey,
+		"smtp.password":           r.SMTP.Password,
+		"twilio.auth_token":       r.Twilio.AuthToken,
+		"redis.password":          r.Redis.Password,
+		"redis.sentinel.password": r.Redis.Sentinel.Password,
 	} {
 		if got != "***" {
 			t.Errorf("%s = %q, want ***", key, got)

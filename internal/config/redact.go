@@ -8,8 +8,8 @@ import (
 // Hidden replaces a secret in a Redacted Config.
 const Hidden = "***"
 
-// Redacted returns a copy of c that is safe to log: the Redis password (in
-// the URL and redis.password),
+// Redacted returns a copy of c that is safe to log: the Redis passwords (in
+// the URL, redis.password and redis.sentinel.password),
 // bearer tokens, the signing key, the SMTP password and the Twilio auth
 // token are replaced by "***". Secrets that are not set stay empty, so the
 // copy still shows which are configured.
@@ -17,6 +17,7 @@ func (c *Config) Redacted() *Config {
 	d := c.clone()
 	d.Redis.URL = redactURL(d.Redis.URL)
 	hide(&d.Redis.Password)
+	hide(&d.Redis.Sentinel.Password)
 	for i := range d.API.Tokens {
 		hide(&d.API.Tokens[i].Token)
 	}

@@ -92,14 +92,24 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateRedis(p *problems) {
 	r := c.Redis
-	if len(r.Cluster) == 0 {
+	sentinel := len(r.Sentinel.Addrs) > 0
+	if len(r.Cluster) == 0 && !sentinel {
 		if r.URL == "" {
-			p.add("redis.url", "required unless redis.cluster is set")
+			p.add("redis.url", "required unless redis.cluster or redis.sentinel is set")
 		} else if err := checkRedisURL(r.URL); err != nil {
 			p.add("redis.url", "%v", err)
 		}
 	}
-	if len(r.Cluster) == 0 && r.URL != "" {
+	switch {
+	case sentinel && len(r.Cluster) > 0:
+		p.add("redis.sentinel.addrs", "set either redis.cluster or redis.sentinel, not both")
+	case sentinel && r.Sentinel.Master == "":
+		p.add("redis.sentinel.master", "required with redis.sentinel.addrs: the name the sentinels monitor the master under")
+	case !sentinel && (r.Sentinel.Master != "" || r.Sentinel.Password != ""):
+		p.add("redis.sentinel.addrs", "required with redis.sentinel.master and redis.sentinel.password")
+	}
+	addrs(p, "redis.sentinel.addrs", r.Sentinel.Addrs)
+	if len(r.Cluster) == 0 && !sentinel && r.URL != "" {
 		if u, err := url.Parse(r.URL); err == nil && u.User != nil {
 			if u.User.Username() != "" && r.Username != "" {
 				p.add("redis.username", "the user is in redis.url already; set it in one place")
@@ -112,9 +122,14 @@ func (c *Config) validateRedis(p *problems) {
 	if r.Username != "" && r.Password == "" {
 		p.add("redis.username", "needs redis.password")
 	}
+	addrs(p, "redis.cluster", r.Cluster)
+}
+
+// addrs checks a list of host:port addresses without repeats.
+func addrs(p *problems, field string, list []string) {
 	seen := map[string]bool{}
-	for i, addr := range r.Cluster {
-		key := fmt.Sprintf("redis.cluster[%d]", i)
+	for i, addr := range list {
+		key := fmt.Sprintf("%s[%d]", field, i)
 		if err := checkHostPort(addr, true); err != nil {
 			p.add(key, "%v", err)
 		} else if seen[addr] {

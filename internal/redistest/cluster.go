@@ -63,6 +63,7 @@ type Server struct {
 	Port int
 	Dir  string
 	args []string
+	conf string // a sentinel's configuration file
 	cmd  *exec.Cmd
 }
 
@@ -71,17 +72,43 @@ type Server struct {
 // when the test ends.
 func StartServer(tb testing.TB, dir string, args ...string) *Server {
 	tb.Helper()
+	return start(tb, &Server{Dir: dir, args: args})
+}
+
+// StartSentinel starts a Redis Sentinel (redis-server --sentinel) on a
+// free loopback port that monitors the master at addr as name, with a
+// quorum of one and a short down-after time, and stops it when the test
+// ends.
+func StartSentinel(tb testing.TB, name, addr string) *Server {
+	tb.Helper()
+	host, port, _ := strings.Cut(addr, ":")
+	dir := tb.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := fmt.Sprintf("sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 10000\n",
+		name, host, port, name, name)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return start(tb, &Server{Dir: dir, conf: conf})
+}
+
+// start starts s on a free port and stops it when the test ends.
+func start(tb testing.TB, s *Server) *Server {
+	tb.Helper()
 	port, err := FreePort()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &Server{Port: port, Dir: dir, args: args}
+	s.Port = port
 	if err := s.Start(); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(s.Kill)
 	return s
 }
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
 
 // URL is the server's database 0.
 func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.Port) }
@@ -95,8 +122,12 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("redis-server not found on PATH: install the Debian package redis-server (make deps does)")
 	}
-	all := append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--dir", s.Dir,
-		"--logfile", filepath.Join(s.Dir, "redis.log")}, s.args...)
+	var all []string
+	if s.conf != "" {
+		all = []string{s.conf, "--sentinel"}
+	}
+	all = append(append(all, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--dir", s.Dir,
+		"--logfile", filepath.Join(s.Dir, "redis.log")), s.args...)
 	cmd := exec.Command(bin, all...)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
