@@ -87,19 +87,7 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	since := w.o.Clock.Now().Add(-contactWindow)
-	var iv *store.Intervention
-	var ok bool
-	var state *store.StepState
-	var err error
-	if p.Event != "" {
-		var occurred time.Time
-		if p.Occurred != 0 {
-			occurred = time.UnixMilli(p.Occurred)
-		}
-		iv, ok, state, err = w.o.Store.Start(ctx, p.Customer, p.Intervention, p.Event, occurred, since)
-	} else {
-		iv, ok, err = w.o.Store.Begin(ctx, p.Customer, p.Intervention)
-	}
+	iv, ok, state, err := w.claim(ctx, &p, since)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // erased
 	}
@@ -178,6 +166,21 @@ func (w *Worker) HandleStep(ctx context.Context, t *asynq.Task) error {
 	}
 	g.release(ctx)
 	return w.end(ctx, iv, store.Failed, "", "no channel left")
+}
+
+// claim takes the intervention p names for sending (see Store.Begin). A
+// task that names its trigger has the step's state read with the claim;
+// otherwise state is nil.
+func (w *Worker) claim(ctx context.Context, p *StepPayload, since time.Time) (iv *store.Intervention, ok bool, state *store.StepState, err error) {
+	if p.Event == "" {
+		iv, ok, err = w.o.Store.Begin(ctx, p.Customer, p.Intervention)
+		return iv, ok, nil, err
+	}
+	var occurred time.Time
+	if p.Occurred != 0 {
+		occurred = time.UnixMilli(p.Occurred)
+	}
+	return w.o.Store.Start(ctx, p.Customer, p.Intervention, p.Event, occurred, since)
 }
 
 // resendable reports whether the channel an interrupted try was on takes
