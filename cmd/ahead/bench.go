@@ -37,6 +37,7 @@ func benchTo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	poll := fs.Duration("poll", 100*time.Millisecond, "delayed-task check interval of the workers (worker.poll_interval)")
 	rate := fs.Int("lag-rate", 200, "interventions due per second while lag is measured")
 	window := fs.Duration("lag-window", 20*time.Second, "how long lag is measured")
+	rounds := fs.Int("rounds", 3, "times to repeat the paired measurements; figures are medians")
 	preload := fs.Int("preload", 0, "also measure ingest and dispatch beside this many scheduled interventions (e.g. 1000000)")
 	jsonPath := fs.String("json", "", "also write the figures as JSON to this file")
 	profile := fs.String("cpuprofile", "", "write CPU profiles of ingest and dispatch into this folder")
@@ -67,7 +68,7 @@ func benchTo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	res, err := benchmark.Run(ctx, benchmark.Options{
 		Redis: opt, Start: benchNode(log), N: *n, C: *c, K: *k, Batch: *batch, Shards: *shards,
-		Poll: *poll, LagRate: *rate, LagWindow: *window, Preload: *preload, Profile: *profile,
+		Poll: *poll, LagRate: *rate, LagWindow: *window, Rounds: *rounds, Preload: *preload, Profile: *profile,
 		Only: measures, Progress: progress,
 	})
 	if err != nil {

@@ -27,7 +27,7 @@ func TestBenchSmoke(t *testing.T) {
 	var out bytes.Buffer
 	err := benchTo(context.Background(), []string{
 		"--redis", url, "-n", "40", "-c", "2", "-k", "4", "--batch", "10",
-		"--lag-rate", "40", "--lag-window", "1s", "--preload", "40", "--json", jsonPath,
+		"--lag-rate", "40", "--lag-window", "1s", "--preload", "40", "--rounds", "2", "--json", jsonPath,
 	}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
@@ -51,6 +51,7 @@ func TestBenchSmoke(t *testing.T) {
 		"memory ahead_bytes_per_intervention", "dispatch per_sec", "dispatch roundtrips_per_step",
 		"lag p50_ms", "lag max_ms", "preload interventions", "preload ingest_steps_per_sec", "preload dispatch_per_sec",
 		"ratio preload_ingest_vs_empty", "ratio preload_dispatch_vs_empty",
+		"rounds ingest_vs_asynq_enqueue_min", "rounds dispatch_vs_asynq_process_max",
 	} {
 		v, ok := values[name]
 		if !ok {

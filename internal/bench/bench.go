@@ -39,6 +39,12 @@ type Options struct {
 	// measured [200], over LagWindow [20s].
 	LagRate   int
 	LagWindow time.Duration
+	// Rounds repeats the paired measurements, raw scheduling beside
+	// ingest and raw processing beside dispatch, one right after the other
+	// [1]. Each figure is then the median of the rounds, and each ratio the
+	// median of the rounds' ratios: on a machine whose speed drifts during
+	// a run, both sides of a ratio drift alike.
+	Rounds int
 	// Preload, when above 0, schedules that many interventions (due
 	// tomorrow) and measures ingest and dispatch again beside them.
 	Preload int
@@ -67,6 +73,7 @@ func (o *Options) defaults() {
 	def(&o.Batch, 100)
 	def(&o.Shards, 4)
 	def(&o.LagRate, 200)
+	def(&o.Rounds, 1)
 	if o.Poll <= 0 {
 		o.Poll = 100 * time.Millisecond
 	}
@@ -90,6 +97,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("bench: batch: at most 1000 events per post, got %d", o.Batch)
 	case o.Shards > 64:
 		return fmt.Errorf("bench: shards: at most 64, got %d", o.Shards)
+	case o.Rounds > 20:
+		return fmt.Errorf("bench: rounds: at most 20, got %d", o.Rounds)
 	}
 	for _, m := range o.Only {
 		if !slices.Contains(Measurements, m) {
@@ -170,36 +179,57 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.flush(context.WithoutCancel(ctx))
-	all := []step{
+	paired := []step{
 		{"asynq", "raw asynq: enqueue scheduled tasks", r.asynqEnqueue},
-		{"asynq", "raw asynq: process tasks", r.asynqProcess},
 		{"ingest", "ahead: ingest", func(ctx context.Context) error { return r.ingest(ctx, "") }},
+		{"asynq", "raw asynq: process tasks", r.asynqProcess},
 		{"dispatch", "ahead: dispatch", func(ctx context.Context) error { return r.dispatch(ctx, "") }},
-		{"lag", "ahead: lag", r.lag},
 	}
+	machine := r.res.Machine
+	var rounds []*Result
+	for i := range o.Rounds {
+		if o.Rounds > 1 {
+			fmt.Fprintf(o.Progress, "bench: round %d of %d\n", i+1, o.Rounds)
+		}
+		r.res = newResult(o)
+		if err := r.steps(ctx, paired); err != nil {
+			return nil, err
+		}
+		r.res.finish()
+		rounds = append(rounds, r.res)
+	}
+	r.res = merge(o, rounds)
+	r.res.Machine = machine
+	rest := []step{{"lag", "ahead: lag", r.lag}}
 	if o.Preload > 0 {
-		all = append(all,
+		rest = append(rest,
 			step{"preload", fmt.Sprintf("ahead: preload %d interventions", o.Preload), r.preload},
 			step{"ingest", "ahead: ingest beside the preload", func(ctx context.Context) error { return r.ingest(ctx, "preload") }},
 			step{"dispatch", "ahead: dispatch beside the preload", func(ctx context.Context) error { return r.dispatch(ctx, "preload") }},
 		)
 	}
-	var steps []step
-	for _, s := range all {
-		if len(o.Only) == 0 || s.measure == "preload" || slices.Contains(o.Only, s.measure) {
-			steps = append(steps, s)
-		}
-	}
-	for _, s := range steps {
-		fmt.Fprintf(o.Progress, "bench: %s\n", s.name)
-		start := time.Now()
-		if err := s.fn(ctx); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.name, err)
-		}
-		fmt.Fprintf(o.Progress, "bench: %s took %s\n", s.name, time.Since(start).Round(time.Millisecond))
+	if err := r.steps(ctx, rest); err != nil {
+		return nil, err
 	}
 	r.res.finish()
+	r.res.medianRatios(rounds)
 	return r.res, nil
+}
+
+// steps runs the steps that Options.Only asks for.
+func (r *run) steps(ctx context.Context, steps []step) error {
+	for _, s := range steps {
+		if len(r.o.Only) > 0 && s.measure != "preload" && !slices.Contains(r.o.Only, s.measure) {
+			continue
+		}
+		fmt.Fprintf(r.o.Progress, "bench: %s\n", s.name)
+		start := time.Now()
+		if err := s.fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		fmt.Fprintf(r.o.Progress, "bench: %s took %s\n", s.name, time.Since(start).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // flush empties the database between measurements.

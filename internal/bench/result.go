@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -87,7 +88,7 @@ func newResult(o Options) *Result {
 			"n": strconv.Itoa(o.N), "c": strconv.Itoa(o.C), "k": strconv.Itoa(o.K),
 			"batch": strconv.Itoa(o.Batch), "shards": strconv.Itoa(o.Shards), "poll": o.Poll.String(),
 			"lag_rate": strconv.Itoa(o.LagRate), "lag_window": o.LagWindow.String(),
-			"preload": strconv.Itoa(o.Preload), "only": strings.Join(o.Only, ","),
+			"preload": strconv.Itoa(o.Preload), "only": strings.Join(o.Only, ","), "rounds": strconv.Itoa(o.Rounds),
 		},
 		IngestVsEnqueue: math.NaN(), DispatchVsProcess: math.NaN(), MemoryVsAsynq: math.NaN(),
 		LagP99ms: math.NaN(), PreloadIngest: math.NaN(), PreloadDispatch: math.NaN(),
@@ -106,6 +107,92 @@ func (r *Result) Get(group, name string) float64 {
 		}
 	}
 	return math.NaN()
+}
+
+// merge returns the figures of rounds as one result: each figure is the
+// median of its values, in the order of the first round. With more than
+// one round, the lowest and highest of each round's ratio follow as
+// figures of the group "rounds".
+func merge(o Options, rounds []*Result) *Result {
+	out := newResult(o)
+	if len(rounds) == 0 {
+		return out
+	}
+	for _, f := range rounds[0].Figures {
+		var vs []float64
+		for _, r := range rounds {
+			vs = append(vs, r.Get(f.Group, f.Name))
+		}
+		out.add(f.Group, f.Name, median(vs), f.Prec)
+	}
+	if len(rounds) > 1 {
+		for _, t := range []struct {
+			name string
+			get  func(*Result) float64
+		}{
+			{targetIngest.Name, func(r *Result) float64 { return r.IngestVsEnqueue }},
+			{targetDispatch.Name, func(r *Result) float64 { return r.DispatchVsProcess }},
+			{targetMemory.Name, func(r *Result) float64 { return r.MemoryVsAsynq }},
+		} {
+			lo, hi := math.NaN(), math.NaN()
+			for _, r := range rounds {
+				v := t.get(r)
+				lo, hi = nanMin(lo, v), nanMax(hi, v)
+			}
+			out.add("rounds", t.name+"_min", lo, 3)
+			out.add("rounds", t.name+"_max", hi, 3)
+		}
+	}
+	return out
+}
+
+// medianRatios sets the ratios beside raw asynq to the medians of the
+// rounds' ratios, each taken from figures measured minutes apart.
+func (r *Result) medianRatios(rounds []*Result) {
+	pick := func(get func(*Result) float64) float64 {
+		var vs []float64
+		for _, x := range rounds {
+			vs = append(vs, get(x))
+		}
+		return median(vs)
+	}
+	r.IngestVsEnqueue = pick(func(x *Result) float64 { return x.IngestVsEnqueue })
+	r.DispatchVsProcess = pick(func(x *Result) float64 { return x.DispatchVsProcess })
+	r.MemoryVsAsynq = pick(func(x *Result) float64 { return x.MemoryVsAsynq })
+}
+
+// median returns the median of vs, NaN when one of them is NaN or there
+// are none.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(vs)
+	for _, v := range s {
+		if math.IsNaN(v) {
+			return math.NaN()
+		}
+	}
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func nanMin(a, b float64) float64 {
+	if math.IsNaN(a) || b < a {
+		return b
+	}
+	return a
+}
+
+func nanMax(a, b float64) float64 {
+	if math.IsNaN(a) || b > a {
+		return b
+	}
+	return a
 }
 
 func ratio(a, b float64) float64 {
@@ -147,7 +234,7 @@ func (r *Result) Print(w io.Writer) error {
 	return err
 }
 
-var optionOrder = []string{"n", "c", "k", "batch", "shards", "poll", "lag_rate", "lag_window", "preload", "only"}
+var optionOrder = []string{"n", "c", "k", "batch", "shards", "poll", "lag_rate", "lag_window", "rounds", "preload", "only"}
 
 func num(v float64, prec int) string {
 	if math.IsNaN(v) {

@@ -137,6 +137,7 @@ func TestOptions(t *testing.T) {
 		"big batch":   func(o *Options) { o.Batch = 2000 },
 		"tiny n":      func(o *Options) { o.N = 1 },
 		"many shards": func(o *Options) { o.Shards = 65 },
+		"many rounds": func(o *Options) { o.Rounds = 21 },
 		"unknown":     func(o *Options) { o.Only = []string{"nothing"} },
 	} {
 		o := valid
@@ -144,5 +145,42 @@ func TestOptions(t *testing.T) {
 		if err := o.validate(); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// Rounds merge into medians, and each ratio is the median of the rounds'
+// own ratios, which a drift that slows both sides of one round leaves alone.
+func TestMergeRounds(t *testing.T) {
+	round := func(enqueue, ingest, process, dispatch float64) *Result {
+		r := newResult(Options{Rounds: 3})
+		r.add("asynq", "enqueue_per_sec", enqueue, 1)
+		r.add("memory", "asynq_bytes_per_task", 600, 0)
+		r.add("ingest", "steps_per_sec", ingest, 1)
+		r.add("memory", "ahead_bytes_per_intervention", 900, 0)
+		r.add("asynq", "process_per_sec", process, 1)
+		r.add("dispatch", "per_sec", dispatch, 1)
+		r.finish()
+		return r
+	}
+	// The second round ran on a machine twice as slow, on both sides.
+	rounds := []*Result{round(1000, 500, 400, 200), round(500, 260, 200, 110), round(1100, 500, 420, 190)}
+	m := merge(Options{Rounds: 3}, rounds)
+	m.finish()
+	m.medianRatios(rounds)
+	if got := m.Get("asynq", "enqueue_per_sec"); got != 1000 {
+		t.Errorf("median enqueue_per_sec = %v, want 1000", got)
+	}
+	if got := m.Get("ingest", "steps_per_sec"); got != 500 {
+		t.Errorf("median steps_per_sec = %v, want 500", got)
+	}
+	// Round ratios: ingest 0.5, 0.52, 0.4545…; dispatch 0.5, 0.55, 0.452…
+	if math.Abs(m.IngestVsEnqueue-0.5) > 1e-9 || math.Abs(m.DispatchVsProcess-0.5) > 1e-9 || m.MemoryVsAsynq != 1.5 {
+		t.Errorf("ratios %v %v %v, want the medians of the rounds' ratios", m.IngestVsEnqueue, m.DispatchVsProcess, m.MemoryVsAsynq)
+	}
+	if lo, hi := m.Get("rounds", "ingest_vs_asynq_enqueue_min"), m.Get("rounds", "ingest_vs_asynq_enqueue_max"); math.Abs(lo-500.0/1100) > 1e-9 || hi != 0.52 {
+		t.Errorf("ingest ratio spread %v – %v", lo, hi)
+	}
+	if !math.IsNaN(median(nil)) || !math.IsNaN(median([]float64{1, math.NaN()})) || median([]float64{3, 1, 2, 10}) != 2.5 {
+		t.Error("median")
 	}
 }
