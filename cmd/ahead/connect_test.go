@@ -2,8 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,4 +179,97 @@ func TestConnectSentinelFollowsFailover(t *testing.T) {
 		v, _ := promoted.Get(ctx, "after").Result()
 		return v == "2"
 	}, nil)
+}
+
+// With redis.tls_ca, ahead trusts a private certificate authority: it
+// reaches a redis-server that speaks only TLS with a certificate from that
+// authority, and without it the same server is refused as unknown.
+func TestConnectTLSWithCA(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	caFile, certFile, keyFile := writeTestPKI(t, dir)
+	port, err := redistest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("redis-server", "--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile,
+		"--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	ping := func(url string, tlsOn bool, ca string) error {
+		cfg := config.Default()
+		cfg.Redis.URL, cfg.Redis.TLS, cfg.Redis.TLSCA = url, tlsOn, ca
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		rdb, err := connect(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rdb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return rdb.Ping(ctx).Err()
+	}
+	waitFor(t, "redis-server to answer over TLS", func() bool { return ping("redis://"+addr+"/0", true, caFile) == nil }, nil)
+	if err := ping("rediss://"+addr+"/0", false, caFile); err != nil {
+		t.Errorf("rediss:// with redis.tls_ca: %v", err)
+	}
+	if err := ping("redis://"+addr+"/0", true, ""); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without the authority: %v, want an unknown-certificate error", err)
+	}
+	cfg := config.Default()
+	cfg.Redis.TLS, cfg.Redis.TLSCA = true, keyFile // a key, not a certificate
+	if _, err := connect(cfg); err == nil || !strings.Contains(err.Error(), "redis.tls_ca") {
+		t.Errorf("a file without certificates: %v", err)
+	}
+}
+
+// writeTestPKI writes a certificate authority and a server certificate for
+// 127.0.0.1 signed by it, as PEM files in dir.
+func writeTestPKI(t *testing.T, dir string) (ca, cert, key string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ahead test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caTmpl, &srvKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(srvKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", srvDER), write("server.key", "EC PRIVATE KEY", keyDER)
 }

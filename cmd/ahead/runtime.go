@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -51,9 +53,20 @@ type node struct {
 // redis.password and redis.tls.
 func connect(cfg *config.Config) (redis.UniversalClient, error) {
 	r := cfg.Redis
+	var roots *x509.CertPool
+	if r.TLSCA != "" {
+		pem, err := os.ReadFile(r.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("redis.tls_ca: %w", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("redis.tls_ca: %s holds no PEM certificate", r.TLSCA)
+		}
+	}
 	var tlsConfig *tls.Config
 	if r.TLS {
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 	}
 	if len(r.Cluster) > 0 {
 		return redis.NewClusterClient(&redis.ClusterOptions{
@@ -80,6 +93,9 @@ func connect(cfg *config.Config) (redis.UniversalClient, error) {
 		host, _, _ := net.SplitHostPort(opt.Addr)
 		tlsConfig.ServerName = host
 		opt.TLSConfig = tlsConfig
+	}
+	if opt.TLSConfig != nil && roots != nil {
+		opt.TLSConfig.RootCAs = roots // rediss://
 	}
 	return redis.NewClient(opt), nil
 }

@@ -39,6 +39,10 @@ type Redis struct {
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
 	TLS      bool   `yaml:"tls"`
+	// TLSCA is a PEM file of the certificate authorities that Redis's
+	// certificate is checked against, instead of the system's; for TLS by
+	// redis.tls or a rediss:// URL.
+	TLSCA string `yaml:"tls_ca"`
 	// Sentinel, when its addresses are set, finds the master through Redis
 	// Sentinel and follows it when it fails over.
 	Sentinel Sentinel `yaml:"sentinel"`

@@ -70,6 +70,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"redis_password_twice.yaml", "testdata/redis_password_twice.yaml:3: redis.username: the user is in redis.url already; set it in one place\n" +
 			"testdata/redis_password_twice.yaml:4: redis.password: the password is in redis.url already; set it in one place"},
 		{"redis_username_alone.yaml", `testdata/redis_username_alone.yaml:3: redis.username: needs redis.password`},
+		{"redis_tls_ca.yaml", `testdata/redis_tls_ca.yaml:3: redis.tls_ca: needs redis.tls: true (or a rediss:// URL)`},
 		{"redis_cluster_addr.yaml", "testdata/redis_cluster_addr.yaml:4: redis.cluster[1]: must be host:port, got \"10.0.0.2\"\n" +
 			`testdata/redis_cluster_addr.yaml:5: redis.cluster[2]: duplicate address "10.0.0.1:6379"`},
 		{"api_addr.yaml", `testdata/api_addr.yaml:2: api.addr: must be host:port, got "8080"`},

@@ -119,6 +119,9 @@ func (c *Config) validateRedis(p *problems) {
 			}
 		}
 	}
+	if r.TLSCA != "" && !r.TLS && !strings.HasPrefix(r.URL, "rediss://") {
+		p.add("redis.tls_ca", "needs redis.tls: true (or a rediss:// URL)")
+	}
 	if r.Username != "" && r.Password == "" {
 		p.add("redis.username", "needs redis.password")
 	}
