@@ -50,17 +50,10 @@ func TestConnectAuth(t *testing.T) {
 	for _, c := range cases {
 		cfg := config.Default()
 		cfg.Redis.URL, cfg.Redis.Username, cfg.Redis.Password, cfg.Redis.TLS = c.url, c.user, c.password, c.tls
-		if err := cfg.Validate(); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		rdb, err := connect(cfg)
-		if err != nil {
-			t.Fatalf("%s: connect: %v", c.name, err)
-		}
+		rdb := mustConnect(t, cfg)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = rdb.Ping(ctx).Err()
+		err := rdb.Ping(ctx).Err()
 		cancel()
-		rdb.Close()
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: PING: %v", c.name, err)
@@ -140,14 +133,7 @@ func TestConnectSentinelFollowsFailover(t *testing.T) {
 	cfg := config.Default()
 	cfg.Redis.URL = ""
 	cfg.Redis.Sentinel = config.Sentinel{Master: "ahead-main", Addrs: []string{sentinel.Addr()}}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	rdb, err := connect(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
+	rdb := mustConnect(t, cfg)
 	direct := func(s *redistest.Server) *redis.Client {
 		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
 		t.Cleanup(func() { c.Close() })
@@ -203,13 +189,7 @@ func TestConnectTLSWithCA(t *testing.T) {
 	ping := func(url string, tlsOn bool, ca string) error {
 		cfg := config.Default()
 		cfg.Redis.URL, cfg.Redis.TLS, cfg.Redis.TLSCA = url, tlsOn, ca
-		if err := cfg.Validate(); err != nil {
-			t.Fatal(err)
-		}
-		rdb, err := connect(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rdb := mustConnect(t, cfg)
 		defer rdb.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -272,4 +252,19 @@ func writeTestPKI(t *testing.T, dir string) (ca, cert, key string) {
 		return p
 	}
 	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", srvDER), write("server.key", "EC PRIVATE KEY", keyDER)
+}
+
+// mustConnect validates cfg and connects as ahead does; the client is
+// closed when the test ends.
+func mustConnect(t *testing.T, cfg *config.Config) redis.UniversalClient {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := connect(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
 }
