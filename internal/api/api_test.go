@@ -46,6 +46,8 @@ type env struct {
 	worker *tasks.Worker
 	clock  *clock.Fake
 	url    string
+	// handler is the API, for requests that bypass the HTTP server.
+	handler http.Handler
 }
 
 // setup starts the API; edit may change its options.
@@ -75,7 +77,8 @@ func setup(t *testing.T, edit ...func(*api.Options)) *env {
 	for _, f := range edit {
 		f(&o)
 	}
-	srv := httptest.NewServer(api.New(o))
+	e.handler = api.New(o)
+	srv := httptest.NewServer(e.handler)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	return e

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -266,8 +267,14 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 // ingest stores the new events, updates profiles, journals the events and
 // queues one route task per new event. If queuing fails, the events are
 // forgotten again so that the producer's retry is not taken for a duplicate.
+// ingestTimeout bounds storing and routing one batch. A producer that
+// hangs up meanwhile does not cut the batch short: what was accepted is
+// routed, or handed to route tasks, or forgotten, whole.
+const ingestTimeout = 30 * time.Second
+
 func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups int, err error) {
-	ctx := r.Context()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), ingestTimeout)
+	defer cancel()
 	now := s.o.Clock.Now().UTC()
 	seen := map[[2]string]bool{}
 	var refs []store.EventRef

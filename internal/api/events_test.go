@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,33 @@ func TestPostEvents(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[evt_2:scheduled evt_2:scheduled evt_2:received evt_1:scheduled evt_1:scheduled evt_1:received]" {
 		t.Errorf("journal = %v", got)
+	}
+}
+
+// A producer that hangs up while its batch is being stored does not cut
+// the batch short: the events it sent are routed whole, so that its retry,
+// which finds them duplicates, loses nothing.
+func TestPostEventsProducerHangsUp(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // gone before the API even starts on the batch
+	body := batch(ev("evt_1", "cus_1", `"data":{"plan":"family"}`), ev("evt_2", "cus_2", `"data":{"plan":"family"}`))
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/events", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("POST with the producer gone: %d %s", rec.Code, rec.Body)
+	}
+	for _, cus := range []string{"cus_1", "cus_2"} {
+		ivs, err := e.store.Interventions(context.Background(), cus)
+		if err != nil || len(ivs) == 0 {
+			t.Fatalf("%s: interventions %v, %v; want the batch routed", cus, ivs, err)
+		}
+	}
+	if a, d := e.post(body); a != 0 || d != 2 {
+		t.Fatalf("the retry: accepted %d, duplicates %d", a, d)
 	}
 }
 
