@@ -296,14 +296,17 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 		refs = append(refs, store.EventRef{Customer: ev.CustomerID, ID: ev.ID, JSON: b})
 		uniq = append(uniq, ev)
 	}
-	fresh, err := s.o.Store.AcceptEvents(ctx, refs, s.o.Worker.EventTTL())
+	got, err := s.o.Store.Accept(ctx, refs, s.o.Worker.EventTTL())
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
+	// An event stored before but never routed was taken by a process that
+	// stopped halfway; the producer, who got no answer, sends it again. It
+	// is taken as new.
 	var newRefs []store.EventRef
 	var newEvents []*flows.Event
-	for i, ok := range fresh {
-		if !ok {
+	for i, a := range got {
+		if a == store.AcceptRouted {
 			dups++
 			continue
 		}
@@ -347,6 +350,11 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 				return rollback(err)
 			}
 		}
+	}
+	if err := s.o.Store.MarkRouted(ctx, newRefs); err != nil {
+		// Routed all the same; a repeat of these events would be routed
+		// again, which creates nothing new.
+		s.o.Log.Warn("mark events routed", "events", len(newRefs), "err", err)
 	}
 	return len(newEvents), dups, nil
 }

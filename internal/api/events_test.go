@@ -128,6 +128,33 @@ func TestPostEventsProducerHangsUp(t *testing.T) {
 	}
 }
 
+// An event that a process stored but did not route (it stopped halfway)
+// is routed when the producer, who got no answer, posts it again; after
+// that it is a duplicate.
+func TestPostEventsAfterAStoppedIngest(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	body := ev("evt_1", "cus_1", `"customer":{"name":"Anna","email":"anna@example.nl"}`, `"data":{"plan":"family"}`)
+	got, err := e.store.Accept(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(body)}}, time.Hour)
+	if err != nil || got[0] != store.AcceptNew {
+		t.Fatal(got, err)
+	}
+	if a, d := e.post(body); a != 1 || d != 0 {
+		t.Fatalf("the producer's retry: accepted %d, duplicates %d; want it taken", a, d)
+	}
+	ivs, err := e.store.Interventions(ctx, "cus_1")
+	if err != nil || len(ivs) == 0 {
+		t.Fatalf("interventions %v, %v; want the event routed", ivs, err)
+	}
+	if p, _ := e.store.Profile(ctx, "cus_1"); p["name"] != "Anna" {
+		t.Errorf("profile %v, want the event's customer block", p)
+	}
+	if a, d := e.post(body); a != 0 || d != 1 {
+		t.Fatalf("once more: accepted %d, duplicates %d", a, d)
+	}
+}
+
 func TestPostEventsInvalid(t *testing.T) {
 	t.Parallel()
 	e := setup(t)

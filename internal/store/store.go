@@ -43,22 +43,89 @@ type EventRef struct {
 // that customer before. fresh[i] tells whether events[i] is new. The event
 // is kept for ttl, so that steps can render its data later.
 func (s *Store) AcceptEvents(ctx context.Context, events []EventRef, ttl time.Duration) (fresh []bool, err error) {
-	cmds := make([]*redis.BoolCmd, len(events))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	got, err := s.Accept(ctx, events, ttl)
+	if err != nil {
+		return nil, err
+	}
+	fresh = make([]bool, len(got))
+	for i, a := range got {
+		fresh[i] = a == AcceptNew
+	}
+	return fresh, nil
+}
+
+// Acceptance is what Accept found for an event.
+type Acceptance int
+
+const (
+	// AcceptNew: the event was not stored before; it is now.
+	AcceptNew Acceptance = iota
+	// AcceptRouted: the event was stored and routed before (a duplicate).
+	AcceptRouted
+	// AcceptUnrouted: the event was stored before but never routed: the
+	// process that took it stopped halfway. Events stored by versions
+	// that did not mark routing count as routed.
+	AcceptUnrouted
+)
+
+// Accept records each event under its id, as AcceptEvents does, and says
+// of an event stored before whether it was routed (MarkRouted).
+func (s *Store) Accept(ctx context.Context, events []EventRef, ttl time.Duration) ([]Acceptance, error) {
+	set := make([]*redis.BoolCmd, len(events))
+	indexed := make([]*redis.BoolCmd, len(events))
+	mark := make([]*redis.StringCmd, len(events))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, ev := range events {
-			cmds[i] = p.SetNX(ctx, eventKey(ev.Customer, ev.ID), ev.JSON, ttl)
-			p.HSet(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID), "")
+			key := eventKey(ev.Customer, ev.ID)
+			set[i] = p.SetNX(ctx, key, ev.JSON, ttl)
+			indexed[i] = p.HSetNX(ctx, indexKey(ev.Customer), key, "") // keeps a routed mark
+			mark[i] = p.HGet(ctx, indexKey(ev.Customer), key)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store events: %w", err)
+	}
+	out := make([]Acceptance, len(events))
+	var legacy []EventRef
+	for i, ev := range events {
+		switch {
+		case set[i].Val():
+			out[i] = AcceptNew
+		case indexed[i].Val():
+			// Stored, but not indexed here: an earlier version took it.
+			out[i] = AcceptRouted
+			legacy = append(legacy, ev)
+		case mark[i].Val() == "":
+			out[i] = AcceptUnrouted // indexed before, never marked routed
+		default:
+			out[i] = AcceptRouted
+		}
+	}
+	if len(legacy) > 0 {
+		if err := s.MarkRouted(ctx, legacy); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// routed marks an event's entry in the customer's key index once it was
+// routed (or handed to route tasks); Accept leaves it "".
+const routed = "routed"
+
+// MarkRouted records that events were routed, or handed to route tasks.
+func (s *Store) MarkRouted(ctx context.Context, events []EventRef) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, ev := range events {
+			p.HSet(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID), routed)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store events: %w", err)
+		return fmt.Errorf("mark events routed: %w", err)
 	}
-	fresh = make([]bool, len(events))
-	for i, c := range cmds {
-		fresh[i] = c.Val()
-	}
-	return fresh, nil
+	return nil
 }
 
 // ForgetEvents removes events recorded by AcceptEvents, so that a batch

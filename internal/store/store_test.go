@@ -201,3 +201,37 @@ func equalProfiles(a, b store.Profile) bool {
 	}
 	return true
 }
+
+// Accept tells a new event from one stored and routed before, and from one
+// stored by a process that stopped before routing it; an event stored by
+// an earlier version, which kept no routed mark, counts as routed.
+func TestAcceptRouted(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	a := store.EventRef{Customer: "cus_1", ID: "evt_a", JSON: []byte(`{}`)}
+	b := store.EventRef{Customer: "cus_1", ID: "evt_b", JSON: []byte(`{}`)}
+	got, err := st.Accept(ctx, []store.EventRef{a, b}, time.Hour)
+	if err != nil || got[0] != store.AcceptNew || got[1] != store.AcceptNew {
+		t.Fatalf("first Accept = %v, %v", got, err)
+	}
+	if err := st.MarkRouted(ctx, []store.EventRef{a}); err != nil {
+		t.Fatal(err)
+	}
+	// An earlier version's event: stored, indexed in the old set only.
+	legacy := store.EventRef{Customer: "cus_1", ID: "evt_old", JSON: []byte(`{}`)}
+	rdb.Set(ctx, "ahead:{cus_1}:evt:evt_old", "{}", time.Hour)
+	rdb.SAdd(ctx, "ahead:{cus_1}:index", "ahead:{cus_1}:evt:evt_old")
+	for range 2 {
+		got, err = st.Accept(ctx, []store.EventRef{a, b, legacy}, time.Hour)
+		if err != nil || got[0] != store.AcceptRouted || got[1] != store.AcceptUnrouted || got[2] != store.AcceptRouted {
+			t.Fatalf("Accept again = %v, %v; want routed, unrouted, routed", got, err)
+		}
+	}
+	if err := st.MarkRouted(ctx, []store.EventRef{b}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = st.Accept(ctx, []store.EventRef{b}, time.Hour); got[0] != store.AcceptRouted {
+		t.Fatalf("after MarkRouted: %v", got)
+	}
+}
