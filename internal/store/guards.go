@@ -169,28 +169,52 @@ type Entering struct {
 	Reentry              time.Duration
 }
 
-// EnterAll records many entries in one round trip, in order, so a later
-// one sees the earlier ones; out[i] is as Enter's result for es[i].
+// EnterAll records many entries, in order, so a later one sees the
+// earlier ones; out[i] is as Enter's result for es[i]. A first entry under
+// its key, the common case, is one HSETNX; only entries that find one
+// there run enterScript, in a second round trip.
 func (s *Store) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error) {
-	calls := make([]*call, len(es))
+	first := make([]*redis.BoolCmd, len(es))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range es {
+			first[i] = p.HSetNX(ctx, enteredKey(e.Customer), e.Key, entryValue(e))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record flow entries: %w", err)
+	}
+	var calls []*call
+	var at []int
 	for i, e := range es {
-		calls[i] = &call{script: enterScript, keys: []string{enteredKey(e.Customer)},
-			args: []any{e.Key, e.At.UnixMilli(), e.Reentry.Milliseconds(), e.Event}}
+		if !first[i].Val() {
+			calls = append(calls, &call{script: enterScript, keys: []string{enteredKey(e.Customer)},
+				args: []any{e.Key, e.At.UnixMilli(), e.Reentry.Milliseconds(), e.Event}})
+			at = append(at, i)
+		}
+	}
+	out := make([]time.Time, len(es))
+	if len(calls) == 0 {
+		return out, nil
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("record flow entries: %w", err)
 	}
-	out := make([]time.Time, len(es))
-	for i, c := range calls {
+	for j, c := range calls {
 		ms, err := c.cmd.Int64()
 		if err != nil {
 			return nil, fmt.Errorf("record flow entry: %w", err)
 		}
 		if ms != 0 {
-			out[i] = time.UnixMilli(ms).UTC()
+			out[at[j]] = time.UnixMilli(ms).UTC()
 		}
 	}
 	return out, nil
+}
+
+// entryValue is what enterScript records for e: its time and event.
+func entryValue(e Entering) string {
+	return strconv.FormatInt(e.At.UnixMilli(), 10) + "|" + e.Event
 }
 
 // debounceScript hands a new event to a pending debounced intervention,
