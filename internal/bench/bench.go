@@ -199,17 +199,34 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		rounds = append(rounds, r.res)
 	}
 	r.res = merge(o, rounds)
+	r.res.spread(rounds)
 	r.res.Machine = machine
 	rest := []step{{"lag", "ahead: lag", r.lag}}
 	if o.Preload > 0 {
-		rest = append(rest,
-			step{"preload", fmt.Sprintf("ahead: preload %d interventions", o.Preload), r.preload},
-			step{"ingest", "ahead: ingest beside the preload", func(ctx context.Context) error { return r.ingest(ctx, "preload") }},
-			step{"dispatch", "ahead: dispatch beside the preload", func(ctx context.Context) error { return r.dispatch(ctx, "preload") }},
-		)
+		rest = append(rest, step{"preload", fmt.Sprintf("ahead: preload %d interventions", o.Preload), r.preload})
 	}
 	if err := r.steps(ctx, rest); err != nil {
 		return nil, err
+	}
+	if o.Preload > 0 {
+		// Beside the preload, ingest and dispatch run once per round too,
+		// each round with events of its own.
+		main := r.res
+		var beside []*Result
+		for i := range o.Rounds {
+			series := fmt.Sprintf("preload%d", i+1)
+			r.res = newResult(o)
+			err := r.steps(ctx, []step{
+				{"ingest", "ahead: ingest beside the preload", func(ctx context.Context) error { return r.ingest(ctx, series) }},
+				{"dispatch", "ahead: dispatch beside the preload", func(ctx context.Context) error { return r.dispatch(ctx, series) }},
+			})
+			if err != nil {
+				return nil, err
+			}
+			beside = append(beside, r.res)
+		}
+		r.res = main
+		r.res.Figures = append(r.res.Figures, merge(o, beside).Figures...)
 	}
 	r.res.finish()
 	r.res.medianRatios(rounds)

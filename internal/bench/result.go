@@ -110,9 +110,7 @@ func (r *Result) Get(group, name string) float64 {
 }
 
 // merge returns the figures of rounds as one result: each figure is the
-// median of its values, in the order of the first round. With more than
-// one round, the lowest and highest of each round's ratio follow as
-// figures of the group "rounds".
+// median of its values, in the order of the first round.
 func merge(o Options, rounds []*Result) *Result {
 	out := newResult(o)
 	if len(rounds) == 0 {
@@ -125,25 +123,30 @@ func merge(o Options, rounds []*Result) *Result {
 		}
 		out.add(f.Group, f.Name, median(vs), f.Prec)
 	}
+	return out
+}
+
+// spread adds, with more than one round, the lowest and highest of each
+// round's ratio beside raw asynq as figures of the group "rounds".
+func (r *Result) spread(rounds []*Result) {
 	if len(rounds) > 1 {
 		for _, t := range []struct {
 			name string
 			get  func(*Result) float64
 		}{
-			{targetIngest.Name, func(r *Result) float64 { return r.IngestVsEnqueue }},
-			{targetDispatch.Name, func(r *Result) float64 { return r.DispatchVsProcess }},
-			{targetMemory.Name, func(r *Result) float64 { return r.MemoryVsAsynq }},
+			{targetIngest.Name, func(x *Result) float64 { return x.IngestVsEnqueue }},
+			{targetDispatch.Name, func(x *Result) float64 { return x.DispatchVsProcess }},
+			{targetMemory.Name, func(x *Result) float64 { return x.MemoryVsAsynq }},
 		} {
 			lo, hi := math.NaN(), math.NaN()
-			for _, r := range rounds {
-				v := t.get(r)
+			for _, x := range rounds {
+				v := t.get(x)
 				lo, hi = nanMin(lo, v), nanMax(hi, v)
 			}
-			out.add("rounds", t.name+"_min", lo, 3)
-			out.add("rounds", t.name+"_max", hi, 3)
+			r.add("rounds", t.name+"_min", lo, 3)
+			r.add("rounds", t.name+"_max", hi, 3)
 		}
 	}
-	return out
 }
 
 // medianRatios sets the ratios beside raw asynq to the medians of the

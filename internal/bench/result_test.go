@@ -165,6 +165,7 @@ func TestMergeRounds(t *testing.T) {
 	// The second round ran on a machine twice as slow, on both sides.
 	rounds := []*Result{round(1000, 500, 400, 200), round(500, 260, 200, 110), round(1100, 500, 420, 190)}
 	m := merge(Options{Rounds: 3}, rounds)
+	m.spread(rounds)
 	m.finish()
 	m.medianRatios(rounds)
 	if got := m.Get("asynq", "enqueue_per_sec"); got != 1000 {
