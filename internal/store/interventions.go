@@ -219,7 +219,7 @@ func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Ent
 		if !Final(iv.State) {
 			meta = iv.pending()
 		}
-		entry, err := json.Marshal(entries[i])
+		entry, err := encodeEntry(entries[i])
 		if err != nil {
 			return nil, fmt.Errorf("schedule intervention %s: encode journal entry: %w", iv.ID, err)
 		}
@@ -387,7 +387,7 @@ func (s *Store) Update(ctx context.Context, iv *Intervention, entries ...Entry) 
 	}
 	args := []any{iv.ID, index, journalCap, len(entries)}
 	for _, e := range entries {
-		b, err := json.Marshal(e)
+		b, err := encodeEntry(e)
 		if err != nil {
 			return fmt.Errorf("update intervention %s: encode journal entry: %w", iv.ID, err)
 		}
@@ -466,7 +466,7 @@ func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending ma
 		e := entry
 		e.Kind, e.State, e.Intervention = KindIntervention, Cancelled, id
 		e.Flow, e.Step, e.Subject = pending[id].Flow, pending[id].Step, pending[id].Subject
-		b, err := json.Marshal(e)
+		b, err := encodeEntry(e)
 		if err != nil {
 			return nil, fmt.Errorf("cancel intervention %s: encode journal entry: %w", id, err)
 		}

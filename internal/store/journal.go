@@ -70,13 +70,23 @@ type Entry struct {
 // journalCap bounds a customer's journal.
 const journalCap = 5000
 
+// encodeEntry encodes a journal entry as stored. An intervention's entry
+// leaves out what the intervention's record holds for its whole life
+// (flow, version, step, run, subject); Timeline fills them in again.
+func encodeEntry(e Entry) ([]byte, error) {
+	if e.Kind == KindIntervention && e.Intervention != "" {
+		e.Flow, e.Version, e.Step, e.Run, e.Subject = "", "", "", "", ""
+	}
+	return json.Marshal(e)
+}
+
 func pushJournal(ctx context.Context, p redis.Pipeliner, cus string, entries ...Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	vals := make([]any, len(entries))
 	for i, e := range entries {
-		b, err := json.Marshal(e)
+		b, err := encodeEntry(e)
 		if err != nil {
 			return fmt.Errorf("encode journal entry: %w", err)
 		}
@@ -115,5 +125,35 @@ func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, e
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, s.fillIn(ctx, cus, out)
+}
+
+// fillIn completes the entries encodeEntry shortened from their
+// interventions' records, read in one round trip.
+func (s *Store) fillIn(ctx context.Context, cus string, entries []Entry) error {
+	recs := map[string]*redis.SliceCmd{}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range entries {
+			if e.Kind == KindIntervention && e.Intervention != "" && e.Flow == "" && recs[e.Intervention] == nil {
+				recs[e.Intervention] = p.HMGet(ctx, ivKey(cus, e.Intervention), "flow", "version", "step", "run", "subject")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load interventions of the journal: %w", err)
+	}
+	for i := range entries {
+		e := &entries[i]
+		c := recs[e.Intervention]
+		if c == nil || e.Flow != "" {
+			continue
+		}
+		v := make([]string, 5)
+		for j, x := range c.Val() {
+			v[j], _ = x.(string)
+		}
+		e.Flow, e.Version, e.Step, e.Run, e.Subject = v[0], v[1], v[2], v[3], v[4]
+	}
+	return nil
 }

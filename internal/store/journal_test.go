@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +93,47 @@ func eventIDs(es []store.Entry) []string {
 		out[i] = e.EventID
 	}
 	return out
+}
+
+// An intervention's journal entries are stored without what its record
+// holds (flow, version, step, run, subject), and the timeline shows them
+// whole; an entry written whole, as earlier versions did, reads the same.
+func TestTimelineFillsInInterventions(t *testing.T) {
+	t.Parallel()
+	st, rdb := setup(t)
+	ctx := context.Background()
+	iv := newIV("cus_1", "iv_a", t0)
+	schedule(t, st, iv)
+	e := entryOf(iv)
+	e.Version, e.Subject, e.EventType = iv.Version, iv.Subject, iv.EventType
+	iv.State = store.Sending
+	if err := st.Update(ctx, iv); err != nil {
+		t.Fatal(err)
+	}
+	sent := e
+	sent.State, sent.At, sent.Channel = store.Sent, t0.Add(time.Minute), "email"
+	iv.State = store.Sent
+	if err := st.Update(ctx, iv, sent); err != nil {
+		t.Fatal(err)
+	}
+	old := e
+	old.State, old.At, old.Reason = "retrying", t0.Add(2*time.Minute), "written whole"
+	b, _ := json.Marshal(old)
+	rdb.LPush(ctx, "ahead:{cus_1}:journal", b)
+
+	raw, _ := rdb.LRange(ctx, "ahead:{cus_1}:journal", 1, 1).Result()
+	for _, f := range []string{`"flow"`, `"flow_version"`, `"step"`, `"run"`, `"subject"`} {
+		if strings.Contains(raw[0], f) {
+			t.Errorf("stored entry holds %s: %s", f, raw[0])
+		}
+	}
+	got, err := st.Timeline(ctx, "cus_1", 0)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("timeline %+v, %v", got, err)
+	}
+	for _, g := range got {
+		if g.Flow != "welcome" || g.Version != "abc123" || g.Step != "day2" || g.Run != "run_1" || g.Subject != "sub_1" || g.EventID != "evt_1" {
+			t.Errorf("%s entry %+v, want it whole", g.State, g)
+		}
+	}
 }
