@@ -263,51 +263,36 @@ func (r *run) ingest(ctx context.Context, series string) error {
 	if err != nil {
 		return err
 	}
-	cpu, err := r.cpuStart(ctx)
-	if err != nil {
-		return err
-	}
-	trips0, _ := r.trips.snapshot()
-	names0 := r.trips.names()
-	var elapsed time.Duration
-	err = r.profiled("ingest"+series, func() error {
-		start := time.Now()
+	c, err := r.measure(ctx, "ingest"+series, func() error {
 		err := parallel(ctx, len(bodies), r.o.C, func(ctx context.Context, i int) error {
 			return p.post(ctx, bodies[i], counts[i])
 		})
 		if err != nil {
 			return err
 		}
-		err = waitFor(ctx, timeout(r.o.N), 10*time.Millisecond, func() (bool, error) {
+		return waitFor(ctx, timeout(r.o.N), 10*time.Millisecond, func() (bool, error) {
 			s, _, err := r.queued()
 			return s >= want, err
 		})
-		elapsed = time.Since(start)
-		return err
 	})
 	if err != nil {
 		return err
 	}
-	trips1, _ := r.trips.snapshot()
-	fmt.Fprintf(r.o.Progress, "bench: ingest%s round trips per event: %s\n", series, breakdown(names0, r.trips.names(), float64(r.o.N)))
-	self, red, err := cpu.stop(ctx)
-	if err != nil {
-		return err
-	}
+	n := float64(r.o.N)
+	fmt.Fprintf(r.o.Progress, "bench: ingest%s round trips per event: %s\n", series, breakdown(c.names0, c.names, n))
 	mem1, err := usedMemory(ctx, r.admin)
 	if err != nil {
 		return err
 	}
-	n := float64(r.o.N)
 	if series != "" {
-		r.res.add(group, "ingest_steps_per_sec", stepsPerRun*n/elapsed.Seconds(), 1)
+		r.res.add(group, "ingest_steps_per_sec", stepsPerRun*n/c.elapsed.Seconds(), 1)
 		return nil
 	}
-	r.res.add(group, "events_per_sec", n/elapsed.Seconds(), 1)
-	r.res.add(group, "steps_per_sec", stepsPerRun*n/elapsed.Seconds(), 1)
-	r.res.add(group, "roundtrips_per_event", float64(trips1-trips0)/n, 2)
-	r.res.add(group, "ahead_cpu_us_per_event", us(self)/n, 1)
-	r.res.add(group, "redis_cpu_us_per_event", us(red)/n, 1)
+	r.res.add(group, "events_per_sec", n/c.elapsed.Seconds(), 1)
+	r.res.add(group, "steps_per_sec", stepsPerRun*n/c.elapsed.Seconds(), 1)
+	r.res.add(group, "roundtrips_per_event", float64(c.trips)/n, 2)
+	r.res.add(group, "ahead_cpu_us_per_event", us(c.self)/n, 1)
+	r.res.add(group, "redis_cpu_us_per_event", us(c.redis)/n, 1)
 	r.res.add("memory", "ahead_bytes_per_intervention", float64(mem1-mem0)/(stepsPerRun*n), 0)
 	return nil
 }
@@ -336,36 +321,22 @@ func (r *run) dispatch(ctx context.Context, series string) error {
 	if err != nil {
 		return err
 	}
-	cpu, err := r.cpuStart(ctx)
-	if err != nil {
-		return err
-	}
-	trips0, _ := r.trips.snapshot()
-	names0 := r.trips.names()
-	var elapsed time.Duration
-	err = r.profiled("dispatch"+series, func() error {
-		start := time.Now()
+	c, err := r.measure(ctx, "dispatch"+series, func() error {
 		node, err := r.start(ctx, false, true)
 		if err != nil {
 			return err
 		}
 		defer node.Stop()
-		err = waitFor(ctx, timeout(count), 10*time.Millisecond, func() (bool, error) {
+		return waitFor(ctx, timeout(count), 10*time.Millisecond, func() (bool, error) {
 			final, _, err := outcomes()
 			return final-final0 >= float64(count), err
 		})
-		elapsed = time.Since(start)
-		return err
 	})
 	if err != nil {
 		return err
 	}
-	trips1, _ := r.trips.snapshot()
-	fmt.Fprintf(r.o.Progress, "bench: dispatch%s round trips per step: %s\n", series, breakdown(names0, r.trips.names(), float64(count)))
-	self, red, err := cpu.stop(ctx)
-	if err != nil {
-		return err
-	}
+	per := float64(count)
+	fmt.Fprintf(r.o.Progress, "bench: dispatch%s round trips per step: %s\n", series, breakdown(c.names0, c.names, per))
 	_, sent1, err := outcomes()
 	if err != nil {
 		return err
@@ -373,11 +344,11 @@ func (r *run) dispatch(ctx context.Context, series string) error {
 	if got := int(sent1 - sent0); got < count {
 		return fmt.Errorf("sent %d of %d due interventions", got, count)
 	}
-	r.res.add(group, name, float64(count)/elapsed.Seconds(), 1)
+	r.res.add(group, name, per/c.elapsed.Seconds(), 1)
 	if series == "" {
-		r.res.add(group, "roundtrips_per_step", float64(trips1-trips0)/float64(count), 2)
-		r.res.add(group, "ahead_cpu_us_per_step", us(self)/float64(count), 1)
-		r.res.add(group, "redis_cpu_us_per_step", us(red)/float64(count), 1)
+		r.res.add(group, "roundtrips_per_step", float64(c.trips)/per, 2)
+		r.res.add(group, "ahead_cpu_us_per_step", us(c.self)/per, 1)
+		r.res.add(group, "redis_cpu_us_per_step", us(c.redis)/per, 1)
 	}
 	return nil
 }

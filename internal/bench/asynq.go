@@ -78,34 +78,24 @@ func (r *run) asynqEnqueue(ctx context.Context) error {
 	for i := range tasks {
 		tasks[i] = asynq.NewTask(rawType, rawPayload(i))
 	}
-	cpu, err := r.cpuStart(ctx)
-	if err != nil {
-		return err
-	}
-	trips0, _ := r.trips.snapshot()
-	start := time.Now()
-	err = parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
-		_, err := client.EnqueueContext(ctx, tasks[i], asynq.Queue(rawQueue), asynq.ProcessIn(After))
-		return err
+	c, err := r.measure(ctx, "", func() error {
+		return parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
+			_, err := client.EnqueueContext(ctx, tasks[i], asynq.Queue(rawQueue), asynq.ProcessIn(After))
+			return err
+		})
 	})
-	elapsed := time.Since(start)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
-	}
-	trips1, _ := r.trips.snapshot()
-	self, red, err := cpu.stop(ctx)
-	if err != nil {
-		return err
 	}
 	after, err := usedMemory(ctx, r.admin)
 	if err != nil {
 		return err
 	}
 	n := float64(r.o.N)
-	r.res.add("asynq", "enqueue_per_sec", n/elapsed.Seconds(), 1)
-	r.res.add("asynq", "enqueue_roundtrips_per_task", float64(trips1-trips0)/n, 2)
-	r.res.add("asynq", "enqueue_client_cpu_us_per_task", us(self)/n, 1)
-	r.res.add("asynq", "enqueue_redis_cpu_us_per_task", us(red)/n, 1)
+	r.res.add("asynq", "enqueue_per_sec", n/c.elapsed.Seconds(), 1)
+	r.res.add("asynq", "enqueue_roundtrips_per_task", float64(c.trips)/n, 2)
+	r.res.add("asynq", "enqueue_client_cpu_us_per_task", us(c.self)/n, 1)
+	r.res.add("asynq", "enqueue_redis_cpu_us_per_task", us(c.redis)/n, 1)
 	r.res.add("memory", "asynq_bytes_per_task", float64(after-before)/n, 0)
 	return nil
 }
@@ -138,33 +128,28 @@ func (r *run) asynqProcess(ctx context.Context) error {
 		Concurrency: r.o.K, Queues: map[string]int{rawQueue: 1},
 		DelayedTaskCheckInterval: r.o.Poll, Logger: quiet{}, LogLevel: asynq.FatalLevel,
 	})
-	cpu, err := r.cpuStart(ctx)
-	if err != nil {
-		return err
-	}
-	trips0, _ := r.trips.snapshot()
-	start := time.Now()
-	if err := srv.Start(mux); err != nil {
-		return fmt.Errorf("start server: %w", err)
-	}
 	defer srv.Shutdown()
-	select {
-	case <-all:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(timeout(r.o.N)):
-		return fmt.Errorf("processed %d of %d tasks in %s", done.Load(), n, timeout(r.o.N))
-	}
-	elapsed := time.Since(start)
-	trips1, _ := r.trips.snapshot()
-	self, red, err := cpu.stop(ctx)
+	c, err := r.measure(ctx, "", func() error {
+		if err := srv.Start(mux); err != nil {
+			return fmt.Errorf("start server: %w", err)
+		}
+		select {
+		case <-all:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(timeout(r.o.N)):
+			return fmt.Errorf("processed %d of %d tasks in %s", done.Load(), n, timeout(r.o.N))
+		}
+	})
 	if err != nil {
 		return err
 	}
-	r.res.add("asynq", "process_per_sec", float64(n)/elapsed.Seconds(), 1)
-	r.res.add("asynq", "process_roundtrips_per_task", float64(trips1-trips0)/float64(n), 2)
-	r.res.add("asynq", "process_worker_cpu_us_per_task", us(self)/float64(n), 1)
-	r.res.add("asynq", "process_redis_cpu_us_per_task", us(red)/float64(n), 1)
+	per := float64(n)
+	r.res.add("asynq", "process_per_sec", per/c.elapsed.Seconds(), 1)
+	r.res.add("asynq", "process_roundtrips_per_task", float64(c.trips)/per, 2)
+	r.res.add("asynq", "process_worker_cpu_us_per_task", us(c.self)/per, 1)
+	r.res.add("asynq", "process_redis_cpu_us_per_task", us(c.redis)/per, 1)
 	return nil
 }
 
