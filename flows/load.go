@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/internal/yamlline"
 )
 
 // TemplateChecker lets the loader check that a step's template exists for
@@ -160,7 +161,7 @@ func (l *loader) file(file string, data []byte) {
 				break
 			}
 			if err != nil {
-				line, msg := yamlError(err)
+				line, msg := yamlline.Split(err)
 				l.errs = append(l.errs, &Error{File: file, Line: line + c.line - 1, Msg: "invalid YAML: " + msg})
 				break
 			}
@@ -174,18 +175,6 @@ func (l *loader) file(file string, data []byte) {
 			d.flow(&n, c.data)
 		}
 	}
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError splits a yaml.v3 error into its line and message.
-func yamlError(err error) (int, string) {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n, m[2]
-	}
-	return 1, strings.TrimPrefix(msg, "yaml: ")
 }
 
 type chunk struct {

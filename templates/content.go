@@ -17,6 +17,7 @@ import (
 
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/yamlline"
 )
 
 // ContentSuffix ends the name of a WhatsApp content template file. Load
@@ -193,7 +194,7 @@ func parseContent(shown string, f contentName, raw []byte) (*contentVariant, []e
 		if errors.Is(err, io.EOF) {
 			errf(1, "empty file; want content_sid and variables")
 		} else {
-			line, msg := yamlPosition(err)
+			line, msg := yamlline.Split(err)
 			errf(line, "invalid YAML: %s", msg)
 		}
 		return nil, errs
@@ -202,7 +203,7 @@ func parseContent(shown string, f contentName, raw []byte) (*contentVariant, []e
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		line := extra.Line
 		if err != nil {
-			line, _ = yamlPosition(err)
+			line, _ = yamlline.Split(err)
 		}
 		errf(line, "one YAML document only")
 		return nil, errs
@@ -303,19 +304,6 @@ func alias(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
-}
-
-var yamlLinePattern = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlPosition splits a yaml.v3 error into its line (1 when it names none)
-// and message.
-func yamlPosition(err error) (int, string) {
-	msg := err.Error()
-	if m := yamlLinePattern.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return line, m[2]
-	}
-	return 1, strings.TrimPrefix(msg, "yaml: ")
 }
 
 // templateError splits a text/template message into the line it names

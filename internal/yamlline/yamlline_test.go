@@ -1,0 +1,23 @@
+package yamlline
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestSplit(t *testing.T) {
+	for _, c := range []struct {
+		err  string
+		line int
+		msg  string
+	}{
+		{"yaml: line 7: did not find expected key", 7, "did not find expected key"},
+		{"yaml: unmarshal errors", 1, "unmarshal errors"},
+		{"something else", 1, "something else"},
+	} {
+		line, msg := Split(errors.New(c.err))
+		if line != c.line || msg != c.msg {
+			t.Errorf("Split(%q) = %d, %q; want %d, %q", c.err, line, msg, c.line, c.msg)
+		}
+	}
+}
