@@ -8,11 +8,16 @@ import (
 	"sync"
 )
 
-// rewrite is an http.RoundTripper that sends every request to base: the
-// scheme and host of the request are replaced by base's, and base's path
-// is put in front of the request's path. twilio-go builds its URLs from
-// fixed hosts (api.twilio.com, and others under TWILIO_EDGE and
-// TWILIO_REGION); this is what makes Config.APIURL reach all of them.
+// Rewrite returns an http.RoundTripper that sends every request to base
+// through next: the scheme and host of the request are replaced by base's,
+// and base's path is put in front of the request's path. twilio-go builds
+// its URLs from fixed hosts (api.twilio.com, taskrouter.twilio.com, and
+// others under TWILIO_EDGE and TWILIO_REGION); this is what makes one API
+// URL reach all of them.
+func Rewrite(base *url.URL, next http.RoundTripper) http.RoundTripper {
+	return &rewrite{base: base, next: next}
+}
+
 type rewrite struct {
 	base *url.URL
 	next http.RoundTripper

@@ -87,7 +87,7 @@ func newChannel(name string, cfg Config, senderErr error) (*Channel, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	c.client.Transport = &rewrite{base: api, next: next}
+	c.client.Transport = Rewrite(api, next)
 	if cfg.StatusCallback != "" {
 		// validate has parsed it.
 		c.callback, _ = url.Parse(cfg.StatusCallback)

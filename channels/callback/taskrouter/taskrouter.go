@@ -14,6 +14,7 @@ import (
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/taskrouter/v1"
 
+	"github.com/aheadhq/ahead/channels/twilio"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -84,31 +85,24 @@ func (c *Client) api(ctx context.Context) *openapi.ApiService {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = &transport{ctx: ctx, base: c.base, next: next}
+	if c.base != nil {
+		next = twilio.Rewrite(c.base, next)
+	}
+	hc.Transport = &withContext{ctx: ctx, next: next}
 	tc := &client.Client{Credentials: client.NewCredentials(c.cfg.AccountSID, c.cfg.AuthToken), HTTPClient: &hc}
 	tc.SetAccountSid(c.cfg.AccountSID)
 	return openapi.NewApiServiceWithClient(tc)
 }
 
-// transport attaches the call's context to each request (twilio-go makes
-// them without one) and, with a base URL, sends them there.
-type transport struct {
+// withContext gives twilio-go's requests, made without a context, the
+// context of the call.
+type withContext struct {
 	ctx  context.Context
-	base *url.URL
 	next http.RoundTripper
 }
 
-func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(t.ctx)
-	if t.base != nil {
-		r.URL.Scheme, r.URL.Host = t.base.Scheme, t.base.Host
-		if t.base.Path != "" {
-			r.URL.Path = t.base.Path + "/" + strings.TrimLeft(r.URL.Path, "/")
-			r.URL.RawPath = ""
-		}
-		r.Host = ""
-	}
-	return t.next.RoundTrip(r)
+func (t *withContext) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.next.RoundTrip(req.Clone(t.ctx))
 }
 
 // Attributes are the attributes of a callback's Task. TaskRouter passes
