@@ -142,11 +142,11 @@ func (b *bundle) post(t *testing.T, ev *flows.Event) *asynq.Task {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := b.store.AcceptEvents(b.ctx, []store.EventRef{{Customer: ev.CustomerID, ID: ev.ID, JSON: raw}}, 90*24*time.Hour)
+	got, err := b.store.Accept(b.ctx, []store.EventRef{{Customer: ev.CustomerID, ID: ev.ID, JSON: raw}}, 90*24*time.Hour)
 	if err != nil {
 		t.Fatalf("accept event: %v", err)
 	}
-	if !fresh[0] {
+	if got[0] != store.AcceptNew {
 		t.Fatalf("event %s posted twice", ev.ID)
 	}
 	if ev.Customer != nil {

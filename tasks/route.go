@@ -123,7 +123,7 @@ func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
 }
 
 // RouteEvents routes events as Route does, for a caller that has just
-// stored them (AcceptEvents) and holds them decoded: only their customers'
+// stored them (store.Accept) and holds them decoded: only their customers'
 // state is read.
 func (w *Worker) RouteEvents(ctx context.Context, events []*flows.Event) error {
 	customers := make([]string, len(events))

@@ -40,11 +40,11 @@ func Emitter(st *store.Store, client *asynq.Client, c clock.Clock) func(context.
 			return fmt.Errorf("take in event %s: %w", ev.ID, err)
 		}
 		ref := store.EventRef{Customer: ev.CustomerID, ID: ev.ID, JSON: b}
-		fresh, err := st.AcceptEvents(ctx, []store.EventRef{ref}, eventTTL)
+		got, err := st.Accept(ctx, []store.EventRef{ref}, eventTTL)
 		if err != nil {
 			return fmt.Errorf("take in event %s: %w", ev.ID, err)
 		}
-		if !fresh[0] {
+		if got[0] == store.AcceptRouted {
 			return nil
 		}
 		if err := st.Journal(ctx, ev.CustomerID, store.Entry{
@@ -59,6 +59,6 @@ func Emitter(st *store.Store, client *asynq.Client, c clock.Clock) func(context.
 			_ = st.ForgetEvents(ctx, []store.EventRef{ref})
 			return fmt.Errorf("queue event %s: %w", ev.ID, err)
 		}
-		return nil
+		return st.MarkRouted(ctx, []store.EventRef{ref})
 	}
 }

@@ -24,7 +24,7 @@ func (c customer) fill(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	ev := fmt.Sprintf(`{"id":"evt_1","customer_id":%q,"customer":{"email":%q,"phone":%q}}`, c.id, c.email, c.phone)
-	if _, err := st.AcceptEvents(ctx, []store.EventRef{
+	if _, err := st.Accept(ctx, []store.EventRef{
 		{Customer: c.id, ID: "evt_1", JSON: []byte(ev)},
 		{Customer: c.id, ID: "evt_2", JSON: []byte(`{}`)},
 	}, time.Hour); err != nil {

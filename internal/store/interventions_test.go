@@ -373,7 +373,7 @@ func TestStart(t *testing.T) {
 	b := newIV("cus_1", "iv_b", t0)
 	c := newIV("cus_1", "iv_c", t0)
 	schedule(t, st, a, b, c)
-	if _, err := st.AcceptEvents(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{"id":"evt_1"}`)}}, time.Hour); err != nil {
+	if _, err := st.Accept(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{"id":"evt_1"}`)}}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.UpsertProfile(ctx, "cus_1", store.Profile{"name": "Anna"}); err != nil {

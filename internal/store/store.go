@@ -39,21 +39,6 @@ type EventRef struct {
 	JSON         []byte
 }
 
-// AcceptEvents records each event under its id, unless its id was seen for
-// that customer before. fresh[i] tells whether events[i] is new. The event
-// is kept for ttl, so that steps can render its data later.
-func (s *Store) AcceptEvents(ctx context.Context, events []EventRef, ttl time.Duration) (fresh []bool, err error) {
-	got, err := s.Accept(ctx, events, ttl)
-	if err != nil {
-		return nil, err
-	}
-	fresh = make([]bool, len(got))
-	for i, a := range got {
-		fresh[i] = a == AcceptNew
-	}
-	return fresh, nil
-}
-
 // Acceptance is what Accept found for an event.
 type Acceptance int
 
@@ -68,8 +53,10 @@ const (
 	AcceptUnrouted
 )
 
-// Accept records each event under its id, as AcceptEvents does, and says
-// of an event stored before whether it was routed (MarkRouted).
+// Accept records each event under its id, unless its id was seen for that
+// customer before, and says of an event stored before whether it was
+// routed (MarkRouted). The event is kept for ttl, so that steps can render
+// its data later.
 func (s *Store) Accept(ctx context.Context, events []EventRef, ttl time.Duration) ([]Acceptance, error) {
 	set := make([]*redis.BoolCmd, len(events))
 	indexed := make([]*redis.BoolCmd, len(events))
@@ -128,7 +115,7 @@ func (s *Store) MarkRouted(ctx context.Context, events []EventRef) error {
 	return nil
 }
 
-// ForgetEvents removes events recorded by AcceptEvents, so that a batch
+// ForgetEvents removes events recorded by Accept, so that a batch
 // that could not be queued whole can be posted again.
 func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,19 +36,20 @@ func TestAcceptEventsDedupes(t *testing.T) {
 		{Customer: "cus_2", ID: "evt_1", JSON: []byte(`{"n":2}`)}, // same id, other customer
 		{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{"n":3}`)}, // repeated in the batch
 	}
-	fresh, err := st.AcceptEvents(ctx, batch, time.Hour)
+	// Not routed yet: a repeat is stored already, but not routed.
+	got, err := st.Accept(ctx, batch, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []bool{true, true, false}; !equalBools(fresh, want) {
-		t.Fatalf("fresh = %v, want %v", fresh, want)
+	if want := []store.Acceptance{store.AcceptNew, store.AcceptNew, store.AcceptUnrouted}; !slices.Equal(got, want) {
+		t.Fatalf("Accept = %v, want %v", got, want)
 	}
-	fresh, err = st.AcceptEvents(ctx, batch[:1], time.Hour)
+	got, err = st.Accept(ctx, batch[:1], time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fresh[0] {
-		t.Fatal("a repeated event id was accepted as fresh")
+	if got[0] == store.AcceptNew {
+		t.Fatal("a repeated event id was accepted as new")
 	}
 	for cus, want := range map[string]string{"cus_1": `{"n":1}`, "cus_2": `{"n":2}`} {
 		got, err := st.Event(ctx, cus, "evt_1")
@@ -75,7 +77,7 @@ func TestForgetEvents(t *testing.T) {
 	ctx := context.Background()
 	a := store.EventRef{Customer: "cus_1", ID: "evt_a", JSON: []byte(`{}`)}
 	b := store.EventRef{Customer: "cus_1", ID: "evt_b", JSON: []byte(`{}`)}
-	if _, err := st.AcceptEvents(ctx, []store.EventRef{a, b}, time.Hour); err != nil {
+	if _, err := st.Accept(ctx, []store.EventRef{a, b}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.ForgetEvents(ctx, []store.EventRef{a}); err != nil {
@@ -94,12 +96,12 @@ func TestForgetEvents(t *testing.T) {
 	if len(ids) != 1 || ids[0] != "evt_b" {
 		t.Fatalf("EventIDs = %v, want [evt_b]", ids)
 	}
-	fresh, err := st.AcceptEvents(ctx, []store.EventRef{a}, time.Hour)
+	got, err := st.Accept(ctx, []store.EventRef{a}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fresh[0] {
-		t.Fatal("a forgotten event posted again is not fresh")
+	if got[0] != store.AcceptNew {
+		t.Fatal("a forgotten event posted again is not new")
 	}
 	if n := rdb.DBSize(ctx).Val(); n != 3 {
 		t.Fatalf("%d keys, want 3 (two events and the index)", n)
@@ -111,7 +113,7 @@ func TestKeepEventOnlyExtends(t *testing.T) {
 	st, rdb := setup(t)
 	ctx := context.Background()
 	ev := store.EventRef{Customer: "cus_1", ID: "evt_1", JSON: []byte(`{}`)}
-	if _, err := st.AcceptEvents(ctx, []store.EventRef{ev}, time.Hour); err != nil {
+	if _, err := st.Accept(ctx, []store.EventRef{ev}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	ttl := func() time.Duration {
@@ -176,18 +178,6 @@ func TestProfiles(t *testing.T) {
 	if !equalProfiles(got, want) {
 		t.Fatalf("after replace: %v, want %v", got, want)
 	}
-}
-
-func equalBools(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func equalProfiles(a, b store.Profile) bool {
