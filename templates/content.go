@@ -93,10 +93,7 @@ func LoadContent(dir string) (*ContentSet, error) {
 		variants: map[contentKey]*contentVariant{},
 		names:    map[string]bool{},
 	}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
-	}
+	entries, err := readFolder(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read content templates: %w", err)
 	}
@@ -131,9 +128,7 @@ func LoadContent(dir string) (*ContentSet, error) {
 }
 
 // shown is how a file is named in messages: templates/x.whatsapp.nl.content.yaml.
-func (c *ContentSet) shown(base string) string {
-	return filepath.ToSlash(filepath.Join(c.dir, base))
-}
+func (c *ContentSet) shown(base string) string { return shownIn(c.dir, base) }
 
 // contentName is a content template file name taken apart.
 type contentName struct{ name, locale, formality string }

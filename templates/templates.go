@@ -85,10 +85,7 @@ func Load(dir string) (*Set, error) {
 		variants: map[key]*variant{},
 		names:    map[string]bool{},
 	}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
-	}
+	entries, err := readFolder(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read templates: %w", err)
 	}
@@ -161,7 +158,19 @@ func Load(dir string) (*Set, error) {
 func (f fileName) key() key { return key{f.name, f.channel, f.locale, f.formality} }
 
 // shown is how a file is named in messages: templates/x.email.nl.tmpl.
-func (s *Set) shown(base string) string { return path.Join(filepath.ToSlash(s.dir), base) }
+func (s *Set) shown(base string) string { return shownIn(s.dir, base) }
+
+// shownIn names file base of the folder dir in messages, with slashes.
+func shownIn(dir, base string) string { return path.Join(filepath.ToSlash(dir), base) }
+
+// readFolder lists a templates folder; a missing one is empty.
+func readFolder(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return entries, err
+}
 
 // parseText parses a text template file; an email file must start with a
 // Subject line and a blank line.
