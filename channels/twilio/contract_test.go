@@ -1,7 +1,6 @@
 package twilio_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hibiken/asynq"
@@ -26,37 +24,6 @@ import (
 const contract = "twilio_api_v2010.json"
 
 const messagesPath = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
-
-// recorder is a transport that keeps the status and body of the last
-// answer, so that a failure shows what Prism objected to.
-type recorder struct {
-	mu     sync.Mutex
-	status int
-	body   string
-}
-
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	res.Body = io.NopCloser(bytes.NewReader(body))
-	r.mu.Lock()
-	r.status, r.body = res.StatusCode, string(body)
-	r.mu.Unlock()
-	return res, nil
-}
-
-func (r *recorder) last() (int, string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.status, r.body
-}
 
 // exampleSIDs returns the message SIDs of the contract's examples for a
 // created message: what Prism answers with.
@@ -99,7 +66,7 @@ func exampleSIDs(t *testing.T) map[string]bool {
 }
 
 // contractConfig sends to Prism at base through rec.
-func contractConfig(base string, rec *recorder) twilio.Config {
+func contractConfig(base string, rec *prismtest.Recorder) twilio.Config {
 	return twilio.Config{
 		AccountSID:     accountSID,
 		AuthToken:      authToken,
@@ -140,7 +107,7 @@ func TestContract(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
+			rec := &prismtest.Recorder{}
 			cfg := contractConfig(base, rec)
 			if tt.service {
 				cfg.MessagingServiceSID = serviceSID
@@ -156,7 +123,7 @@ func TestContract(t *testing.T) {
 				ctx = tt.ctx(ctx)
 			}
 			r, err := ch.Send(ctx, message())
-			status, body := rec.last()
+			status, body := rec.Last()
 			if err != nil {
 				t.Fatalf("Send: %v\nPrism answered %d: %s", err, status, body)
 			}
@@ -204,11 +171,11 @@ func TestContractRejectsBrokenRequest(t *testing.T) {
 
 	t.Run("channel with a malformed ContentSid", func(t *testing.T) {
 		t.Parallel()
-		rec := &recorder{}
+		rec := &prismtest.Recorder{}
 		ch := newWhatsApp(t, contractConfig(base, rec))
 		ctx := twilio.WithContent(t.Context(), &twilio.WhatsAppContent{SID: "HXnot-a-content-sid"}, false)
 		_, err := ch.Send(ctx, message())
-		status, body := rec.last()
+		status, body := rec.Last()
 		if err == nil {
 			t.Fatalf("Send succeeded, want Prism to refuse the malformed ContentSid; Prism answered %d: %s", status, body)
 		}

@@ -3,7 +3,6 @@ package taskrouter_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,39 +42,12 @@ func callbackFor(id string, priority int) *store.Callback {
 	}
 }
 
-// recorder keeps what the last answer said, for failure messages.
-type recorder struct {
-	mu     sync.Mutex
-	status int
-	body   string
-}
-
-func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	res.Body = io.NopCloser(strings.NewReader(string(b)))
-	r.mu.Lock()
-	r.status, r.body = res.StatusCode, string(b)
-	r.mu.Unlock()
-	return res, nil
-}
-
-func (r *recorder) String() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return http.StatusText(r.status) + ": " + r.body
-}
-
 // TestContract creates and cancels Tasks with the real twilio-go client
 // against Prism serving TaskRouter's OpenAPI contract, which rejects any
 // request that breaks it.
 func TestContract(t *testing.T) {
 	base := prismtest.Start(t, contract)
-	rec := &recorder{}
+	rec := &prismtest.Recorder{}
 	c, err := taskrouter.New(taskrouter.Config{AccountSID: accountSID, AuthToken: authToken, BaseURL: base, HTTPClient: &http.Client{Transport: rec}})
 	if err != nil {
 		t.Fatal(err)
