@@ -63,15 +63,17 @@ func queueTotals(t *testing.T, rdb redis.UniversalClient, shards int) asynq.Queu
 }
 
 // A worker killed with SIGKILL in the middle of sending loses nothing:
-// after it is started again every intervention ends sent, each received
-// once, or failed with a journaled reason.
+// another worker goes on, and after the killed one is started again every
+// intervention ends sent, each received once, or failed with a journaled
+// reason.
 func TestWorkerKilledWhileSending(t *testing.T) {
 	const runs = 600 // two steps each: 1,200 interventions
 	url, rdb := redisURL(t)
 	s := setup{redisURL: url, smtp: smtptest.Start(t), concurrency: 8, shards: 4}
 	api := s.start(t, "api", "api")
+	// The victim sends alone until it is killed, so that the message held
+	// at the SMTP server below is surely one of its own.
 	victim := s.start(t, "worker 1", "worker")
-	s.start(t, "worker 2", "worker")
 
 	// Every step comes due at the same moment, once all are scheduled, so
 	// that the workers are busy sending when one of them is killed.
@@ -88,11 +90,22 @@ func TestWorkerKilledWhileSending(t *testing.T) {
 	waitCreated(t, st, ivs, 2*time.Minute)
 
 	s.smtp.WaitFor(t, len(ivs)/5, 3*time.Minute) // sending is under way
+	// Kill the victim while it waits on the SMTP server in the middle of
+	// a message: that intervention is claimed, and its message may or may
+	// not go out.
+	held, release := s.smtp.HoldRcpt()
+	select {
+	case <-held:
+	case <-time.After(time.Minute):
+		t.Fatal("no message reached the SMTP server after the hold")
+	}
 	victim.kill()
 	killed := time.Now()
+	release()
 	if done := len(s.smtp.Messages()); done >= len(ivs) {
 		t.Fatalf("all %d messages were sent before the kill", done)
 	}
+	s.start(t, "worker 2", "worker")
 	time.Sleep(time.Until(killed.Add(recoverAfter)))
 	victim.restart()
 
