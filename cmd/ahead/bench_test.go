@@ -52,6 +52,8 @@ func TestBenchSmoke(t *testing.T) {
 		"lag p50_ms", "lag max_ms", "preload interventions", "preload ingest_steps_per_sec", "preload dispatch_per_sec",
 		"ratio preload_ingest_vs_empty", "ratio preload_dispatch_vs_empty",
 		"rounds ingest_vs_asynq_enqueue_min", "rounds dispatch_vs_asynq_process_max",
+		"replay ingest_steps_per_sec", "replay ingest_vs_asynq_enqueue", "replay dispatch_per_sec",
+		"replay dispatch_vs_asynq_process", "rounds replay_dispatch_vs_asynq_process_min",
 	} {
 		v, ok := values[name]
 		if !ok {

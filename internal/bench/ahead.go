@@ -229,21 +229,10 @@ func batches(evs []*flows.Event, size int) ([][]byte, []int, error) {
 	return bodies, counts, nil
 }
 
-// ingest posts N events in batches from C clients to a running API and
-// worker and measures until every step is scheduled in Redis. Beside a
-// preload (series "preload") it keeps what is stored.
-func (r *run) ingest(ctx context.Context, series string) error {
-	group := "ingest"
-	if series != "" {
-		group = "preload"
-	} else if err := r.flush(ctx); err != nil {
-		return err
-	}
-	node, err := r.start(ctx, true, true)
-	if err != nil {
-		return err
-	}
-	defer node.Stop()
+// ingestion starts an API and a worker and makes N events of the series,
+// in batches. post sends them from C clients and returns once every step
+// they ask for is scheduled in Redis.
+func (r *run) ingestion(ctx context.Context, series string) (node *Node, post func() error, err error) {
 	now := time.Now()
 	evs := make([]*flows.Event, r.o.N)
 	for i := range evs {
@@ -251,19 +240,18 @@ func (r *run) ingest(ctx context.Context, series string) error {
 	}
 	bodies, counts, err := batches(evs, r.o.Batch)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	base, _, err := r.queued()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	want := base + stepsPerRun*r.o.N
-	p := newPoster(node.URL, r.o.C)
-	mem0, err := usedMemory(ctx, r.admin)
-	if err != nil {
-		return err
+	if node, err = r.start(ctx, true, true); err != nil {
+		return nil, nil, err
 	}
-	c, err := r.measure(ctx, "ingest"+series, func() error {
+	p := newPoster(node.URL, r.o.C)
+	post = func() error {
 		err := parallel(ctx, len(bodies), r.o.C, func(ctx context.Context, i int) error {
 			return p.post(ctx, bodies[i], counts[i])
 		})
@@ -274,7 +262,30 @@ func (r *run) ingest(ctx context.Context, series string) error {
 			s, _, err := r.queued()
 			return s >= want, err
 		})
-	})
+	}
+	return node, post, nil
+}
+
+// ingest posts N events in batches from C clients to a running API and
+// worker and measures until every step is scheduled in Redis. Beside a
+// preload (series "preload") it keeps what is stored.
+func (r *run) ingest(ctx context.Context, series string) error {
+	group := "ingest"
+	if series != "" {
+		group = "preload"
+	} else if err := r.flush(ctx); err != nil {
+		return err
+	}
+	node, post, err := r.ingestion(ctx, series)
+	if err != nil {
+		return err
+	}
+	defer node.Stop()
+	mem0, err := usedMemory(ctx, r.admin)
+	if err != nil {
+		return err
+	}
+	c, err := r.measure(ctx, "ingest"+series, post)
 	if err != nil {
 		return err
 	}
@@ -306,32 +317,15 @@ func (r *run) dispatch(ctx context.Context, series string) error {
 	} else if err := r.flush(ctx); err != nil {
 		return err
 	}
-	runs := (r.o.N + 1) / stepsPerRun
-	count := runs * stepsPerRun
-	due := time.Now().Add(-After)
-	if err := r.prepare(ctx, runs, true, func(i int) *flows.Event { return event("due"+series, i, due) }); err != nil {
-		return err
-	}
-	if _, pending, err := r.queued(); err != nil {
-		return err
-	} else if pending != count {
-		return fmt.Errorf("prepared %d due step tasks, want %d", pending, count)
-	}
-	final0, sent0, err := outcomes()
+	count, err := r.prepareDue(ctx, series)
 	if err != nil {
 		return err
 	}
-	c, err := r.measure(ctx, "dispatch"+series, func() error {
-		node, err := r.start(ctx, false, true)
-		if err != nil {
-			return err
-		}
-		defer node.Stop()
-		return waitFor(ctx, timeout(count), 10*time.Millisecond, func() (bool, error) {
-			final, _, err := outcomes()
-			return final-final0 >= float64(count), err
-		})
-	})
+	_, sent0, err := outcomes()
+	if err != nil {
+		return err
+	}
+	c, err := r.measure(ctx, "dispatch"+series, func() error { return r.sendDue(ctx, count) })
 	if err != nil {
 		return err
 	}
@@ -351,6 +345,42 @@ func (r *run) dispatch(ctx context.Context, series string) error {
 		r.res.add(group, "redis_cpu_us_per_step", us(c.redis)/per, 1)
 	}
 	return nil
+}
+
+// prepareDue makes the dispatch measurement's interventions, due now, and
+// returns how many there are. The same series gives the same events, and
+// so the same interventions and step tasks.
+func (r *run) prepareDue(ctx context.Context, series string) (int, error) {
+	runs := (r.o.N + 1) / stepsPerRun
+	count := runs * stepsPerRun
+	due := time.Now().Add(-After)
+	if err := r.prepare(ctx, runs, true, func(i int) *flows.Event { return event("due"+series, i, due) }); err != nil {
+		return 0, err
+	}
+	if _, pending, err := r.queued(); err != nil {
+		return 0, err
+	} else if pending != count {
+		return 0, fmt.Errorf("prepared %d due step tasks, want %d", pending, count)
+	}
+	return count, nil
+}
+
+// sendDue starts a worker and returns once count more interventions have
+// reached a final state.
+func (r *run) sendDue(ctx context.Context, count int) error {
+	final0, _, err := outcomes()
+	if err != nil {
+		return err
+	}
+	node, err := r.start(ctx, false, true)
+	if err != nil {
+		return err
+	}
+	defer node.Stop()
+	return waitFor(ctx, timeout(count), 10*time.Millisecond, func() (bool, error) {
+		final, _, err := outcomes()
+		return final-final0 >= float64(count), err
+	})
 }
 
 // lag posts events whose steps come due at a steady rate, spread evenly

@@ -114,34 +114,8 @@ func (r *run) asynqProcess(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	var done atomic.Int64
-	all := make(chan struct{})
-	n := int64(r.o.N)
-	mux := asynq.NewServeMux()
-	mux.HandleFunc(rawType, func(context.Context, *asynq.Task) error {
-		if done.Add(1) == n {
-			close(all)
-		}
-		return nil
-	})
-	srv := asynq.NewServerFromRedisClient(r.rdb, asynq.Config{
-		Concurrency: r.o.K, Queues: map[string]int{rawQueue: 1},
-		DelayedTaskCheckInterval: r.o.Poll, Logger: quiet{}, LogLevel: asynq.FatalLevel,
-	})
-	defer srv.Shutdown()
-	c, err := r.measure(ctx, "", func() error {
-		if err := srv.Start(mux); err != nil {
-			return fmt.Errorf("start server: %w", err)
-		}
-		select {
-		case <-all:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(timeout(r.o.N)):
-			return fmt.Errorf("processed %d of %d tasks in %s", done.Load(), n, timeout(r.o.N))
-		}
-	})
+	n := r.o.N
+	c, err := r.serve(ctx, map[string]int{rawQueue: 1}, rawType, n, func(context.Context, *asynq.Task) error { return nil })
 	if err != nil {
 		return err
 	}
@@ -151,6 +125,42 @@ func (r *run) asynqProcess(ctx context.Context) error {
 	r.res.add("asynq", "process_worker_cpu_us_per_task", us(c.self)/per, 1)
 	r.res.add("asynq", "process_redis_cpu_us_per_task", us(c.redis)/per, 1)
 	return nil
+}
+
+// serve runs an asynq server of concurrency K on queues, with handle for
+// tasks of type typ, measured from its start until handle has returned
+// nil n times.
+func (r *run) serve(ctx context.Context, queues map[string]int, typ string, n int, handle asynq.HandlerFunc) (*cost, error) {
+	var done atomic.Int64
+	all := make(chan struct{})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(typ, func(ctx context.Context, t *asynq.Task) error {
+		if err := handle(ctx, t); err != nil {
+			return err
+		}
+		if done.Add(1) == int64(n) {
+			close(all)
+		}
+		return nil
+	})
+	srv := asynq.NewServerFromRedisClient(r.rdb, asynq.Config{
+		Concurrency: r.o.K, Queues: queues,
+		DelayedTaskCheckInterval: r.o.Poll, Logger: quiet{}, LogLevel: asynq.FatalLevel,
+	})
+	defer srv.Shutdown()
+	return r.measure(ctx, "", func() error {
+		if err := srv.Start(mux); err != nil {
+			return fmt.Errorf("start server: %w", err)
+		}
+		select {
+		case <-all:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(timeout(n)):
+			return fmt.Errorf("ran %d of %d tasks in %s", done.Load(), n, timeout(n))
+		}
+	})
 }
 
 // timeout bounds a measurement of n items: generous, for a loaded machine.

@@ -59,7 +59,7 @@ type Options struct {
 }
 
 // Measurements are the names Options.Only takes.
-var Measurements = []string{"asynq", "ingest", "dispatch", "lag"}
+var Measurements = []string{"asynq", "ingest", "dispatch", "replay", "lag"}
 
 func (o *Options) defaults() {
 	def := func(v *int, d int) {
@@ -182,8 +182,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	paired := []step{
 		{"asynq", "raw asynq: enqueue scheduled tasks", r.asynqEnqueue},
 		{"ingest", "ahead: ingest", func(ctx context.Context) error { return r.ingest(ctx, "") }},
+		{"replay", "replay: ahead's ingest round trips alone", r.replayIngest},
 		{"asynq", "raw asynq: process tasks", r.asynqProcess},
 		{"dispatch", "ahead: dispatch", func(ctx context.Context) error { return r.dispatch(ctx, "") }},
+		{"replay", "replay: ahead's dispatch round trips alone", r.replayDispatch},
 	}
 	machine := r.res.Machine
 	var rounds []*Result
@@ -233,10 +235,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return r.res, nil
 }
 
+// runs reports whether Options.Only asks for measurement m.
+func (r *run) runs(m string) bool {
+	return len(r.o.Only) == 0 || slices.Contains(r.o.Only, m)
+}
+
 // steps runs the steps that Options.Only asks for.
 func (r *run) steps(ctx context.Context, steps []step) error {
 	for _, s := range steps {
-		if len(r.o.Only) > 0 && s.measure != "preload" && !slices.Contains(r.o.Only, s.measure) {
+		if s.measure != "preload" && !r.runs(s.measure) {
 			continue
 		}
 		fmt.Fprintf(r.o.Progress, "bench: %s\n", s.name)

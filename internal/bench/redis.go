@@ -23,6 +23,8 @@ type trips struct {
 
 	mu     sync.Mutex
 	byName map[string]int64 // round trips by command ("pipeline" for a pipeline)
+
+	rec atomic.Pointer[recording] // when set, every round trip is recorded
 }
 
 func (t *trips) count(name string) {
@@ -62,6 +64,9 @@ func (t *trips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		t.roundTrips.Add(1)
 		t.commands.Add(1)
 		t.count(cmdName(cmd))
+		if rc := t.rec.Load(); rc != nil {
+			rc.add(ctx, trip{cmd.Args()})
+		}
 		return next(ctx, cmd)
 	}
 }
@@ -71,6 +76,13 @@ func (t *trips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proces
 		t.roundTrips.Add(1)
 		t.commands.Add(int64(len(cmds)))
 		t.count("pipeline")
+		if rc := t.rec.Load(); rc != nil {
+			tr := make(trip, len(cmds))
+			for i, c := range cmds {
+				tr[i] = c.Args()
+			}
+			rc.add(ctx, tr)
+		}
 		return next(ctx, cmds)
 	}
 }

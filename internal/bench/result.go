@@ -127,7 +127,8 @@ func merge(o Options, rounds []*Result) *Result {
 }
 
 // spread adds, with more than one round, the lowest and highest of each
-// round's ratio beside raw asynq as figures of the group "rounds".
+// round's ratio beside raw asynq, measured and replayed, as figures of the
+// group "rounds".
 func (r *Result) spread(rounds []*Result) {
 	if len(rounds) > 1 {
 		for _, t := range []struct {
@@ -137,6 +138,8 @@ func (r *Result) spread(rounds []*Result) {
 			{targetIngest.Name, func(x *Result) float64 { return x.IngestVsEnqueue }},
 			{targetDispatch.Name, func(x *Result) float64 { return x.DispatchVsProcess }},
 			{targetMemory.Name, func(x *Result) float64 { return x.MemoryVsAsynq }},
+			{"replay_" + targetIngest.Name, func(x *Result) float64 { return x.Get("replay", targetIngest.Name) }},
+			{"replay_" + targetDispatch.Name, func(x *Result) float64 { return x.Get("replay", targetDispatch.Name) }},
 		} {
 			lo, hi := math.NaN(), math.NaN()
 			for _, x := range rounds {
