@@ -132,10 +132,10 @@ func TestConnectSentinelFollowsFailover(t *testing.T) {
 
 	cfg := config.Default()
 	cfg.Redis.URL = ""
-	cfg.Redis.Sentinel = config.Sentinel{Master: "ahead-main", Addrs: []string{sentinel.Addr()}}
+	cfg.Redis.Sentinel = config.Sentinel{Master: "ahead-main", Addrs: []string{sentinel.Addr()}, DB: 3}
 	rdb := mustConnect(t, cfg)
 	direct := func(s *redistest.Server) *redis.Client {
-		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		c := redis.NewClient(&redis.Options{Addr: s.Addr(), DB: 3})
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
@@ -143,7 +143,7 @@ func TestConnectSentinelFollowsFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	if v, _ := direct(master).Get(ctx, "before").Result(); v != "1" {
-		t.Fatalf("the write through the sentinel is not on the master: %q", v)
+		t.Fatalf("the write through the sentinel is not in database 3 of the master: %q", v)
 	}
 
 	// The sentinel learns of the replica from the master, then fails over.

@@ -75,7 +75,7 @@ func connect(cfg *config.Config) (redis.UniversalClient, error) {
 	}
 	if s := r.Sentinel; len(s.Addrs) > 0 {
 		return redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName: s.Master, SentinelAddrs: s.Addrs, SentinelPassword: s.Password,
+			MasterName: s.Master, SentinelAddrs: s.Addrs, SentinelPassword: s.Password, DB: s.DB,
 			Username: r.Username, Password: r.Password, TLSConfig: tlsConfig,
 		}), nil
 	}

@@ -56,6 +56,8 @@ type Sentinel struct {
 	Addrs []string `yaml:"addrs"`
 	// Password is the sentinels' own password, when they require one.
 	Password string `yaml:"password"`
+	// DB is the master's database number [0].
+	DB int `yaml:"db"`
 }
 
 // API configures the HTTP server.

@@ -66,7 +66,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"redis_sentinel_cluster.yaml", `testdata/redis_sentinel_cluster.yaml:4: redis.sentinel.addrs: set either redis.cluster or redis.sentinel, not both`},
 		{"redis_sentinel_master.yaml", "testdata/redis_sentinel_master.yaml:2: redis.sentinel.master: required with redis.sentinel.addrs: the name the sentinels monitor the master under\n" +
 			`testdata/redis_sentinel_master.yaml:5: redis.sentinel.addrs[1]: must be host:port, got "10.0.0.2"`},
-		{"redis_sentinel_alone.yaml", `testdata/redis_sentinel_alone.yaml:3: redis.sentinel.addrs: required with redis.sentinel.master and redis.sentinel.password`},
+		{"redis_sentinel_db.yaml", `testdata/redis_sentinel_db.yaml:5: redis.sentinel.db: a database number, 0 or more, got -1`},
+		{"redis_sentinel_alone.yaml", `testdata/redis_sentinel_alone.yaml:3: redis.sentinel.addrs: required with redis.sentinel.master, redis.sentinel.password and redis.sentinel.db`},
 		{"redis_password_twice.yaml", "testdata/redis_password_twice.yaml:3: redis.username: the user is in redis.url already; set it in one place\n" +
 			"testdata/redis_password_twice.yaml:4: redis.password: the password is in redis.url already; set it in one place"},
 		{"redis_username_alone.yaml", `testdata/redis_username_alone.yaml:3: redis.username: needs redis.password`},

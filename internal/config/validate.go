@@ -105,8 +105,11 @@ func (c *Config) validateRedis(p *problems) {
 		p.add("redis.sentinel.addrs", "set either redis.cluster or redis.sentinel, not both")
 	case sentinel && r.Sentinel.Master == "":
 		p.add("redis.sentinel.master", "required with redis.sentinel.addrs: the name the sentinels monitor the master under")
-	case !sentinel && (r.Sentinel.Master != "" || r.Sentinel.Password != ""):
-		p.add("redis.sentinel.addrs", "required with redis.sentinel.master and redis.sentinel.password")
+	case !sentinel && (r.Sentinel.Master != "" || r.Sentinel.Password != "" || r.Sentinel.DB != 0):
+		p.add("redis.sentinel.addrs", "required with redis.sentinel.master, redis.sentinel.password and redis.sentinel.db")
+	}
+	if r.Sentinel.DB < 0 {
+		p.add("redis.sentinel.db", "a database number, 0 or more, got %d", r.Sentinel.DB)
 	}
 	addrs(p, "redis.sentinel.addrs", r.Sentinel.Addrs)
 	if len(r.Cluster) == 0 && !sentinel && r.URL != "" {
