@@ -1050,20 +1050,14 @@ func TestOncePer(t *testing.T) {
 
 	// A retried route of an event that entered is not blocked by its own
 	// entry, and plans nothing new.
-	journal := len(g.journal(t, "cus_1"))
 	tasks := len(g.tasks(t))
-	task, _ := NewRouteTask("cus_1", "evt_4")
 	g.clock.Advance(time.Minute)
-	if err := g.w.HandleRoute(g.ctx, task); err != nil {
-		t.Fatal(err)
-	}
+	again := g.reroute(t, "cus_1", "evt_4")
 	if _, blocked := notStarted("evt_4")["once-customer"]; blocked {
 		t.Errorf("the retried route of evt_4 was blocked by evt_4's own entry")
 	}
-	for _, e := range g.journal(t, "cus_1")[journal:] {
-		if e.State != "not_started" {
-			t.Errorf("the retried route journaled %+v", e)
-		}
+	if len(again) > 0 {
+		t.Errorf("the retried route journaled again: %+v", again)
 	}
 	if n := len(g.tasks(t)); n != tasks {
 		t.Errorf("the retried route changed the step tasks from %d to %d", tasks, n)
@@ -1110,6 +1104,14 @@ func TestDebounceSendsLatestOnce(t *testing.T) {
 	}
 	if tasks := g.tasks(t); len(tasks) != 2 || tasks[first] == nil {
 		t.Errorf("step tasks %v, want one per order", tasks)
+	}
+	// A retried route of an event that joined changes nothing and
+	// journals nothing again.
+	if again := g.reroute(t, "cus_1", "evt_2"); len(again) > 0 {
+		t.Errorf("the retried route journaled again: %+v", again)
+	}
+	if iv := g.iv(t, "cus_1", first); iv.EventID != "evt_4" {
+		t.Errorf("after the retried route the intervention carries %s, want evt_4", iv.EventID)
 	}
 
 	g.clock.Set(start.Add(15 * time.Minute))

@@ -193,6 +193,18 @@ func (b *bundle) journal(t *testing.T, cus string) []store.Entry {
 	return es
 }
 
+// reroute runs the route task of event evID again, as a retry would, and
+// returns what it journaled.
+func (b *bundle) reroute(t *testing.T, cus, evID string) []store.Entry {
+	t.Helper()
+	n := len(b.journal(t, cus))
+	task, _ := NewRouteTask(cus, evID)
+	if err := b.w.HandleRoute(b.ctx, task); err != nil {
+		t.Fatalf("route %s again: %v", evID, err)
+	}
+	return b.journal(t, cus)[n:]
+}
+
 // entries returns the journal entries of intervention id in state.
 func (b *bundle) entries(t *testing.T, cus, id, state string) []store.Entry {
 	t.Helper()

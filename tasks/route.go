@@ -97,6 +97,10 @@ func (w *Worker) HandleRoute(ctx context.Context, t *asynq.Task) error {
 	return w.Route(ctx, []store.Ref{{Customer: p.Customer, ID: p.Event}})
 }
 
+// always is the again of Route: a route task may run after an attempt
+// that routed part of its event.
+func always(*flows.Event) bool { return true }
+
 // Route routes stored events: for each, in the order they occurred, it
 // cancels what the event cancels and starts a run of every flow it
 // triggers, one intervention per step, each queued as a step task at its
@@ -119,13 +123,16 @@ func (w *Worker) Route(ctx context.Context, refs []store.Ref) error {
 		}
 		evs = append(evs, ev)
 	}
-	return w.route(ctx, evs, loaded)
+	return w.route(ctx, evs, loaded, always)
 }
 
 // RouteEvents routes events as Route does, for a caller that has just
 // stored them (store.Accept) and holds them decoded: only their customers'
-// state is read.
-func (w *Worker) RouteEvents(ctx context.Context, events []*flows.Event) error {
+// state is read. again, when not nil, reports the events that may have
+// been routed before (taken again after a process stopped halfway): the
+// journal entries routing writes for them are written only if they are
+// not there yet.
+func (w *Worker) RouteEvents(ctx context.Context, events []*flows.Event, again func(*flows.Event) bool) error {
 	customers := make([]string, len(events))
 	for i, ev := range events {
 		customers[i] = ev.CustomerID
@@ -134,10 +141,10 @@ func (w *Worker) RouteEvents(ctx context.Context, events []*flows.Event) error {
 	if err != nil {
 		return err
 	}
-	return w.route(ctx, slices.Clone(events), loaded)
+	return w.route(ctx, slices.Clone(events), loaded, again)
 }
 
-func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Loaded) error {
+func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Loaded, again func(*flows.Event) bool) error {
 	now := w.o.Clock.Now()
 	var noted []store.Noted
 	for _, ev := range evs {
@@ -154,7 +161,7 @@ func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Lo
 		return err
 	}
 	cat := w.Catalog()
-	b := &batch{now: now}
+	b := &batch{now: now, again: again}
 	// Which flows each event triggers, and, for flows with once_per, whether
 	// the customer may enter: all entries recorded in one round trip.
 	custs := make([]*flows.Customer, len(evs))
@@ -164,7 +171,7 @@ func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Lo
 		custs[i] = ProfileOf(ev.CustomerID, loaded.Profiles[ev.CustomerID])
 		var err error
 		if trig[i], err = cat.Flows.Triggered(ev, custs[i]); err != nil {
-			w.conditionFailed(ctx, ev, "trigger", err)
+			w.conditionFailed(ctx, ev, "trigger", err, b.once(ev))
 		}
 		for _, f := range trig[i] {
 			if key, ok := onceKey(f, ev); ok {
@@ -189,10 +196,10 @@ func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Lo
 				if err := w.flush(ctx, b); err != nil {
 					return err
 				}
-				b = &batch{now: now, entered: b.entered}
+				b = &batch{now: now, entered: b.entered, again: again}
 			}
 		}
-		marks, err := w.cancelFor(ctx, cat, ev, cust)
+		marks, err := w.cancelFor(ctx, cat, ev, cust, b.once(ev))
 		if err != nil {
 			return err
 		}
@@ -206,12 +213,13 @@ func (w *Worker) route(ctx context.Context, evs []*flows.Event, loaded *store.Lo
 
 // conditionFailed logs and journals an expression (trigger.if,
 // cancel_on[].if) that could not be evaluated for ev: the flows it names
-// were left out, and the customer's timeline says why.
-func (w *Worker) conditionFailed(ctx context.Context, ev *flows.Event, what string, err error) {
+// were left out, and the customer's timeline says why. once journals it
+// only if it is not there yet.
+func (w *Worker) conditionFailed(ctx context.Context, ev *flows.Event, what string, err error, once bool) {
 	w.o.Log.Warn(what+" condition failed", "event", ev.ID, "err", err)
 	if jerr := w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
 		At: w.o.Clock.Now(), Kind: store.KindEvent, State: "error", EventID: ev.ID,
-		EventType: ev.Type, Subject: ev.Subject, Reason: err.Error(),
+		EventType: ev.Type, Subject: ev.Subject, Reason: err.Error(), Once: once,
 	}); jerr != nil {
 		w.o.Log.Error("journal failed condition", "event", ev.ID, "err", jerr)
 	}
@@ -221,11 +229,11 @@ func (w *Worker) conditionFailed(ctx context.Context, ev *flows.Event, what stri
 // flows (or single steps) whose cancel_on matches ev, for the same
 // customer and, when both ev and the run have a subject, the same subject.
 // A run started without a subject is about the customer as a whole, so any
-// matching event of that customer cancels it.
-func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer) ([]store.CancelMark, error) {
+// matching event of that customer cancels it. once is conditionFailed's.
+func (w *Worker) cancelFor(ctx context.Context, cat *Catalog, ev *flows.Event, cust *flows.Customer, once bool) ([]store.CancelMark, error) {
 	targets, err := cat.Flows.CancelTargets(ev, cust)
 	if err != nil {
-		w.conditionFailed(ctx, ev, "cancel", err)
+		w.conditionFailed(ctx, ev, "cancel", err, once)
 	}
 	if len(targets) == 0 {
 		return nil, nil
@@ -288,13 +296,13 @@ func (w *Worker) enter(ctx context.Context, b *batch, f *flows.Flow, ev *flows.E
 	return false, w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
 		At: b.now, Kind: store.KindEvent, State: "not_started", EventID: ev.ID, EventType: ev.Type,
 		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Cause: "once_per", Reason: why,
-		Details: map[string]string{"entered": prev.UTC().Format(time.RFC3339)},
+		Details: map[string]string{"entered": prev.UTC().Format(time.RFC3339)}, Once: b.once(ev),
 	})
 }
 
 // debounced hands ev to a pending intervention of a debounced step, and
 // reports whether it did (then no new intervention is planned).
-func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev *flows.Event, id string, now time.Time) (bool, error) {
+func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev *flows.Event, id string, now time.Time, once bool) (bool, error) {
 	if s.Debounce <= 0 {
 		return false, nil
 	}
@@ -306,6 +314,7 @@ func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev
 		At: now, Kind: store.KindIntervention, State: "debounced", EventID: ev.ID, EventType: ev.Type,
 		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Intervention: joined,
 		Cause: "debounce", Reason: fmt.Sprintf("joined pending intervention %s, which carries the data of the newest of its events (debounce %s)", joined, s.Debounce),
+		Once: once,
 	})
 }
 
@@ -328,7 +337,12 @@ type batch struct {
 	ivs     []*store.Intervention
 	entries []store.Entry
 	keeps   []store.Keep
+	again   func(*flows.Event) bool // events that may have been routed before
 }
+
+// once reports whether the journal entries of routing ev are to be
+// written only if they are not there yet.
+func (b *batch) once(ev *flows.Event) bool { return b.again != nil && b.again(ev) }
 
 // has reports whether b planned interventions for customer.
 func (b *batch) has(customer string) bool {
@@ -363,7 +377,7 @@ func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 		run := RunID(ev.CustomerID, ev.ID, f.Name)
 		for _, s := range f.Steps {
 			id := InterventionID(ev.CustomerID, ev.ID, f.Name, s.ID)
-			joined, err := w.debounced(ctx, f, s, ev, id, now)
+			joined, err := w.debounced(ctx, f, s, ev, id, now, b.once(ev))
 			if err != nil {
 				return err
 			}

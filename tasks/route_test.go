@@ -174,6 +174,10 @@ func TestRouteTriggerIfErrorIsJournaled(t *testing.T) {
 	if !found {
 		t.Errorf("journal %+v has no error entry naming the flow and trigger.if", b.journal(t, "cus_1"))
 	}
+	// A retried route finds the entry there and does not write it again.
+	if again := b.reroute(t, "cus_1", "evt_1"); len(again) > 0 {
+		t.Errorf("the retried route journaled again: %+v", again)
+	}
 
 	b.route(t, &flows.Event{ID: "evt_2", Type: "order.placed", CustomerID: "cus_1", Data: map[string]any{"amount": 250}})
 	if got := len(b.tasks(t)); got != 1 {

@@ -303,8 +303,10 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 	// An event stored before but never routed was taken by a process that
 	// stopped halfway; the producer, who got no answer, sends it again. It
 	// is taken as new.
+	// What routing it the first time journaled is not journaled again.
 	var newRefs []store.EventRef
 	var newEvents []*flows.Event
+	again := map[*flows.Event]bool{}
 	for i, a := range got {
 		if a == store.AcceptRouted {
 			dups++
@@ -312,6 +314,9 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 		}
 		newRefs = append(newRefs, refs[i])
 		newEvents = append(newEvents, uniq[i])
+		if a == store.AcceptUnrouted {
+			again[uniq[i]] = true
+		}
 	}
 	rollback := func(cause error) (int, int, error) {
 		if err := s.o.Store.ForgetEvents(ctx, newRefs); err != nil {
@@ -323,7 +328,7 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 	for i, ev := range newEvents {
 		received[i] = store.Received{Customer: ev.CustomerID, Entry: store.Entry{
 			At: now, Kind: store.KindEvent, State: "received", EventID: ev.ID,
-			EventType: ev.Type, Subject: ev.Subject,
+			EventType: ev.Type, Subject: ev.Subject, Once: again[ev],
 		}}
 		if ev.Customer != nil {
 			received[i].Profile = tasks.ProfileFields(ev.Customer)
@@ -342,7 +347,7 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 	// Route the batch now, so its steps are scheduled when the answer
 	// comes. Should that fail, route tasks take over: nothing accepted is
 	// lost.
-	if err := s.o.Worker.RouteEvents(ctx, newEvents); err != nil {
+	if err := s.o.Worker.RouteEvents(ctx, newEvents, func(ev *flows.Event) bool { return again[ev] }); err != nil {
 		s.o.Log.Warn("route events: handing them to route tasks", "events", len(newEvents), "err", err)
 		for _, ev := range newEvents {
 			t, opts := tasks.NewRouteTask(ev.CustomerID, ev.ID)

@@ -137,13 +137,25 @@ return 0
 // Receive applies the profile updates and journals the entries of a batch
 // of accepted events in one round trip.
 func (s *Store) Receive(ctx context.Context, rs []Received) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, r := range rs {
+	cus := make([]string, len(rs))
+	entries := make([]Entry, len(rs))
+	for i, r := range rs {
+		cus[i], entries[i] = r.Customer, r.Entry
+	}
+	write, err := s.unwritten(ctx, cus, entries)
+	if err != nil {
+		return fmt.Errorf("record received events: %w", err)
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, r := range rs {
 			if len(r.Profile) > 0 {
 				if n := r.Profile["phone"]; n != "" {
 					newNumberScript.Eval(ctx, p, []string{profileKey(r.Customer)}, n)
 				}
 				setProfile(ctx, p, r.Customer, r.Profile)
+			}
+			if !write[i] {
+				continue
 			}
 			if err := pushJournal(ctx, p, r.Customer, r.Entry); err != nil {
 				return err

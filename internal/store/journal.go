@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -65,6 +66,11 @@ type Entry struct {
 	// Details hold the decision's facts: the expression of a skip_if, the
 	// time a step was deferred to, the cancelling event, …
 	Details map[string]string `json:"details,omitempty"`
+	// Once, when writing, journals the entry only if the customer's
+	// newest entries do not hold it yet (the same kind, state, event,
+	// intervention, flow and step): for what handling an event writes,
+	// when the event may have been handled before. It is not stored.
+	Once bool `json:"-"`
 }
 
 // journalCap bounds a customer's journal.
@@ -97,10 +103,81 @@ func pushJournal(ctx context.Context, p redis.Pipeliner, cus string, entries ...
 	return nil
 }
 
+// onceLookBack is how many of a customer's newest journal entries are
+// searched for an entry written with Once.
+const onceLookBack = 500
+
+// same reports whether two entries record the same thing, as Once
+// compares them.
+func same(a, b Entry) bool {
+	return a.Kind == b.Kind && a.State == b.State && a.EventID == b.EventID && a.Intervention == b.Intervention &&
+		(a.Intervention != "" || a.Flow == b.Flow && a.Step == b.Step)
+}
+
+// unwritten returns which of the entries, each of the customer beside it,
+// are to be written: all but those written with Once whose like is among
+// their customer's newest entries. The journals are read, in one round
+// trip, only when an entry has Once.
+func (s *Store) unwritten(ctx context.Context, cus []string, entries []Entry) ([]bool, error) {
+	write := make([]bool, len(entries))
+	reads := map[string]*redis.StringSliceCmd{}
+	for i, e := range entries {
+		write[i] = true
+		if e.Once {
+			reads[cus[i]] = nil
+		}
+	}
+	if len(reads) == 0 {
+		return write, nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for c := range reads {
+			reads[c] = p.LRange(ctx, journalKey(c), 0, onceLookBack-1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	for i, e := range entries {
+		if !e.Once {
+			continue
+		}
+		for _, raw := range reads[cus[i]].Val() {
+			if !strings.Contains(raw, e.EventID) {
+				continue
+			}
+			var old Entry
+			if json.Unmarshal([]byte(raw), &old) == nil && same(old, e) {
+				write[i] = false
+				break
+			}
+		}
+	}
+	return write, nil
+}
+
 // Journal appends entries to the customer's journal.
 func (s *Store) Journal(ctx context.Context, cus string, entries ...Entry) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		return pushJournal(ctx, p, cus, entries...)
+	cs := make([]string, len(entries))
+	for i := range cs {
+		cs[i] = cus
+	}
+	write, err := s.unwritten(ctx, cs, entries)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	var kept []Entry
+	for i, e := range entries {
+		if write[i] {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		return pushJournal(ctx, p, cus, kept...)
 	})
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)

@@ -137,3 +137,61 @@ func TestTimelineFillsInInterventions(t *testing.T) {
 		}
 	}
 }
+
+// An entry written with Once is left out when the customer's journal holds
+// the same already: the same kind, state, event, intervention, flow and
+// step. Anything that differs is written, and so is every entry without
+// Once.
+func TestJournalOnce(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	notStarted := store.Entry{At: t0, Kind: store.KindEvent, State: "not_started", EventID: "evt_1", Flow: "welcome", Once: true}
+	if err := st.Journal(ctx, "cus_1", notStarted); err != nil {
+		t.Fatal(err)
+	}
+	later := notStarted
+	later.At, later.Reason = t0.Add(time.Minute), "a later reason"
+	otherFlow := notStarted
+	otherFlow.Flow = "invoice"
+	otherEvent := notStarted
+	otherEvent.EventID = "evt_10"
+	plain := notStarted
+	plain.Once = false
+	if err := st.Journal(ctx, "cus_1", later, otherFlow, otherEvent, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Journal(ctx, "cus_2", later); err != nil {
+		t.Fatal(err)
+	}
+	err := st.Receive(ctx, []store.Received{
+		{Customer: "cus_1", Entry: store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}},
+		{Customer: "cus_1", Entry: store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Receive(ctx, []store.Received{
+		{Customer: "cus_1", Entry: store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Timeline(ctx, "cus_1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range got {
+		lines = append(lines, e.State+" "+e.EventID+" "+e.Flow)
+	}
+	// Newest first. The two received entries of one Receive are written
+	// together: Once looks at what was there before.
+	want := "received evt_2 |received evt_2 |not_started evt_1 welcome|not_started evt_10 welcome|not_started evt_1 invoice|not_started evt_1 welcome"
+	if strings.Join(lines, "|") != want {
+		t.Errorf("journal:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.ReplaceAll(want, "|", "\n"))
+	}
+	if other, _ := st.Timeline(ctx, "cus_2", 0); len(other) != 1 {
+		t.Errorf("another customer's journal: %+v, want the entry", other)
+	}
+}
