@@ -50,6 +50,7 @@ func TestBenchSmoke(t *testing.T) {
 		"ingest events_per_sec", "ingest steps_per_sec", "ingest roundtrips_per_event",
 		"memory ahead_bytes_per_intervention", "dispatch per_sec", "dispatch roundtrips_per_step",
 		"lag p50_ms", "lag max_ms", "preload interventions", "preload ingest_steps_per_sec", "preload dispatch_per_sec",
+		"preload asynq_enqueue_per_sec", "preload asynq_enqueue_vs_empty", "preload ingest_redis_cpu_us_per_event",
 		"ratio preload_ingest_vs_empty", "ratio preload_dispatch_vs_empty",
 		"rounds ingest_vs_asynq_enqueue_min", "rounds dispatch_vs_asynq_process_max",
 		"replay ingest_steps_per_sec", "replay ingest_vs_asynq_enqueue", "replay dispatch_per_sec",

@@ -297,6 +297,8 @@ func (r *run) ingest(ctx context.Context, series string) error {
 	}
 	if series != "" {
 		r.res.add(group, "ingest_steps_per_sec", stepsPerRun*n/c.elapsed.Seconds(), 1)
+		r.res.add(group, "ingest_ahead_cpu_us_per_event", us(c.self)/n, 1)
+		r.res.add(group, "ingest_redis_cpu_us_per_event", us(c.redis)/n, 1)
 		return nil
 	}
 	r.res.add(group, "events_per_sec", n/c.elapsed.Seconds(), 1)
@@ -339,11 +341,14 @@ func (r *run) dispatch(ctx context.Context, series string) error {
 		return fmt.Errorf("sent %d of %d due interventions", got, count)
 	}
 	r.res.add(group, name, per/c.elapsed.Seconds(), 1)
+	prefix := ""
 	if series == "" {
 		r.res.add(group, "roundtrips_per_step", float64(c.trips)/per, 2)
-		r.res.add(group, "ahead_cpu_us_per_step", us(c.self)/per, 1)
-		r.res.add(group, "redis_cpu_us_per_step", us(c.redis)/per, 1)
+	} else {
+		prefix = "dispatch_"
 	}
+	r.res.add(group, prefix+"ahead_cpu_us_per_step", us(c.self)/per, 1)
+	r.res.add(group, prefix+"redis_cpu_us_per_step", us(c.redis)/per, 1)
 	return nil
 }
 

@@ -69,23 +69,13 @@ func (r *run) asynqEnqueue(ctx context.Context) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	client := asynq.NewClientFromRedisClient(r.rdb)
 	before, err := usedMemory(ctx, r.admin)
 	if err != nil {
 		return err
 	}
-	tasks := make([]*asynq.Task, r.o.N)
-	for i := range tasks {
-		tasks[i] = asynq.NewTask(rawType, rawPayload(i))
-	}
-	c, err := r.measure(ctx, "", func() error {
-		return parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
-			_, err := client.EnqueueContext(ctx, tasks[i], asynq.Queue(rawQueue), asynq.ProcessIn(After))
-			return err
-		})
-	})
+	c, err := r.rawEnqueue(ctx, rawQueue)
 	if err != nil {
-		return fmt.Errorf("enqueue: %w", err)
+		return err
 	}
 	after, err := usedMemory(ctx, r.admin)
 	if err != nil {
@@ -98,6 +88,40 @@ func (r *run) asynqEnqueue(ctx context.Context) error {
 	r.res.add("asynq", "enqueue_redis_cpu_us_per_task", us(c.redis)/n, 1)
 	r.res.add("memory", "asynq_bytes_per_task", float64(after-before)/n, 0)
 	return nil
+}
+
+// asynqEnqueueBeside enqueues N scheduled raw tasks, as asynqEnqueue does,
+// into the first step queue, which holds its share of the preload: raw
+// asynq meets a scheduled set as large as each of ahead's.
+func (r *run) asynqEnqueueBeside(ctx context.Context) error {
+	c, err := r.rawEnqueue(ctx, r.stepQueues()[0])
+	if err != nil {
+		return err
+	}
+	n := float64(r.o.N)
+	r.res.add("preload", "asynq_enqueue_per_sec", n/c.elapsed.Seconds(), 1)
+	r.res.add("preload", "asynq_enqueue_redis_cpu_us_per_task", us(c.redis)/n, 1)
+	return nil
+}
+
+// rawEnqueue enqueues N raw tasks due tomorrow into queue, one by one from
+// C goroutines, measured.
+func (r *run) rawEnqueue(ctx context.Context, queue string) (*cost, error) {
+	client := asynq.NewClientFromRedisClient(r.rdb)
+	tasks := make([]*asynq.Task, r.o.N)
+	for i := range tasks {
+		tasks[i] = asynq.NewTask(rawType, rawPayload(i))
+	}
+	c, err := r.measure(ctx, "", func() error {
+		return parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
+			_, err := client.EnqueueContext(ctx, tasks[i], asynq.Queue(queue), asynq.ProcessIn(After))
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enqueue: %w", err)
+	}
+	return c, nil
 }
 
 // asynqProcess enqueues N tasks and measures how fast a server of

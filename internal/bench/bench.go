@@ -219,6 +219,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			series := fmt.Sprintf("preload%d", i+1)
 			r.res = newResult(o)
 			err := r.steps(ctx, []step{
+				{"asynq", "raw asynq: enqueue beside the preload", r.asynqEnqueueBeside},
 				{"ingest", "ahead: ingest beside the preload", func(ctx context.Context) error { return r.ingest(ctx, series) }},
 				{"dispatch", "ahead: dispatch beside the preload", func(ctx context.Context) error { return r.dispatch(ctx, series) }},
 			})
@@ -229,6 +230,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		r.res = main
 		r.res.Figures = append(r.res.Figures, merge(o, beside).Figures...)
+		// How much raw asynq itself slows down beside the preload, for
+		// comparison with ahead's ratios.
+		r.res.add("preload", "asynq_enqueue_vs_empty", ratio(r.res.Get("preload", "asynq_enqueue_per_sec"), r.res.Get("asynq", "enqueue_per_sec")), 3)
 	}
 	r.res.finish()
 	r.res.medianRatios(rounds)

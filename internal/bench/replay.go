@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -62,23 +63,22 @@ func (r *run) record(byTask bool) *recording {
 	return rc
 }
 
-// send replays one round trip on rdb.
+// send replays one round trip on rdb. A nil reply is an answer, as it was
+// when first sent.
 func send(ctx context.Context, rdb *redis.Client, t trip) error {
+	var err error
 	if len(t) == 1 {
-		err := rdb.Do(ctx, t[0]...).Err()
-		if err == redis.Nil {
-			err = nil
-		}
-		return err
+		err = rdb.Do(ctx, t[0]...).Err()
+	} else {
+		_, err = rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, args := range t {
+				p.Do(ctx, args...)
+			}
+			return nil
+		})
 	}
-	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, args := range t {
-			p.Do(ctx, args...)
-		}
+	if errors.Is(err, redis.Nil) {
 		return nil
-	})
-	if err == redis.Nil {
-		err = nil
 	}
 	return err
 }
