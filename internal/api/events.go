@@ -264,14 +264,15 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": accepted, "duplicates": dups})
 }
 
-// ingest stores the new events, updates profiles, journals the events and
-// queues one route task per new event. If queuing fails, the events are
-// forgotten again so that the producer's retry is not taken for a duplicate.
 // ingestTimeout bounds storing and routing one batch. A producer that
 // hangs up meanwhile does not cut the batch short: what was accepted is
 // routed, or handed to route tasks, or forgotten, whole.
 const ingestTimeout = 30 * time.Second
 
+// ingest stores the new events, updates profiles, journals the events and
+// routes them, or hands them to route tasks when routing fails. If that
+// fails too, the events are forgotten again so that the producer's retry
+// is not taken for a duplicate.
 func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups int, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), ingestTimeout)
 	defer cancel()
@@ -302,8 +303,8 @@ func (s *server) ingest(r *http.Request, events []*flows.Event) (accepted, dups 
 	}
 	// An event stored before but never routed was taken by a process that
 	// stopped halfway; the producer, who got no answer, sends it again. It
-	// is taken as new.
-	// What routing it the first time journaled is not journaled again.
+	// is taken as new, and what routing it the first time journaled is not
+	// journaled again.
 	var newRefs []store.EventRef
 	var newEvents []*flows.Event
 	again := map[*flows.Event]bool{}

@@ -94,17 +94,6 @@ func Queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 	if len(tasks) == 0 {
 		return nil, nil
 	}
-	checked := false
-	for _, t := range tasks {
-		checked = checked || !t.New
-	}
-	if checked {
-		for _, s := range []*redis.Script{scheduleScript, enqueueScript} {
-			if err := s.Load(ctx, rdb).Err(); err != nil && !isCluster(rdb) {
-				return nil, fmt.Errorf("load asynq script: %w", err)
-			}
-		}
-	}
 	out := make([]bool, 0, len(tasks))
 	for len(tasks) > 0 {
 		n := min(len(tasks), 500)
@@ -116,11 +105,6 @@ func Queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 		tasks = tasks[n:]
 	}
 	return out, nil
-}
-
-func isCluster(rdb redis.UniversalClient) bool {
-	_, ok := rdb.(*redis.ClusterClient)
-	return ok
 }
 
 func queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks []Task) ([]bool, error) {
@@ -137,61 +121,69 @@ func queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 			if t.ID == "" || t.Queue == "" || t.Type == "" {
 				return fmt.Errorf("queue task %d: id, queue and type are required", i)
 			}
-			msg := t.encode()
 			if t.New {
-				writeNew(ctx, p, t, msg, now)
+				writeNew(ctx, p, t, now)
 				continue
 			}
-			if t.ProcessAt.After(now) {
-				cmds[i] = scheduleScript.EvalSha(ctx, p, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:scheduled"},
-					msg, t.ProcessAt.Unix(), t.ID)
-			} else {
-				cmds[i] = enqueueScript.EvalSha(ctx, p, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:pending"},
-					msg, t.ID, now.UnixNano())
-			}
+			script, keys, args := checked(t, now)
+			cmds[i] = script.EvalSha(ctx, p, keys, args...)
 		}
 		return nil
 	})
 	if err != nil && !isNoScript(err) {
 		return nil, fmt.Errorf("queue tasks: %w", err)
 	}
-	out := make([]bool, len(tasks))
+	// A Redis (or a cluster node) that has not run a script yet answers
+	// NOSCRIPT: those tasks go again, with the script's body, which Redis
+	// then keeps.
 	var retry []int
+	for i, c := range cmds {
+		if c != nil && isNoScript(c.Err()) {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range retry {
+				script, keys, args := checked(tasks[i], now)
+				cmds[i] = script.Eval(ctx, p, keys, args...)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("queue tasks: %w", err)
+		}
+	}
+	out := make([]bool, len(tasks))
 	for i, c := range cmds {
 		if c == nil {
 			out[i] = true // New: written, not checked
 			continue
 		}
 		n, err := c.Int()
-		switch {
-		case isNoScript(err):
-			retry = append(retry, i) // a cluster node that has not seen the script
-		case err != nil:
-			return nil, fmt.Errorf("queue task %s: %w", tasks[i].ID, err)
-		default:
-			out[i] = n == 1
-		}
-	}
-	for _, i := range retry {
-		t := tasks[i]
-		var n int
-		var err error
-		if t.ProcessAt.After(now) {
-			n, err = scheduleScript.Run(ctx, rdb, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:scheduled"}, t.encode(), t.ProcessAt.Unix(), t.ID).Int()
-		} else {
-			n, err = enqueueScript.Run(ctx, rdb, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:pending"}, t.encode(), t.ID, now.UnixNano()).Int()
-		}
 		if err != nil {
-			return nil, fmt.Errorf("queue task %s: %w", t.ID, err)
+			return nil, fmt.Errorf("queue task %s: %w", tasks[i].ID, err)
 		}
 		out[i] = n == 1
 	}
 	return out, nil
 }
 
+// checked returns the script that queues t unless a task with its id
+// exists, as asynq's client does, with its keys and arguments.
+func checked(t Task, now time.Time) (*redis.Script, []string, []any) {
+	if t.ProcessAt.After(now) {
+		return scheduleScript, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:scheduled"},
+			[]any{t.encode(), t.ProcessAt.Unix(), t.ID}
+	}
+	return enqueueScript, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:pending"},
+		[]any{t.encode(), t.ID, now.UnixNano()}
+}
+
 // writeNew writes what scheduleScript and enqueueScript write, without
 // their check that the task is not there yet.
-func writeNew(ctx context.Context, p redis.Pipeliner, t Task, msg []byte, now time.Time) {
+func writeNew(ctx context.Context, p redis.Pipeliner, t Task, now time.Time) {
+	msg := t.encode()
 	if t.ProcessAt.After(now) {
 		p.HSet(ctx, taskKey(t.Queue, t.ID), "msg", msg, "state", "scheduled")
 		p.ZAdd(ctx, "asynq:{"+t.Queue+"}:scheduled", redis.Z{Score: float64(t.ProcessAt.Unix()), Member: t.ID})

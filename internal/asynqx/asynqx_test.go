@@ -2,7 +2,9 @@ package asynqx
 
 import (
 	"context"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +56,7 @@ func TestSameAsAsynq(t *testing.T) {
 		ra, _ := rdb.HGetAll(ctx, "asynq:{steps-1}:t:"+ref).Result()
 		rb, _ := rdb.HGetAll(ctx, "asynq:{steps-1}:t:"+mine).Result()
 		if len(ra) != len(rb) || ra["state"] != rb["state"] || (ra["pending_since"] == "") != (rb["pending_since"] == "") {
-			t.Errorf("asynq's task hash %v, asynqx's (new: %v) %v", keys(ra), c.fresh, keys(rb))
+			t.Errorf("asynq's task hash %v, asynqx's (new: %v) %v", slices.Sorted(maps.Keys(ra)), c.fresh, slices.Sorted(maps.Keys(rb)))
 		}
 	}
 	// A repeated id is left alone, as asynq's client does.
@@ -65,6 +67,34 @@ func TestSameAsAsynq(t *testing.T) {
 	queues, _ := ins.Queues()
 	if len(queues) != 1 || queues[0] != "steps-1" {
 		t.Errorf("queues = %v", queues)
+	}
+}
+
+// A Redis that has not run the scripts yet (a restart, a new cluster node)
+// gets their bodies, and a repeated id is still left alone.
+func TestQueueWithoutScripts(t *testing.T) {
+	rdb := redistest.New(t)
+	ctx := context.Background()
+	now := time.Now()
+	tasks := []Task{
+		{Type: "t", ID: "later", Queue: "q", ProcessAt: now.Add(time.Hour)},
+		{Type: "t", ID: "now", Queue: "q", ProcessAt: now},
+	}
+	for _, want := range []bool{true, false} {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := Queue(ctx, rdb, now, tasks)
+		if err != nil || len(ok) != 2 || ok[0] != want || ok[1] != want {
+			t.Fatalf("Queue after SCRIPT FLUSH = %v, %v; want both %v", ok, err, want)
+		}
+	}
+	ins := asynq.NewInspectorFromRedisClient(rdb)
+	if info, err := ins.GetTaskInfo("q", "later"); err != nil || info.State != asynq.TaskStateScheduled {
+		t.Errorf("later: %+v, %v", info, err)
+	}
+	if info, err := ins.GetTaskInfo("q", "now"); err != nil || info.State != asynq.TaskStatePending {
+		t.Errorf("now: %+v, %v", info, err)
 	}
 }
 
@@ -116,14 +146,6 @@ func TestServerRuns(t *testing.T) {
 			t.Errorf("%s ran %d times", id, c)
 		}
 	}
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func itoa(i int) string {

@@ -15,15 +15,11 @@ func deliveryKey(cus string) string { return custKey(cus, "delivery") }
 // (by its provider id) once. It reports whether this status is new, so a
 // webhook delivered twice journals and acts once.
 func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status string) (bool, error) {
-	var set *redis.BoolCmd
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		set = tx.HSetNX(ctx, deliveryKey(cus), providerID+"|"+status, time.Now().UTC().Format(time.RFC3339))
-		return nil
-	})
+	set, err := s.rdb.HSetNX(ctx, deliveryKey(cus), providerID+"|"+status, time.Now().UTC().Format(time.RFC3339)).Result()
 	if err != nil {
 		return false, fmt.Errorf("record delivery status: %w", err)
 	}
-	return set.Val(), nil
+	return set, nil
 }
 
 // Delivered reports whether RecordDelivery recorded this status for the

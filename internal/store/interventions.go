@@ -106,8 +106,9 @@ func (iv *Intervention) task() string {
 // fields returns iv's hash fields as name, value pairs. The customer and
 // the id are in the key. A value that is empty, zero or follows from
 // another (a planned time equal to the due time, a task id equal to the
-// intervention id) is "": the scripts leave such a field out, so that a
-// scheduled intervention stores what it must and no more.
+// intervention id) is "": a new intervention's hash leaves such a field
+// out (nonEmpty) and an update deletes it, so that an intervention stores
+// what it must and no more.
 func (iv *Intervention) fields() []any {
 	num := func(n int) string {
 		if n == 0 {
