@@ -302,7 +302,7 @@ func (w *Worker) enter(ctx context.Context, b *batch, f *flows.Flow, ev *flows.E
 
 // debounced hands ev to a pending intervention of a debounced step, and
 // reports whether it did (then no new intervention is planned).
-func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev *flows.Event, id string, now time.Time, once bool) (bool, error) {
+func (w *Worker) debounced(ctx context.Context, b *batch, f *flows.Flow, s *flows.Step, ev *flows.Event, id string) (bool, error) {
 	if s.Debounce <= 0 {
 		return false, nil
 	}
@@ -311,10 +311,10 @@ func (w *Worker) debounced(ctx context.Context, f *flows.Flow, s *flows.Step, ev
 		return false, err
 	}
 	return true, w.o.Store.Journal(ctx, ev.CustomerID, store.Entry{
-		At: now, Kind: store.KindIntervention, State: "debounced", EventID: ev.ID, EventType: ev.Type,
+		At: b.now, Kind: store.KindIntervention, State: "debounced", EventID: ev.ID, EventType: ev.Type,
 		Subject: ev.Subject, Flow: f.Name, Version: f.Version, Step: s.ID, Intervention: joined,
 		Cause: "debounce", Reason: fmt.Sprintf("joined pending intervention %s, which carries the data of the newest of its events (debounce %s)", joined, s.Debounce),
-		Once: once,
+		Once: b.once(ev),
 	})
 }
 
@@ -377,7 +377,7 @@ func (w *Worker) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 		run := RunID(ev.CustomerID, ev.ID, f.Name)
 		for _, s := range f.Steps {
 			id := InterventionID(ev.CustomerID, ev.ID, f.Name, s.ID)
-			joined, err := w.debounced(ctx, f, s, ev, id, now, b.once(ev))
+			joined, err := w.debounced(ctx, b, f, s, ev, id)
 			if err != nil {
 				return err
 			}

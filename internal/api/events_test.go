@@ -128,79 +128,63 @@ func TestPostEventsProducerHangsUp(t *testing.T) {
 	}
 }
 
-// An event that a process stored but did not route (it stopped halfway)
-// is routed when the producer, who got no answer, posts it again; after
-// that it is a duplicate.
+// An event that a process stored, and perhaps journaled and routed, but
+// did not mark routed (it stopped halfway) is routed when the producer,
+// who got no answer, posts it again: its timeline then shows it once,
+// with its two scheduled steps. After that it is a duplicate.
 func TestPostEventsAfterAStoppedIngest(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	ctx := context.Background()
-	body := ev("evt_1", "cus_1", `"customer":{"name":"Anna","email":"anna@example.nl"}`, `"data":{"plan":"family"}`)
-	got, err := e.store.Accept(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(body)}}, time.Hour)
-	if err != nil || got[0] != store.AcceptNew {
-		t.Fatal(got, err)
-	}
-	if a, d := e.post(body); a != 1 || d != 0 {
-		t.Fatalf("the producer's retry: accepted %d, duplicates %d; want it taken", a, d)
-	}
-	ivs, err := e.store.Interventions(ctx, "cus_1")
-	if err != nil || len(ivs) == 0 {
-		t.Fatalf("interventions %v, %v; want the event routed", ivs, err)
-	}
-	if p, _ := e.store.Profile(ctx, "cus_1"); p["name"] != "Anna" {
-		t.Errorf("profile %v, want the event's customer block", p)
-	}
-	if a, d := e.post(body); a != 0 || d != 1 {
-		t.Fatalf("once more: accepted %d, duplicates %d", a, d)
-	}
-}
-
-// A process that stopped after journaling and routing an event, but
-// before marking it routed, leaves an event that the producer's retry
-// routes again; the timeline still shows it once.
-func TestPostEventsAfterAStoppedRoute(t *testing.T) {
-	t.Parallel()
-	e := setup(t)
-	ctx := context.Background()
-	body := ev("evt_1", "cus_1", `"customer":{"name":"Anna","email":"anna@example.nl"}`, `"data":{"plan":"family"}`)
-	var first flows.Event
-	if err := json.Unmarshal([]byte(body), &first); err != nil {
-		t.Fatal(err)
-	}
-	// What the stopped process did: store, journal, route.
-	if _, err := e.store.Accept(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(body)}}, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	err := e.store.Receive(ctx, []store.Received{{Customer: "cus_1", Entry: store.Entry{
-		At: e.clock.Now(), Kind: store.KindEvent, State: "received", EventID: "evt_1", EventType: first.Type,
-	}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.worker.RouteEvents(ctx, []*flows.Event{&first}, nil); err != nil {
-		t.Fatal(err)
-	}
-	before, err := e.store.Timeline(ctx, "cus_1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.clock.Advance(time.Minute)
-	if a, d := e.post(body); a != 1 || d != 0 {
-		t.Fatalf("the producer's retry: accepted %d, duplicates %d; want it taken", a, d)
-	}
-	after, err := e.store.Timeline(ctx, "cus_1", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(after) != len(before) {
-		t.Errorf("the timeline grew from %d to %d entries: %+v", len(before), len(after), after[:len(after)-len(before)])
-	}
-	ivs, err := e.store.Interventions(ctx, "cus_1")
-	if err != nil || len(ivs) != 2 {
-		t.Fatalf("interventions %v, %v; want the two of the first route", ivs, err)
-	}
-	if a, d := e.post(body); a != 0 || d != 1 {
-		t.Fatalf("once more: accepted %d, duplicates %d", a, d)
+	for _, routed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("routed=%v", routed), func(t *testing.T) {
+			t.Parallel()
+			e := setup(t)
+			ctx := context.Background()
+			body := ev("evt_1", "cus_1", `"customer":{"name":"Anna","email":"anna@example.nl"}`, `"data":{"plan":"family"}`)
+			got, err := e.store.Accept(ctx, []store.EventRef{{Customer: "cus_1", ID: "evt_1", JSON: []byte(body)}}, time.Hour)
+			if err != nil || got[0] != store.AcceptNew {
+				t.Fatal(got, err)
+			}
+			if routed {
+				var first flows.Event
+				if err := json.Unmarshal([]byte(body), &first); err != nil {
+					t.Fatal(err)
+				}
+				err := e.store.Receive(ctx, []store.Received{{Customer: "cus_1", Entry: store.Entry{
+					At: e.clock.Now(), Kind: store.KindEvent, State: "received", EventID: "evt_1", EventType: first.Type,
+				}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.worker.RouteEvents(ctx, []*flows.Event{&first}, nil); err != nil {
+					t.Fatal(err)
+				}
+				e.clock.Advance(time.Minute)
+			}
+			if a, d := e.post(body); a != 1 || d != 0 {
+				t.Fatalf("the producer's retry: accepted %d, duplicates %d; want it taken", a, d)
+			}
+			ivs, err := e.store.Interventions(ctx, "cus_1")
+			if err != nil || len(ivs) != 2 {
+				t.Fatalf("interventions %v, %v; want the event's two", ivs, err)
+			}
+			if p, _ := e.store.Profile(ctx, "cus_1"); p["name"] != "Anna" {
+				t.Errorf("profile %v, want the event's customer block", p)
+			}
+			timeline, err := e.store.Timeline(ctx, "cus_1", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			states := map[string]int{}
+			for _, x := range timeline {
+				states[x.State]++
+			}
+			if len(timeline) != 3 || states["received"] != 1 || states[store.Scheduled] != 2 {
+				t.Errorf("timeline %+v, want the event received once and its two steps scheduled", timeline)
+			}
+			if a, d := e.post(body); a != 0 || d != 1 {
+				t.Fatalf("once more: accepted %d, duplicates %d", a, d)
+			}
+		})
 	}
 }
 

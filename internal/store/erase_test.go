@@ -57,7 +57,7 @@ func (c customer) fill(t *testing.T, st *store.Store) {
 	if err := st.NoteEvent(ctx, c.id, "subscription.created", "evt_1", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Enter(ctx, c.id, "welcome", "e1", t0, 0); err != nil {
+	if _, err := st.EnterAll(ctx, []store.Entering{{Customer: c.id, Key: "welcome", Event: "e1", At: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Debounce(ctx, c.id, "welcome|day2|sub_1", b.ID, "evt_2", "invoice.paid"); err != nil {

@@ -149,20 +149,10 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[4])
 return 0
 `)
 
-// Enter records that event made the customer enter a run under key (a
-// flow, or a flow and subject) at, unless an entry by another event blocks
-// it: any earlier entry when reentry is 0, else one less than reentry ago.
-// It returns the blocking entry's time, or the zero time when the customer
-// entered.
-func (s *Store) Enter(ctx context.Context, cus, key, event string, at time.Time, reentry time.Duration) (time.Time, error) {
-	out, err := s.EnterAll(ctx, []Entering{{Customer: cus, Key: key, Event: event, At: at, Reentry: reentry}})
-	if err != nil {
-		return time.Time{}, err
-	}
-	return out[0], nil
-}
-
-// Entering asks EnterAll to record one entry (see Enter).
+// Entering asks EnterAll to record that Event made Customer enter a run
+// under Key (a flow, or a flow and subject) at At, unless an entry by
+// another event blocks it: any earlier entry when Reentry is 0, else one
+// less than Reentry ago.
 type Entering struct {
 	Customer, Key, Event string
 	At                   time.Time
@@ -170,7 +160,8 @@ type Entering struct {
 }
 
 // EnterAll records many entries, in order, so a later one sees the
-// earlier ones; out[i] is as Enter's result for es[i]. A first entry under
+// earlier ones. out[i] is the time of the entry that blocks es[i], or the
+// zero time when the customer entered. A first entry under
 // its key, the common case, is one HSETNX; only entries that find one
 // there run enterScript, in a second round trip.
 func (s *Store) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error) {

@@ -205,11 +205,11 @@ func TestEnter(t *testing.T) {
 	ctx := context.Background()
 	enter := func(key, event string, at time.Time, reentry time.Duration) time.Time {
 		t.Helper()
-		prev, err := st.Enter(ctx, "cus_1", key, event, at, reentry)
+		prev, err := st.EnterAll(ctx, []store.Entering{{Customer: "cus_1", Key: key, Event: event, At: at, Reentry: reentry}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return prev
+		return prev[0]
 	}
 	month := 30 * 24 * time.Hour
 	if prev := enter("welcome", "evt_1", t0, month); !prev.IsZero() {
