@@ -7,26 +7,22 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/aheadhq/ahead/flows"
 )
 
-// Names of the channels a step may use.
+// Names of the channels a step may use; they belong to the flow model.
 const (
-	Email    = "email"
-	SMS      = "sms"
-	WhatsApp = "whatsapp"
-	Callback = "callback"
-	Outbox   = "outbox"
-	Webhook  = "webhook"
+	Email    = flows.Email
+	SMS      = flows.SMS
+	WhatsApp = flows.WhatsApp
+	Callback = flows.Callback
+	Outbox   = flows.Outbox
+	Webhook  = flows.Webhook
 )
 
 // Known reports whether name is a channel a flow may name.
-func Known(name string) bool {
-	switch name {
-	case Email, SMS, WhatsApp, Callback, Outbox, Webhook:
-		return true
-	}
-	return false
-}
+func Known(name string) bool { return flows.KnownChannel(name) }
 
 // Message is one rendered contact, ready for a channel.
 type Message struct {
@@ -56,6 +52,19 @@ type Message struct {
 	// Locale and Formality are the variant that was rendered.
 	Locale    string `json:"locale,omitempty"`
 	Formality string `json:"formality,omitempty"`
+	// Content is the approved WhatsApp content template of the message,
+	// nil when there is none; SessionOpen says that the customer's 24-hour
+	// WhatsApp service window is open (they wrote in the last 24 hours).
+	// Other channels ignore both.
+	Content     *Content `json:"content,omitempty"`
+	SessionOpen bool     `json:"session_open,omitempty"`
+}
+
+// Content is an approved WhatsApp content template: its SID (HX…) and the
+// values of its variables, as Twilio's ContentSid and ContentVariables.
+type Content struct {
+	SID       string            `json:"sid"`
+	Variables map[string]string `json:"variables,omitempty"`
 }
 
 // Receipt is what a channel reports after it handed a message on.
@@ -141,6 +150,11 @@ func Reason(err error) string {
 	}
 	return err.Error()
 }
+
+// ErrNoRetry marks an error that no later try will cure: a step that
+// returns it is not tried again. It is asynq.SkipRetry, so the task queue
+// sees it as such.
+var ErrNoRetry = asynq.SkipRetry
 
 // ErrNoContact reports that the customer has no contact point for a channel.
 // It is permanent: the step falls back to its next channel.

@@ -15,8 +15,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 var update = flag.Bool("update", false, "rewrite k8s/configmap-flows.yaml from flows/examples")
@@ -240,7 +240,7 @@ func materialize(t *testing.T, cm *configMap, items []keyPath) string {
 // loadFlows loads a flow folder as ahead serve does.
 func loadFlows(t *testing.T, where, dir string) {
 	t.Helper()
-	cat, err := tasks.Load(dir)
+	cat, err := engine.Load(dir)
 	if err != nil {
 		t.Fatalf("%s: the flows do not load:\n%v", where, err)
 	}

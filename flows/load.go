@@ -18,7 +18,6 @@ import (
 	"github.com/google/cel-go/cel"
 	"gopkg.in/yaml.v3"
 
-	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/internal/yamlline"
 )
 
@@ -704,7 +703,7 @@ func (d *doc) channel(n *yaml.Node, field, name string) bool {
 	switch {
 	case name == "":
 		d.errf(n, field, "required")
-	case !channels.Known(name):
+	case !KnownChannel(name):
 		d.errf(n, field, "unknown channel %q (known: email, sms, whatsapp, callback, outbox, webhook)", name)
 	default:
 		return true
@@ -736,7 +735,7 @@ func (d *doc) step(n *yaml.Node, path string) *Step {
 			}
 		}
 	}
-	callback := slices.Contains(s.Channels, channels.Callback)
+	callback := slices.Contains(s.Channels, Callback)
 	switch {
 	case callback && seen["queue"] == nil:
 		d.errf(resolve(n), path+".queue", "required for the callback channel")

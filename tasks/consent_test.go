@@ -13,6 +13,7 @@ import (
 
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/channels/twilio"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -57,7 +58,7 @@ func setupConsent(t *testing.T) (*bundle, *twilioStub) {
 		t.Fatal(err)
 	}
 	b := setup(t, func(o *Options) { o.Channels[channels.WhatsApp] = wa })
-	cat, err := Load("testdata/consent")
+	cat, err := engine.Load("testdata/consent")
 	if err != nil {
 		t.Fatalf("load flows: %v", err)
 	}
@@ -71,7 +72,7 @@ func setupConsent(t *testing.T) (*bundle, *twilioStub) {
 func (b *bundle) runFlow(t *testing.T, evt, typ, cus, flow, step string) (*store.Intervention, string) {
 	t.Helper()
 	b.route(t, &flows.Event{ID: evt, Type: typ, CustomerID: cus, Customer: anna()})
-	id := InterventionID(cus, evt, flow, step)
+	id := engine.InterventionID(cus, evt, flow, step)
 	b.run(t, cus, id)
 	var out []string
 	for _, e := range b.journal(t, cus) {
@@ -143,7 +144,7 @@ func TestConsentReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.route(t, &flows.Event{ID: "evt_1", Type: "offer.started", CustomerID: "cus_1", Customer: anna()})
-	id := InterventionID("cus_1", "evt_1", "offer", "offer")
+	id := engine.InterventionID("cus_1", "evt_1", "offer", "offer")
 	b.run(t, "cus_1", id)
 	fb := one(t, b.entries(t, "cus_1", id, "fallback"), "fallback")
 	if fb.Channel != channels.SMS || fb.Cause != "opted_out" || !strings.Contains(fb.Reason, "opted out") || !strings.Contains(fb.Reason, "trying email") {
@@ -163,7 +164,7 @@ func TestConsentReasons(t *testing.T) {
 func TestConsentInvoiceExplainerNeedsNone(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	cat, err := Load("../flows/examples")
+	cat, err := engine.Load("../flows/examples")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,10 +177,10 @@ func TestConsentInvoiceExplainerNeedsNone(t *testing.T) {
 		ID: "evt_1", Type: "subscription.created", CustomerID: "cus_1", Customer: anna(),
 		Data: map[string]any{"plan": "family", "first_invoice": map[string]any{"amount": "23.95", "date": "2026-11-30"}},
 	})
-	if p, _ := b.store.Profile(b.ctx, "cus_1"); len(ProfileOf("cus_1", p).Consent) != 0 {
+	if p, _ := b.store.Profile(b.ctx, "cus_1"); len(engine.ProfileOf("cus_1", p).Consent) != 0 {
 		t.Fatalf("profile %v has consent", p)
 	}
-	id := InterventionID("cus_1", "evt_1", "day4-first-invoice", "invoice-explainer")
+	id := engine.InterventionID("cus_1", "evt_1", "day4-first-invoice", "invoice-explainer")
 	b.run(t, "cus_1", id)
 	if iv := b.iv(t, "cus_1", id); iv.State != store.Sent || iv.Channel != channels.Email {
 		t.Fatalf("invoice explainer %s via %s (%s), want sent via email", iv.State, iv.Channel, iv.Reason)

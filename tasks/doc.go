@@ -1,12 +1,13 @@
-// Package tasks holds ahead's asynq task types and their handlers: routing
-// an event into runs (event:route) and running one step of a run
-// (step:run). One file per task type holds its kind string, payload,
-// constructor and handler.
+// Package tasks is ahead's asynq layer: the task kinds with their
+// payloads and constructors (event:route routes one accepted event,
+// step:run runs one intervention at its due time), thin handlers that
+// decode a task and call the engine, the engine's Queue on asynq, and the
+// queue names and shards a worker serves.
 //
 // Kind strings are stable and payloads carry a version and references only
-// (customer id, event id, intervention id), never personal data. Every
-// handler is safe to run more than once for the same task: intervention ids
-// and task ids are derived from the event, the flow and the step, and the
-// sent-marker is written before the handler returns (and so before asynq
-// acknowledges the task).
+// (customer id, event id, intervention id), never personal data. A payload
+// that cannot be read, or of an unknown version, is never retried. Every
+// handler is safe to run more than once for the same task: task ids are
+// derived from the event, the flow and the step. The package holds no
+// business rules: those are the engine's.
 package tasks

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -45,7 +46,7 @@ func setupGuards(t *testing.T, change ...func(*Options)) *guarded {
 	call := &fake{name: channels.Callback}
 	withCall := func(o *Options) { o.Channels[channels.Callback] = call.channel() }
 	b := setup(t, append([]func(*Options){withCall}, change...)...)
-	cat, err := Load("testdata/guards")
+	cat, err := engine.Load("testdata/guards")
 	if err != nil {
 		t.Fatalf("load testdata/guards: %v", err)
 	}
@@ -91,7 +92,7 @@ func (b *bundle) consent(t *testing.T, cus string, chans ...string) {
 	t.Helper()
 	p := store.Profile{}
 	for _, ch := range chans {
-		p[ConsentField(ch)] = "granted"
+		p[engine.ConsentField(ch)] = "granted"
 	}
 	if err := b.store.UpsertProfile(b.ctx, cus, p); err != nil {
 		t.Fatal(err)
@@ -153,8 +154,8 @@ func TestStepCancelOnCancelsOnlyThatStep(t *testing.T) {
 	t.Parallel()
 	g := setupGuards(t)
 	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
-	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
-	remind := InterventionID("cus_1", "evt_inv", "invoice", "remind")
+	explain := engine.InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	remind := engine.InterventionID("cus_1", "evt_inv", "invoice", "remind")
 
 	// A dispute about something else does not match the rule's if.
 	g.clock.Advance(10 * time.Minute)
@@ -215,7 +216,7 @@ func TestFlowCancelOnCancelsEveryStepOfThatSubject(t *testing.T) {
 		{"cus_2", "inv_1", store.Scheduled},
 	} {
 		for _, step := range []string{"explain", "remind"} {
-			id := InterventionID(c.cus, "evt_"+c.inv, "invoice", step)
+			id := engine.InterventionID(c.cus, "evt_"+c.inv, "invoice", step)
 			iv := g.iv(t, c.cus, id)
 			if iv.State != c.state {
 				t.Errorf("%s %s %s: %s, want %s", c.cus, c.inv, step, iv.State, c.state)
@@ -226,7 +227,7 @@ func TestFlowCancelOnCancelsEveryStepOfThatSubject(t *testing.T) {
 		}
 	}
 	for _, step := range []string{"explain", "remind"} {
-		e := one(t, g.entries(t, "cus_1", InterventionID("cus_1", "evt_inv_2", "invoice", step), store.Cancelled), step)
+		e := one(t, g.entries(t, "cus_1", engine.InterventionID("cus_1", "evt_inv_2", "invoice", step), store.Cancelled), step)
 		if e.Cause != "cancel_on" || e.Details["event_id"] != "evt_paid" || e.Details["event_type"] != "invoice.paid" {
 			t.Errorf("%s: cancelled entry %+v, want cause cancel_on by evt_paid", step, e)
 		}
@@ -247,7 +248,7 @@ func TestCancelReadsOnlyTheCustomersPendingIndex(t *testing.T) {
 		for i := from; i < from+1000; i++ {
 			cus := fmt.Sprintf("cus_other_%05d", i)
 			iv := &store.Intervention{
-				ID: InterventionID(cus, "evt_inv", "invoice", "explain"), Customer: cus, Flow: "invoice",
+				ID: engine.InterventionID(cus, "evt_inv", "invoice", "explain"), Customer: cus, Flow: "invoice",
 				Step: "explain", EventID: "evt_inv", EventType: "invoice.created", Subject: "inv_1",
 				Channels: []string{"email"}, Due: start.Add(time.Hour), TaskQueue: StepQueue(cus, 4), State: store.Scheduled,
 			}
@@ -288,7 +289,7 @@ func TestCancelReadsOnlyTheCustomersPendingIndex(t *testing.T) {
 	recording.Store(false)
 
 	for _, step := range []string{"explain", "remind"} {
-		if iv := g.iv(t, "cus_1", InterventionID("cus_1", "evt_inv", "invoice", step)); iv.State != store.Cancelled {
+		if iv := g.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_inv", "invoice", step)); iv.State != store.Cancelled {
 			t.Errorf("cus_1 %s: %s, want cancelled", step, iv.State)
 		}
 	}
@@ -339,9 +340,9 @@ func TestCancelWhileStepIsBeingDeferred(t *testing.T) {
 	g := setupGuards(t)
 	// A contact an hour before the explainer is due: the 2h gap defers it.
 	g.route(t, ev("evt_n", "notice.due", "cus_1", "", nil))
-	g.run(t, "cus_1", InterventionID("cus_1", "evt_n", "notice", "now"))
+	g.run(t, "cus_1", engine.InterventionID("cus_1", "evt_n", "notice", "now"))
 	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
-	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	explain := engine.InterventionID("cus_1", "evt_inv", "invoice", "explain")
 	stop := g.post(t, ev("evt_paid", "invoice.paid", "cus_1", "inv_1", nil))
 	g.clock.Advance(time.Hour)
 
@@ -376,9 +377,9 @@ func TestCancelWhileDeferralMovesTheTask(t *testing.T) {
 	t.Parallel()
 	g := setupGuards(t)
 	g.route(t, ev("evt_n", "notice.due", "cus_1", "", nil))
-	g.run(t, "cus_1", InterventionID("cus_1", "evt_n", "notice", "now"))
+	g.run(t, "cus_1", engine.InterventionID("cus_1", "evt_n", "notice", "now"))
 	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
-	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	explain := engine.InterventionID("cus_1", "evt_inv", "invoice", "explain")
 	g.clock.Advance(time.Hour)
 	var fired atomic.Bool
 	var stepErr error
@@ -410,7 +411,7 @@ func TestCancelDuringFailedSend(t *testing.T) {
 	t.Parallel()
 	g := setupGuards(t)
 	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
-	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	explain := engine.InterventionID("cus_1", "evt_inv", "invoice", "explain")
 	stop := g.post(t, ev("evt_paid", "invoice.paid", "cus_1", "inv_1", nil))
 	g.clock.Advance(time.Hour)
 	var once sync.Once
@@ -445,7 +446,7 @@ func TestCancelDuringSendThatFallsBack(t *testing.T) {
 	g := setupGuards(t)
 	g.consent(t, "cus_1", channels.Email, channels.SMS)
 	g.route(t, ev("evt_news", "news.a", "cus_1", "", nil)) // email, then sms
-	id := InterventionID("cus_1", "evt_news", "news-a", "send")
+	id := engine.InterventionID("cus_1", "evt_news", "news-a", "send")
 	var once sync.Once
 	g.email.during = func(context.Context) {
 		once.Do(func() {
@@ -479,7 +480,7 @@ func TestCancelAfterCrashDuringSend(t *testing.T) {
 	t.Parallel()
 	g := setupGuards(t)
 	g.route(t, ev("evt_inv", "invoice.created", "cus_1", "inv_1", nil))
-	explain := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	explain := engine.InterventionID("cus_1", "evt_inv", "invoice", "explain")
 	g.clock.Advance(time.Hour)
 	if _, ok, err := g.store.Begin(g.ctx, "cus_1", explain); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
@@ -510,7 +511,7 @@ func TestCancelRacesDeferredStep(t *testing.T) {
 	for i := range n {
 		inv := fmt.Sprintf("inv_%d", i)
 		g.route(t, ev("evt_"+inv, "invoice.created", "cus_1", inv, nil))
-		ids[i] = InterventionID("cus_1", "evt_"+inv, "invoice", "explain")
+		ids[i] = engine.InterventionID("cus_1", "evt_"+inv, "invoice", "explain")
 		stops[i] = g.post(t, ev("evt_paid_"+inv, "invoice.paid", "cus_1", inv, nil))
 	}
 	g.clock.Advance(time.Hour)
@@ -620,10 +621,10 @@ func TestSkipIfEventSinceTrigger(t *testing.T) {
 	g.clock.Advance(time.Hour)
 	expr := `"invoice.question" in events_since`
 	for _, cus := range []string{"cus_1", "cus_2", "cus_3"} {
-		g.run(t, cus, InterventionID(cus, "evt_inv", "invoice", "explain"))
+		g.run(t, cus, engine.InterventionID(cus, "evt_inv", "invoice", "explain"))
 	}
 
-	id := InterventionID("cus_1", "evt_inv", "invoice", "explain")
+	id := engine.InterventionID("cus_1", "evt_inv", "invoice", "explain")
 	iv := g.iv(t, "cus_1", id)
 	if iv.State != store.Skipped {
 		t.Fatalf("cus_1 explainer is %s, want skipped: the customer already asked", iv.State)
@@ -639,7 +640,7 @@ func TestSkipIfEventSinceTrigger(t *testing.T) {
 		t.Errorf("the skipped explainer is still pending")
 	}
 	for _, cus := range []string{"cus_2", "cus_3"} {
-		if iv := g.iv(t, cus, InterventionID(cus, "evt_inv", "invoice", "explain")); iv.State != store.Sent {
+		if iv := g.iv(t, cus, engine.InterventionID(cus, "evt_inv", "invoice", "explain")); iv.State != store.Sent {
 			t.Errorf("%s explainer is %s, want sent", cus, iv.State)
 		}
 	}
@@ -651,24 +652,24 @@ func TestSkipIfContactsInTheLastDays(t *testing.T) {
 	// Both customers got a notice now (Thursday).
 	for _, cus := range []string{"cus_1", "cus_2"} {
 		g.route(t, ev("evt_n", "notice.due", cus, "", nil))
-		g.run(t, cus, InterventionID(cus, "evt_n", "notice", "now"))
+		g.run(t, cus, engine.InterventionID(cus, "evt_n", "notice", "now"))
 	}
 	// Two days later (Saturday) cus_1 is due a check-in: skipped, the
 	// notice is less than 72h ago.
 	g.clock.Advance(48 * time.Hour)
 	g.route(t, ev("evt_c", "checkin.due", "cus_1", "", nil))
-	g.run(t, "cus_1", InterventionID("cus_1", "evt_c", "checkin", "contacted"))
+	g.run(t, "cus_1", engine.InterventionID("cus_1", "evt_c", "checkin", "contacted"))
 	// Four days later (Monday) cus_2's check-in goes out.
 	g.clock.Advance(48 * time.Hour)
 	g.route(t, ev("evt_c", "checkin.due", "cus_2", "", nil))
-	g.run(t, "cus_2", InterventionID("cus_2", "evt_c", "checkin", "contacted"))
+	g.run(t, "cus_2", engine.InterventionID("cus_2", "evt_c", "checkin", "contacted"))
 
-	id := InterventionID("cus_1", "evt_c", "checkin", "contacted")
+	id := engine.InterventionID("cus_1", "evt_c", "checkin", "contacted")
 	e := one(t, g.entries(t, "cus_1", id, store.Skipped), "cus_1 check-in")
 	if e.Cause != "skip_if" || e.Details["expr"] != `contacts.exists(c, c.at > now - duration("72h"))` {
 		t.Errorf("skipped entry %+v", e)
 	}
-	if iv := g.iv(t, "cus_2", InterventionID("cus_2", "evt_c", "checkin", "contacted")); iv.State != store.Sent {
+	if iv := g.iv(t, "cus_2", engine.InterventionID("cus_2", "evt_c", "checkin", "contacted")); iv.State != store.Sent {
 		t.Errorf("cus_2 check-in is %s (%s), want sent: the last contact is 4 days ago", iv.State, iv.Reason)
 	}
 }
@@ -691,13 +692,13 @@ func TestSkipIfLastInbound(t *testing.T) {
 	g.clock.Advance(10 * time.Minute)
 	want := map[string]string{"cus_wrote": store.Skipped, "cus_earlier": store.Sent, "cus_never": store.Sent}
 	for cus, state := range want {
-		id := InterventionID(cus, "evt_c", "checkin", "inbound")
+		id := engine.InterventionID(cus, "evt_c", "checkin", "inbound")
 		g.run(t, cus, id)
 		if iv := g.iv(t, cus, id); iv.State != state {
 			t.Errorf("%s: %s (%s), want %s", cus, iv.State, iv.Reason, state)
 		}
 	}
-	e := one(t, g.entries(t, "cus_wrote", InterventionID("cus_wrote", "evt_c", "checkin", "inbound"), store.Skipped), "skipped")
+	e := one(t, g.entries(t, "cus_wrote", engine.InterventionID("cus_wrote", "evt_c", "checkin", "inbound"), store.Skipped), "skipped")
 	if e.Cause != "skip_if" || e.Details["expr"] != "customer.last_inbound_at > event.occurred_at" {
 		t.Errorf("skipped entry %+v", e)
 	}
@@ -707,7 +708,7 @@ func TestSkipIfErrorFails(t *testing.T) {
 	t.Parallel()
 	g := setupGuards(t)
 	g.route(t, ev("evt_c", "checkin.due", "cus_1", "", map[string]any{"other": 1}))
-	id := InterventionID("cus_1", "evt_c", "checkin", "broken")
+	id := engine.InterventionID("cus_1", "evt_c", "checkin", "broken")
 	g.run(t, "cus_1", id)
 	iv := g.iv(t, "cus_1", id)
 	if iv.State != store.Failed || !strings.Contains(iv.Reason, "skip_if") || !strings.Contains(iv.Reason, "missing") {
@@ -736,7 +737,7 @@ func TestBudgetAcrossFlowsAndChannels(t *testing.T) {
 		e := ev(evID, typ, cus, "", nil)
 		g.route(t, e)
 		f := g.w.Catalog().Flows.Get(map[string]string{"news.a": "news-a", "news.b": "news-b", "care.due": "care"}[typ])
-		id := InterventionID(cus, evID, f.Name, f.Steps[0].ID)
+		id := engine.InterventionID(cus, evID, f.Name, f.Steps[0].ID)
 		g.run(t, cus, id)
 		return id, g.iv(t, cus, id)
 	}
@@ -844,7 +845,7 @@ func TestBudgetTwoWorkers(t *testing.T) {
 	for i := range n {
 		evID := fmt.Sprintf("evt_%d", i)
 		g.route(t, ev(evID, "notice.due", "cus_1", "", nil))
-		ids[i] = InterventionID("cus_1", evID, "notice", "now")
+		ids[i] = engine.InterventionID("cus_1", evID, "notice", "now")
 	}
 	round := func() {
 		t.Helper()
@@ -930,7 +931,7 @@ func TestQuietHoursDefer(t *testing.T) {
 			typ := map[string]string{"notice": "notice.due", "evening": "evening.due"}[c.flow]
 			step := g.w.Catalog().Flows.Get(c.flow).Steps[0].ID
 			g.route(t, ev("evt_1", typ, "cus_1", "", nil))
-			id := InterventionID("cus_1", "evt_1", c.flow, step)
+			id := engine.InterventionID("cus_1", "evt_1", c.flow, step)
 			if iv := g.iv(t, "cus_1", id); !iv.Due.Equal(c.due) {
 				t.Fatalf("planned for %s, want %s", iv.Due.In(ams), c.due)
 			}
@@ -973,7 +974,7 @@ func TestQuietHoursNeverEarlier(t *testing.T) {
 		cus := fmt.Sprintf("cus_%d", i)
 		g.clock.Set(at)
 		g.route(t, ev("evt_1", "notice.due", cus, "", nil))
-		id := InterventionID(cus, "evt_1", "notice", "now")
+		id := engine.InterventionID(cus, "evt_1", "notice", "now")
 		g.run(t, cus, id)
 		iv := g.iv(t, cus, id)
 		switch {
@@ -998,7 +999,7 @@ func TestOncePer(t *testing.T) {
 		t.Helper()
 		out := map[string]bool{}
 		for _, f := range []string{"once-customer", "once-subject", "every-event"} {
-			_, err := g.store.Intervention(g.ctx, "cus_1", InterventionID("cus_1", evID, f, "hello"))
+			_, err := g.store.Intervention(g.ctx, "cus_1", engine.InterventionID("cus_1", evID, f, "hello"))
 			out[f] = err == nil
 		}
 		return out
@@ -1080,7 +1081,7 @@ func TestDebounceSendsLatestOnce(t *testing.T) {
 	// Another order's status is its own message.
 	g.route(t, ev("evt_other", "order.status", "cus_1", "ord_2", map[string]any{"status": "packed"}))
 
-	first := InterventionID("cus_1", "evt_0", "status", "update")
+	first := engine.InterventionID("cus_1", "evt_0", "status", "update")
 	ivs, _ := g.store.Interventions(g.ctx, "cus_1")
 	if len(ivs) != 2 {
 		t.Fatalf("%d interventions, want one per order", len(ivs))
@@ -1125,7 +1126,7 @@ func TestDebounceSendsLatestOnce(t *testing.T) {
 	// After it went out, a new status starts a new message.
 	g.clock.Set(start.Add(3 * time.Hour))
 	g.route(t, ev("evt_5", "order.status", "cus_1", "ord_1", map[string]any{"status": "delivered"}))
-	next := InterventionID("cus_1", "evt_5", "status", "update")
+	next := engine.InterventionID("cus_1", "evt_5", "status", "update")
 	if iv := g.iv(t, "cus_1", next); iv.State != store.Scheduled || iv.EventID != "evt_5" {
 		t.Fatalf("new status: %s carrying %s, want a new scheduled intervention", iv.State, iv.EventID)
 	}
@@ -1154,7 +1155,7 @@ func TestDebounceNewestEventWins(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	id := InterventionID("cus_1", "evt_0", "status", "update")
+	id := engine.InterventionID("cus_1", "evt_0", "status", "update")
 	if iv := g.iv(t, "cus_1", id); iv.EventID != "evt_2" {
 		t.Errorf("intervention carries %s, want evt_2, the newest", iv.EventID)
 	}
@@ -1180,9 +1181,9 @@ func copyDir(t *testing.T, from string) string {
 	return to
 }
 
-func (b *bundle) reload(t *testing.T, dir string) *Catalog {
+func (b *bundle) reload(t *testing.T, dir string) *engine.Catalog {
 	t.Helper()
-	cat, err := Load(dir)
+	cat, err := engine.Load(dir)
 	if err != nil {
 		t.Fatalf("load %s: %v", dir, err)
 	}
@@ -1198,8 +1199,8 @@ func TestFlowVersions(t *testing.T) {
 	for _, cus := range []string{"cus_1", "cus_3"} {
 		g.route(t, ev("evt_1", "plan.changed", cus, "", nil))
 	}
-	confirm := InterventionID("cus_1", "evt_1", "plan", "confirm")
-	follow := InterventionID("cus_1", "evt_1", "plan", "follow-up")
+	confirm := engine.InterventionID("cus_1", "evt_1", "plan", "confirm")
+	follow := engine.InterventionID("cus_1", "evt_1", "plan", "follow-up")
 	if iv := g.iv(t, "cus_1", confirm); iv.Version != a.Version {
 		t.Fatalf("run pinned to %q, want %q", iv.Version, a.Version)
 	}
@@ -1231,23 +1232,23 @@ steps:
 		}
 	}
 	g.route(t, ev("evt_1", "plan.changed", "cus_2", "", nil))
-	if iv := g.iv(t, "cus_2", InterventionID("cus_2", "evt_1", "plan", "confirm")); iv.Version != bv.Version {
+	if iv := g.iv(t, "cus_2", engine.InterventionID("cus_2", "evt_1", "plan", "confirm")); iv.Version != bv.Version {
 		t.Errorf("new run pinned to %q, want the new version %q", iv.Version, bv.Version)
 	}
-	if _, err := g.store.Intervention(g.ctx, "cus_2", InterventionID("cus_2", "evt_1", "plan", "follow-up")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := g.store.Intervention(g.ctx, "cus_2", engine.InterventionID("cus_2", "evt_1", "plan", "follow-up")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("new run has the removed step: %v", err)
 	}
 
 	g.clock.Advance(24 * time.Hour)
 	g.run(t, "cus_1", confirm)
-	g.run(t, "cus_2", InterventionID("cus_2", "evt_1", "plan", "confirm"))
+	g.run(t, "cus_2", engine.InterventionID("cus_2", "evt_1", "plan", "confirm"))
 	if iv := g.iv(t, "cus_1", confirm); iv.State != store.Sent || iv.Channel != channels.SMS {
 		t.Errorf("old run's confirm: %s via %s, want sent via sms as in its version", iv.State, iv.Channel)
 	}
 	if e := one(t, g.entries(t, "cus_1", confirm, store.Sent), "sent"); e.Version != a.Version || e.Channel != channels.SMS {
 		t.Errorf("sent entry %+v, want version %s via sms", e, a.Version)
 	}
-	if iv := g.iv(t, "cus_2", InterventionID("cus_2", "evt_1", "plan", "confirm")); iv.State != store.Sent || iv.Channel != channels.Email {
+	if iv := g.iv(t, "cus_2", engine.InterventionID("cus_2", "evt_1", "plan", "confirm")); iv.State != store.Sent || iv.Channel != channels.Email {
 		t.Errorf("new run's confirm: %s via %s, want sent via email", iv.State, iv.Channel)
 	}
 
@@ -1263,7 +1264,7 @@ steps:
 		t.Fatal(err)
 	}
 	g.reload(t, dir)
-	id := InterventionID("cus_3", "evt_1", "plan", "confirm")
+	id := engine.InterventionID("cus_3", "evt_1", "plan", "confirm")
 	g.run(t, "cus_3", id)
 	e = one(t, g.entries(t, "cus_3", id, store.Skipped), "removed flow")
 	if e.Cause != "flow_removed" || !strings.Contains(e.Reason, "plan") {
@@ -1280,12 +1281,12 @@ func TestTimelineExplainsScheduling(t *testing.T) {
 	t.Parallel()
 	g := setupGuards(t)
 	g.route(t, ev("evt_1", "invoice.created", "cus_1", "inv_1", nil))
-	id := InterventionID("cus_1", "evt_1", "invoice", "explain")
+	id := engine.InterventionID("cus_1", "evt_1", "invoice", "explain")
 	e := one(t, g.entries(t, "cus_1", id, store.Scheduled), "scheduled")
 	due := start.Add(time.Hour)
 	if e.Due == nil || !e.Due.Equal(due) || e.Cause != "after" || !strings.Contains(e.Reason, "after 1h") ||
 		e.Details["due_local"] != due.In(ams).Format(time.RFC3339) || e.Details["timezone"] != "Europe/Amsterdam" ||
-		e.Flow != "invoice" || e.Step != "explain" || e.Version == "" || e.Run != RunID("cus_1", "evt_1", "invoice") {
+		e.Flow != "invoice" || e.Step != "explain" || e.Version == "" || e.Run != engine.RunID("cus_1", "evt_1", "invoice") {
 		t.Errorf("scheduled entry %+v, want due %s after 1h with its local time", e, utc(due))
 	}
 
@@ -1293,7 +1294,7 @@ func TestTimelineExplainsScheduling(t *testing.T) {
 	old := ev("evt_2", "invoice.created", "cus_1", "inv_2", nil)
 	old.OccurredAt = start.Add(-72 * time.Hour)
 	g.route(t, old)
-	late := InterventionID("cus_1", "evt_2", "invoice", "explain")
+	late := engine.InterventionID("cus_1", "evt_2", "invoice", "explain")
 	if e := one(t, g.entries(t, "cus_1", late, store.Skipped), "too late"); e.Cause != "too_late" || !strings.Contains(e.Reason, "too late") {
 		t.Errorf("skipped entry %+v, want cause too_late", e)
 	}
@@ -1347,7 +1348,7 @@ func TestTwoServers(t *testing.T) {
 	for i := range n {
 		cus := fmt.Sprintf("cus_%03d", i)
 		g.enqueue(t, ev("evt_1", "notice.due", cus, "", nil))
-		ids[i] = InterventionID(cus, "evt_1", "notice", "now")
+		ids[i] = engine.InterventionID(cus, "evt_1", "notice", "now")
 	}
 	serveWith(t, g.rdb, g.w, g.opts.Shards)
 	serveWith(t, g.rdb, other, g.opts.Shards)
@@ -1387,7 +1388,7 @@ func TestRetriedRouteKeepsDeferredTask(t *testing.T) {
 	if err := g.w.HandleRoute(g.ctx, task); err != nil {
 		t.Fatal(err)
 	}
-	id := InterventionID("cus_1", "evt_1", "notice", "now")
+	id := engine.InterventionID("cus_1", "evt_1", "notice", "now")
 	g.run(t, "cus_1", id)
 	// asynq removes the task that ran.
 	if err := g.insp.DeleteTask(StepQueue("cus_1", 4), id); err != nil {

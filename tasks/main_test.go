@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/redistest"
@@ -103,7 +104,7 @@ type bundle struct {
 func setup(t *testing.T, change ...func(*Options)) *bundle {
 	t.Helper()
 	rdb := redistest.New(t)
-	cat, err := Load("testdata/flows")
+	cat, err := engine.Load("testdata/flows")
 	if err != nil {
 		t.Fatalf("load flows: %v", err)
 	}
@@ -117,13 +118,12 @@ func setup(t *testing.T, change ...func(*Options)) *bundle {
 		sms:    &fake{name: channels.SMS},
 		email:  &fake{name: channels.Email},
 	}
-	b.opts = Options{
-		Store: b.store, Client: b.client, Inspector: b.insp,
+	b.opts = Options{Options: engine.Options{
+		Store:    b.store,
 		Channels: map[string]channels.Channel{channels.SMS: b.sms.channel(), channels.Email: b.email.channel()},
 		Clock:    b.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Timezone: "Europe/Amsterdam", Locale: "nl", Formality: "informal",
-		Shards: 4,
-	}
+	}, Redis: rdb, Shards: 4}
 	for _, c := range change {
 		c(&b.opts)
 	}
@@ -150,7 +150,7 @@ func (b *bundle) post(t *testing.T, ev *flows.Event) *asynq.Task {
 		t.Fatalf("event %s posted twice", ev.ID)
 	}
 	if ev.Customer != nil {
-		if err := b.store.UpsertProfile(b.ctx, ev.CustomerID, ProfileFields(ev.Customer)); err != nil {
+		if err := b.store.UpsertProfile(b.ctx, ev.CustomerID, engine.ProfileFields(ev.Customer)); err != nil {
 			t.Fatalf("store profile: %v", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -37,11 +38,11 @@ func TestRouteSchedulesOneStepTaskPerStep(t *testing.T) {
 	tasks := b.tasks(t)
 	queue := StepQueue("cus_1", 4)
 	for _, iv := range ivs {
-		id := InterventionID("cus_1", "evt_1", "welcome", iv.Step)
+		id := engine.InterventionID("cus_1", "evt_1", "welcome", iv.Step)
 		if iv.ID != id {
 			t.Errorf("step %s: id %s, want InterventionID %s", iv.Step, iv.ID, id)
 		}
-		if iv.Run != RunID("cus_1", "evt_1", "welcome") {
+		if iv.Run != engine.RunID("cus_1", "evt_1", "welcome") {
 			t.Errorf("step %s: run %s, want RunID", iv.Step, iv.Run)
 		}
 		if iv.State != store.Scheduled || iv.Flow != "welcome" || iv.Subject != "sub_1" || iv.EventID != "evt_1" {
@@ -121,7 +122,7 @@ func TestRouteRequeuesScheduledStepWhoseTaskIsMissing(t *testing.T) {
 	}
 	// A route that failed after storing the interventions but before
 	// queueing their tasks is retried by asynq.
-	id := InterventionID("cus_1", "evt_1", "welcome", "invoice")
+	id := engine.InterventionID("cus_1", "evt_1", "welcome", "invoice")
 	if err := b.insp.DeleteTask(StepQueue("cus_1", 4), id); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestCancelIf(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.route(t, &flows.Event{ID: "evt_late", Type: "order.late", CustomerID: "cus_1", Subject: "ord_1"})
-	id := InterventionID("cus_1", "evt_late", "late-order", "status")
+	id := engine.InterventionID("cus_1", "evt_late", "late-order", "status")
 
 	// late-order's cancel_on[1].if reads event.data.status, which this
 	// event lacks: nothing is cancelled, and the journal says why.
@@ -238,7 +239,7 @@ func TestRouteTimeZone(t *testing.T) {
 			c := anna()
 			c.Timezone = tc.profile
 			b.route(t, subscriber("evt_1", "cus_1", "", c))
-			iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_1", "welcome", "invoice"))
+			iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_1", "welcome", "invoice"))
 			if !iv.Due.Equal(tc.want) {
 				t.Errorf("due %v, want %v", iv.Due, tc.want)
 			}
@@ -255,7 +256,7 @@ func TestRouteTooLate(t *testing.T) {
 	ev.OccurredAt = start
 	b.route(t, ev)
 	for _, step := range []string{"reassurance", "invoice"} {
-		iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_1", "welcome", step))
+		iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_1", "welcome", step))
 		if iv.State != store.Skipped || !strings.Contains(iv.Reason, "too late") {
 			t.Errorf("step %s: state %s reason %q, want skipped as too late", step, iv.State, iv.Reason)
 		}
@@ -285,7 +286,7 @@ func TestRouteLateWithinLimitRunsNow(t *testing.T) {
 	b.route(t, ev)
 	tasks := b.tasks(t)
 	for _, step := range []string{"reassurance", "invoice"} {
-		iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_1", "welcome", step))
+		iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_1", "welcome", step))
 		if iv.State != store.Scheduled || !iv.Due.Equal(now) {
 			t.Errorf("step %s: %s due %v, want scheduled now (%v)", step, iv.State, iv.Due, now)
 		}
@@ -339,7 +340,7 @@ func TestCancel(t *testing.T) {
 	check := func(cus, event, state string) {
 		t.Helper()
 		for _, step := range []string{"reassurance", "invoice"} {
-			id := InterventionID(cus, event, "welcome", step)
+			id := engine.InterventionID(cus, event, "welcome", step)
 			iv := b.iv(t, cus, id)
 			_, queued := tasks[id]
 			switch state {
@@ -370,14 +371,14 @@ func TestCancel(t *testing.T) {
 
 	// The step task of a cancelled intervention sends nothing.
 	for _, step := range []string{"reassurance", "invoice"} {
-		if err := b.step("cus_1", InterventionID("cus_1", "evt_a", "welcome", step)); err != nil {
+		if err := b.step("cus_1", engine.InterventionID("cus_1", "evt_a", "welcome", step)); err != nil {
 			t.Errorf("step %s after cancel: %v", step, err)
 		}
 	}
 	if n := len(b.sms.messages()) + len(b.email.messages()); n != 0 {
 		t.Errorf("%d messages sent for cancelled interventions", n)
 	}
-	if iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_a", "welcome", "invoice")); iv.State != store.Cancelled {
+	if iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_a", "welcome", "invoice")); iv.State != store.Cancelled {
 		t.Errorf("state %s after the step ran, want cancelled", iv.State)
 	}
 }
@@ -390,7 +391,7 @@ func TestCancelWithoutSubjectCancelsEveryRunOfTheFlow(t *testing.T) {
 	b.route(t, &flows.Event{ID: "evt_late", Type: "order.late", CustomerID: "cus_1", Subject: "ord_1"})
 	b.route(t, &flows.Event{ID: "evt_stop", Type: "subscription.cancelled", CustomerID: "cus_1"})
 	pending, _ := b.store.PendingOf(b.ctx, "cus_1")
-	if len(pending) != 1 || pending[InterventionID("cus_1", "evt_late", "late-order", "status")].Flow != "late-order" {
+	if len(pending) != 1 || pending[engine.InterventionID("cus_1", "evt_late", "late-order", "status")].Flow != "late-order" {
 		t.Errorf("pending after cancel %v, want only late-order's step (another flow)", pending)
 	}
 	if n := len(b.tasks(t)); n != 1 {
@@ -406,7 +407,7 @@ func TestCancelWithSubjectCancelsRunWithoutSubject(t *testing.T) {
 	b.route(t, subscriber("evt_a", "cus_1", "", anna()))
 	b.route(t, &flows.Event{ID: "evt_stop", Type: "subscription.cancelled", CustomerID: "cus_1", Subject: "sub_a"})
 	for _, step := range []string{"reassurance", "invoice"} {
-		if iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_a", "welcome", step)); iv.State != store.Cancelled {
+		if iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_a", "welcome", step)); iv.State != store.Cancelled {
 			t.Errorf("step %s: %s, want cancelled", step, iv.State)
 		}
 	}
@@ -416,7 +417,7 @@ func TestCancelLeavesSentAlone(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.route(t, subscriber("evt_a", "cus_1", "", anna()))
-	sent := InterventionID("cus_1", "evt_a", "welcome", "reassurance")
+	sent := engine.InterventionID("cus_1", "evt_a", "welcome", "reassurance")
 	if err := b.step("cus_1", sent); err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +425,7 @@ func TestCancelLeavesSentAlone(t *testing.T) {
 	if iv := b.iv(t, "cus_1", sent); iv.State != store.Sent {
 		t.Errorf("sent step is %s after cancel", iv.State)
 	}
-	if iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_a", "welcome", "invoice")); iv.State != store.Cancelled {
+	if iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_a", "welcome", "invoice")); iv.State != store.Cancelled {
 		t.Errorf("pending step is %s after cancel, want cancelled", iv.State)
 	}
 	if es := b.entries(t, "cus_1", sent, store.Cancelled); len(es) != 0 {
@@ -447,14 +448,14 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.w.SetCatalog(&Catalog{Flows: set, Templates: b.w.Catalog().Templates})
+	b.w.SetCatalog(&engine.Catalog{Flows: set, Templates: b.w.Catalog().Templates})
 	b.route(t, &flows.Event{ID: "evt_1", Type: "cart.updated", CustomerID: "cus_1"})
 	b.clock.Advance(10 * time.Minute)
 	b.route(t, &flows.Event{ID: "evt_2", Type: "cart.updated", CustomerID: "cus_1"})
-	if iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_1", "reminder", "nudge")); iv.State != store.Cancelled {
+	if iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_1", "reminder", "nudge")); iv.State != store.Cancelled {
 		t.Errorf("first run: %s, want cancelled", iv.State)
 	}
-	second := b.iv(t, "cus_1", InterventionID("cus_1", "evt_2", "reminder", "nudge"))
+	second := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_2", "reminder", "nudge"))
 	if second.State != store.Scheduled || !second.Due.Equal(b.clock.Now().Add(time.Hour)) {
 		t.Errorf("second run: %s due %v, want scheduled an hour from now", second.State, second.Due)
 	}

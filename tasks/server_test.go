@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -76,7 +77,7 @@ func TestServerRetriesTransientFailure(t *testing.T) {
 	}
 	b.enqueue(t, lateOrder("evt_1", "cus_1"))
 	serve(t, b)
-	id := InterventionID("cus_1", "evt_1", "late-order", "status")
+	id := engine.InterventionID("cus_1", "evt_1", "late-order", "status")
 	iv := b.await(t, "cus_1", id)
 	if iv.State != store.Sent || iv.Channel != channels.SMS || iv.Attempts != 3 {
 		t.Errorf("intervention %s via %s after %d attempts, want sent via sms after 3", iv.State, iv.Channel, iv.Attempts)
@@ -100,7 +101,7 @@ func TestServerGivesUpAfterMaxRetry(t *testing.T) {
 	b.sms.failWith(channels.Transient(channels.SMS, "20429", errors.New("too many requests")))
 	b.enqueue(t, lateOrder("evt_1", "cus_1"))
 	serve(t, b)
-	id := InterventionID("cus_1", "evt_1", "late-order", "status")
+	id := engine.InterventionID("cus_1", "evt_1", "late-order", "status")
 	iv := b.await(t, "cus_1", id)
 	if iv.State != store.Failed || iv.Code != "20429" || !strings.Contains(iv.Reason, "gave up after 3 tries") || !strings.Contains(iv.Reason, "too many requests") {
 		t.Errorf("intervention %s code %s reason %q, want failed after 3 tries with the provider's code", iv.State, iv.Code, iv.Reason)
@@ -146,7 +147,7 @@ func TestServerRoutesAndSends(t *testing.T) {
 		t.Errorf("second route task: %v, want a task id conflict", err)
 	}
 	serve(t, b)
-	iv := b.await(t, "cus_1", InterventionID("cus_1", "evt_1", "late-order", "status"))
+	iv := b.await(t, "cus_1", engine.InterventionID("cus_1", "evt_1", "late-order", "status"))
 	if iv.State != store.Sent {
 		t.Fatalf("intervention %s (%s), want sent", iv.State, iv.Reason)
 	}

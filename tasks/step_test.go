@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/signed"
 	"github.com/aheadhq/ahead/internal/store"
@@ -22,7 +23,7 @@ import (
 func (b *bundle) invoice(t *testing.T, cus string, c *flows.Customer) string {
 	t.Helper()
 	b.route(t, subscriber("evt_"+cus, cus, "", c))
-	return InterventionID(cus, "evt_"+cus, "welcome", "invoice")
+	return engine.InterventionID(cus, "evt_"+cus, "welcome", "invoice")
 }
 
 func TestStepSendsOnce(t *testing.T) {
@@ -176,7 +177,7 @@ func TestStepFallbackWhenCustomerCannotBeReached(t *testing.T) {
 		reason  string
 	}{
 		{"no contact point", func(c *flows.Customer) { c.Phone = "" }, nil, "no contact point"},
-		{"opted out", nil, store.Profile{OptOutField(channels.SMS): "2030-11-20T10:00:00Z"}, "opted out"},
+		{"opted out", nil, store.Profile{engine.OptOutField(channels.SMS): "2030-11-20T10:00:00Z"}, "opted out"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -337,7 +338,7 @@ func TestCancelDuringSendLeavesItSent(t *testing.T) {
 	if es := b.entries(t, "cus_1", id, store.Cancelled); len(es) != 0 {
 		t.Errorf("a sent intervention is journaled as cancelled: %+v", es)
 	}
-	if iv := b.iv(t, "cus_1", InterventionID("cus_1", "evt_cus_1", "welcome", "reassurance")); iv.State != store.Cancelled {
+	if iv := b.iv(t, "cus_1", engine.InterventionID("cus_1", "evt_cus_1", "welcome", "reassurance")); iv.State != store.Cancelled {
 		t.Errorf("the other step is %s, want cancelled", iv.State)
 	}
 	if pending, _ := b.store.PendingOf(b.ctx, "cus_1"); len(pending) != 0 {
@@ -393,7 +394,7 @@ func TestStepFlowRemoved(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	id := b.invoice(t, "cus_1", anna())
-	gone := InterventionID("cus_1", "evt_cus_1", "welcome", "reassurance")
+	gone := engine.InterventionID("cus_1", "evt_cus_1", "welcome", "reassurance")
 	tpl := b.w.Catalog().Templates
 	set, err := flows.Parse("other.yaml", []byte(`
 flow: welcome
@@ -410,7 +411,7 @@ steps:
 		t.Fatal(err)
 	}
 	// welcome lost its reassurance step.
-	b.w.SetCatalog(&Catalog{Flows: set, Templates: tpl})
+	b.w.SetCatalog(&engine.Catalog{Flows: set, Templates: tpl})
 	if err := b.step("cus_1", gone); err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +429,7 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.w.SetCatalog(&Catalog{Flows: set, Templates: tpl})
+	b.w.SetCatalog(&engine.Catalog{Flows: set, Templates: tpl})
 	if err := b.step("cus_1", id); err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +495,7 @@ func TestCancelRacesStep(t *testing.T) {
 			ev.Customer = anna()
 		}
 		b.route(t, ev)
-		ids[i] = InterventionID("cus_1", ev.ID, "late-order", "status")
+		ids[i] = engine.InterventionID("cus_1", ev.ID, "late-order", "status")
 	}
 	cancels := make([]error, n)
 	steps := make([]error, n)

@@ -1,162 +1,43 @@
 package tasks
 
 import (
-	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"log/slog"
-	"path/filepath"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
-	"github.com/aheadhq/ahead/channels"
-	"github.com/aheadhq/ahead/flows"
-	"github.com/aheadhq/ahead/internal/clock"
-	"github.com/aheadhq/ahead/internal/metrics"
-	"github.com/aheadhq/ahead/internal/store"
-	"github.com/aheadhq/ahead/templates"
+	"github.com/aheadhq/ahead/engine"
 )
 
-// Catalog is one loaded flow folder: its flows and their templates.
-type Catalog struct {
-	Dir       string
-	Flows     *flows.Set
-	Templates *templates.Set
-	// Content holds the approved WhatsApp templates (*.content.yaml).
-	Content *templates.ContentSet
-	// horizon is the longest a step may come due after its event, with
-	// its window, debounce and deadline.
-	horizon time.Duration
+// Worker serves ahead's task kinds on asynq with the engine.
+type Worker struct {
+	*engine.Engine
 }
 
-// measure fills in what the catalog's flows ask of routing.
-func (c *Catalog) measure() *Catalog {
-	for _, f := range c.Flows.Flows() {
-		for _, s := range f.Steps {
-			d := time.Duration(s.AfterDays)*24*time.Hour + s.AfterClock + s.Debounce +
-				24*time.Hour + 7*24*time.Hour + max(s.Deadline, f.StepLateLimit(s))
-			c.horizon = max(c.horizon, d)
-		}
-	}
-	return c
-}
-
-// Load reads and validates a flow folder: DIR/*.yaml and DIR/templates/.
-func Load(dir string) (*Catalog, error) {
-	tdir := filepath.Join(dir, "templates")
-	tpl, err := templates.Load(tdir)
-	if err != nil {
-		return nil, err
-	}
-	content, err := templates.LoadContent(tdir)
-	if err != nil {
-		return nil, err
-	}
-	set, err := flows.LoadDir(dir, checker{tpl, content})
-	if err != nil {
-		return nil, err
-	}
-	return (&Catalog{Dir: dir, Flows: set, Templates: tpl, Content: content}).measure(), nil
-}
-
-// checker checks a step's template: a text variant per channel, and for
-// WhatsApp the content variants' fields when there are any.
-type checker struct {
-	tpl     *templates.Set
-	content *templates.ContentSet
-}
-
-func (c checker) Check(name, channel string) error {
-	if channel == "whatsapp" && c.content.Has(name) {
-		// An approved template alone will do; a text variant is optional.
-		if err := c.content.Check(name); err != nil {
-			return err
-		}
-		if !c.tpl.Has(name, channel) {
-			return nil
-		}
-	}
-	return c.tpl.Check(name, channel)
-}
-
-// Options configure a Worker.
+// Options configure a Worker: the engine's options, and the asynq queue
+// on Redis that New gives the engine.
 type Options struct {
-	Store     *store.Store
-	Client    *asynq.Client
-	Inspector *asynq.Inspector
-	Channels  map[string]channels.Channel
-	Clock     clock.Clock
-	Log       *slog.Logger
-	// Customer defaults when the profile says nothing.
-	Timezone, Locale, Formality string
+	engine.Options
+	// Redis holds the task queue.
+	Redis redis.UniversalClient
 	// Shards is the number of step queues.
 	Shards int
 	// MaxRetry bounds the tries of a transient failure (default 8).
 	MaxRetry int
-	// PublicURL and SigningKey build one-click unsubscribe links.
-	PublicURL  string
-	SigningKey []byte
-	// LateLimit is the late limit of flows and steps that set none
-	// (defaults.late_limit); 0 means flows.DefaultLateLimit.
-	LateLimit time.Duration
-	// EventTTL is how long an event is kept after its last step is due (default 30 days).
-	EventTTL time.Duration
 }
 
-// Worker routes events and runs steps.
-type Worker struct {
-	o    Options
-	cat  atomic.Pointer[Catalog]
-	kept sync.Map // flow versions whose source is stored
-	// versions caches earlier flow versions that runs are pinned to, by
-	// "name@version".
-	versions sync.Map
+// New returns a worker whose engine serves catalog and queues its tasks
+// on asynq in o.Redis, unless o.Queue names another queue.
+func New(o Options, catalog *engine.Catalog) *Worker {
+	if o.Queue == nil {
+		o.Queue = NewQueue(o.Redis, o.Clock, o.Shards, o.MaxRetry)
+	}
+	return NewWorker(engine.New(o.Options, catalog))
 }
 
-// New returns a worker serving catalog.
-func New(o Options, catalog *Catalog) *Worker {
-	if o.Log == nil {
-		o.Log = slog.Default()
-	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
-	}
-	if o.MaxRetry <= 0 {
-		o.MaxRetry = 8
-	}
-	if o.Shards <= 0 {
-		o.Shards = 1
-	}
-	if o.EventTTL <= 0 {
-		o.EventTTL = 30 * 24 * time.Hour
-	}
-	w := &Worker{o: o}
-	w.cat.Store(catalog)
-	return w
-}
-
-// EventTTL is how long an accepted event is kept: long enough for every
-// step of the flows in force to come due and render its data.
-func (w *Worker) EventTTL() time.Duration {
-	return w.Catalog().horizon + w.o.LateLimit + w.o.EventTTL
-}
-
-// Catalog returns the flows in force.
-func (w *Worker) Catalog() *Catalog { return w.cat.Load() }
-
-// SetCatalog puts a new set of flows in force. Work already scheduled is kept.
-func (w *Worker) SetCatalog(c *Catalog) { w.cat.Store(c) }
-
-// scale is how many virtual seconds pass per real second on the worker's clock.
-func (w *Worker) scale() float64 {
-	if s, ok := w.o.Clock.(interface{ Factor() float64 }); ok && s.Factor() > 0 {
-		return s.Factor()
-	}
-	return 1
-}
+// NewWorker returns the task handlers of e.
+func NewWorker(e *engine.Engine) *Worker { return &Worker{Engine: e} }
 
 // Mux returns the asynq handler for every task kind.
 func (w *Worker) Mux() *asynq.ServeMux {
@@ -166,61 +47,13 @@ func (w *Worker) Mux() *asynq.ServeMux {
 	return mux
 }
 
-// Location returns the zone of a customer's profile, else the default, else UTC.
-func (w *Worker) Location(p store.Profile) *time.Location {
-	return w.location(p["timezone"])
-}
+// payload is a task payload that carries its version.
+type payload interface{ version() int }
 
-// location returns the zone tz, else the default zone, else UTC. A zone
-// the system does not know (a profile stored before its tz database
-// changed) counts as missing.
-func (w *Worker) location(tz string) *time.Location {
-	if loc, err := flows.Location(tz, w.o.Timezone); err == nil {
-		return loc
-	}
-	if loc, err := flows.Location(w.o.Timezone, ""); err == nil {
-		return loc
-	}
-	return time.UTC
-}
-
-// CancelPending cancels the customer's pending interventions ids and
-// removes their scheduled tasks. It returns the ids it cancelled.
-func (w *Worker) CancelPending(ctx context.Context, cus string, ids []string, pending map[string]store.Pending, entry store.Entry) ([]string, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	done, err := w.o.Store.Cancel(ctx, cus, ids, pending, entry)
-	if err != nil {
-		return nil, err
-	}
-	metrics.Interventions.WithLabelValues(store.Cancelled, "").Add(float64(len(done)))
-	metrics.Outcomes.WithLabelValues(store.Cancelled, "", metrics.ReasonCancelled).Add(float64(len(done)))
-	for _, id := range done {
-		task := pending[id].TaskID
-		if task == "" {
-			task = id
-		}
-		w.DropTask(pending[id].TaskQueue, task)
-	}
-	return done, nil
-}
-
-// DropTask removes a queued task, whatever its state; one that is gone
-// already is fine. A task that is running cannot be removed: it finds its
-// intervention cancelled or erased and ends.
-func (w *Worker) DropTask(queue, id string) {
-	if queue == "" || id == "" {
-		return
-	}
-	err := w.o.Inspector.DeleteTask(queue, id)
-	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
-		w.o.Log.Warn("remove task", "task", id, "err", err)
-	}
-}
-
-func decode(t *asynq.Task, v interface{ version() int }) error {
-	if err := unmarshal(t.Payload(), v); err != nil {
+// decode reads a task's payload; a payload that cannot be read, or of a
+// version this build does not know, is never retried.
+func decode(t *asynq.Task, v payload) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
 		return fmt.Errorf("decode %s payload: %v: %w", t.Type(), err, asynq.SkipRetry)
 	}
 	if v.version() != 1 {

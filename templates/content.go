@@ -15,7 +15,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/yamlline"
 )
@@ -137,7 +136,7 @@ func (f contentName) key() contentKey { return contentKey(f) }
 
 // String returns the file name, e.g. first-invoice.whatsapp.nl.content.yaml.
 func (f contentName) String() string {
-	s := f.name + "." + channels.WhatsApp + "." + f.locale
+	s := f.name + "." + flows.WhatsApp + "." + f.locale
 	if f.formality != "" {
 		s += "." + f.formality
 	}
@@ -163,8 +162,8 @@ func parseContentName(base string) (contentName, error) {
 	if !namePattern.MatchString(f.name) {
 		return f, fmt.Errorf("template name %q may hold only a-z, 0-9, \"-\" and \"_\"", f.name)
 	}
-	if parts[1] != channels.WhatsApp {
-		return f, fmt.Errorf("content templates are for channel %q only, not %q", channels.WhatsApp, parts[1])
+	if parts[1] != flows.WhatsApp {
+		return f, fmt.Errorf("content templates are for channel %q only, not %q", flows.WhatsApp, parts[1])
 	}
 	if !localePattern.MatchString(f.locale) {
 		return f, fmt.Errorf("locale %q is not like nl, en or en-GB", f.locale)

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aheadhq/ahead/channels"
+	"github.com/aheadhq/ahead/flows"
 )
 
 // Formalities a template file may name. A file without one is neutral: it
@@ -49,7 +49,7 @@ func parseFileName(base string) (fileName, error) {
 	if !namePattern.MatchString(f.name) {
 		return f, fmt.Errorf("template name %q may hold only a-z, 0-9, \"-\" and \"_\"", f.name)
 	}
-	if !channels.Known(f.channel) {
+	if !flows.KnownChannel(f.channel) {
 		return f, fmt.Errorf("unknown channel %q", f.channel)
 	}
 	if !localePattern.MatchString(f.locale) {
@@ -58,8 +58,8 @@ func parseFileName(base string) (fileName, error) {
 	if len(parts) == 4 && f.formality != Informal && f.formality != Formal {
 		return f, fmt.Errorf("formality %q is not %s or %s", f.formality, Informal, Formal)
 	}
-	if f.html && f.channel != channels.Email {
-		return f, fmt.Errorf("an HTML twin is only used for channel %q", channels.Email)
+	if f.html && f.channel != flows.Email {
+		return f, fmt.Errorf("an HTML twin is only used for channel %q", flows.Email)
 	}
 	return f, nil
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	texttemplate "text/template"
 
-	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/flows"
 )
 
@@ -177,7 +176,7 @@ func readFolder(dir string) ([]os.DirEntry, error) {
 func parseText(shown string, f fileName, src string) (*variant, error) {
 	v := &variant{locale: f.locale, formality: f.formality}
 	body := src
-	if f.channel == channels.Email {
+	if f.channel == flows.Email {
 		first, rest, _ := strings.Cut(src, "\n")
 		subj, ok := strings.CutPrefix(first, "Subject:")
 		if !ok {

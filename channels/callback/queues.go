@@ -378,3 +378,31 @@ func (q *Queues) Forget(ctx context.Context, cus string) error {
 	}
 	return nil
 }
+
+// Find returns the callback id of any queue, or store.ErrNotFound.
+func (q *Queues) Find(ctx context.Context, id string) (*store.Callback, error) {
+	return q.o.Store.FindCallback(ctx, id)
+}
+
+// List returns up to limit callbacks of queue in state, all when limit
+// is 0.
+func (q *Queues) List(ctx context.Context, queue, state string, limit int) ([]*store.Callback, error) {
+	return q.o.Store.Callbacks(ctx, queue, state, limit)
+}
+
+// Waiting returns up to limit callbacks of queue that wait for an agent,
+// skipping the first offset.
+func (q *Queues) Waiting(ctx context.Context, queue string, offset, limit int) ([]*store.Callback, error) {
+	return q.o.Store.OpenCallbacks(ctx, queue, offset, limit)
+}
+
+// Customer returns what an agent sees of a callback's customer: the
+// profile and the newest limit journal entries.
+func (q *Queues) Customer(ctx context.Context, cus string, limit int) (store.Profile, []store.Entry, error) {
+	prof, err := q.o.Store.Profile(ctx, cus)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, err
+	}
+	entries, err := q.o.Store.Timeline(ctx, cus, limit)
+	return prof, entries, err
+}

@@ -1,7 +1,6 @@
 package twilio_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -93,15 +92,15 @@ func TestContract(t *testing.T) {
 		name    string
 		service bool
 		channel string
-		ctx     func(context.Context) context.Context
+		window  func(*channels.Message)
 	}{
 		{name: "sms from a number", channel: "sms"},
 		{name: "sms through a messaging service", channel: "sms", service: true},
-		{name: "whatsapp text", channel: "whatsapp", ctx: func(ctx context.Context) context.Context {
-			return twilio.WithContent(ctx, template, true)
+		{name: "whatsapp text", channel: "whatsapp", window: func(m *channels.Message) {
+			m.Content, m.SessionOpen = template, true
 		}},
-		{name: "whatsapp template", channel: "whatsapp", ctx: func(ctx context.Context) context.Context {
-			return twilio.WithContent(ctx, template, false)
+		{name: "whatsapp template", channel: "whatsapp", window: func(m *channels.Message) {
+			m.Content = template
 		}},
 	}
 	for _, tt := range tests {
@@ -118,11 +117,11 @@ func TestContract(t *testing.T) {
 			} else {
 				ch = newWhatsApp(t, cfg)
 			}
-			ctx := t.Context()
-			if tt.ctx != nil {
-				ctx = tt.ctx(ctx)
+			m := message()
+			if tt.window != nil {
+				tt.window(m)
 			}
-			r, err := ch.Send(ctx, message())
+			r, err := ch.Send(t.Context(), m)
 			status, body := rec.Last()
 			if err != nil {
 				t.Fatalf("Send: %v\nPrism answered %d: %s", err, status, body)
@@ -173,8 +172,9 @@ func TestContractRejectsBrokenRequest(t *testing.T) {
 		t.Parallel()
 		rec := &prismtest.Recorder{}
 		ch := newWhatsApp(t, contractConfig(base, rec))
-		ctx := twilio.WithContent(t.Context(), &twilio.WhatsAppContent{SID: "HXnot-a-content-sid"}, false)
-		_, err := ch.Send(ctx, message())
+		m := message()
+		m.Content = &twilio.WhatsAppContent{SID: "HXnot-a-content-sid"}
+		_, err := ch.Send(t.Context(), m)
 		status, body := rec.Last()
 		if err == nil {
 			t.Fatalf("Send succeeded, want Prism to refuse the malformed ContentSid; Prism answered %d: %s", status, body)

@@ -3,7 +3,7 @@
 //
 // It owns the Twilio configuration (Config), the two channels (NewSMS,
 // NewWhatsApp), WhatsApp's 24-hour service window rule (free text inside
-// the window, an approved content template outside it, see WithContent),
+// the window, an approved content template outside it, see channels.Message.Content),
 // the status callback URL handed to Twilio with every message, the one
 // table that classifies Twilio's failures as transient or permanent
 // (Classes, Classify), a Redis-based send rate limit that several workers

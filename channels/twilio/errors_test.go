@@ -53,14 +53,14 @@ func TestSendClassifiesAnswers(t *testing.T) {
 			f := startFake(t)
 			f.fail(tt.status, tt.body)
 			var ch *twilio.Channel
-			ctx := t.Context()
+			m := message()
 			if tt.channel == "whatsapp" {
 				ch = newWhatsApp(t, f.config())
-				ctx = twilio.WithContent(ctx, nil, true)
+				m.SessionOpen = true
 			} else {
 				ch = newSMS(t, f.config())
 			}
-			_, err := ch.Send(ctx, message())
+			_, err := ch.Send(t.Context(), m)
 			if err == nil {
 				t.Fatal("Send succeeded, want an error")
 			}

@@ -58,7 +58,7 @@ func ExampleValidate() {
 // A WhatsApp message outside the customer's 24-hour window needs an
 // approved content template; without one it fails permanently and the step
 // moves to its next channel, without asking Twilio.
-func ExampleWithContent() {
+func ExampleErrOutsideWindow() {
 	ch, err := twilio.NewWhatsApp(twilio.Config{
 		AccountSID:   "AC0123456789abcdef0123456789abcdef",
 		AuthToken:    "secret0token",
@@ -68,8 +68,7 @@ func ExampleWithContent() {
 		fmt.Println(err)
 		return
 	}
-	ctx := twilio.WithContent(context.Background(), nil, false)
-	_, err = ch.Send(ctx, &channels.Message{ID: "iv_1", To: "+31612345678", Text: "Hoi Anna"})
+	_, err = ch.Send(context.Background(), &channels.Message{ID: "iv_1", To: "+31612345678", Text: "Hoi Anna"})
 	fmt.Println(err)
 	fmt.Println(channels.IsPermanent(err), errors.Is(err, twilio.ErrOutsideWindow))
 	// Output:

@@ -150,8 +150,8 @@ func TestSendWhatsAppText(t *testing.T) {
 		m := message()
 		m.To = to
 		// Inside the window the text goes, even when a template exists.
-		ctx := twilio.WithContent(t.Context(), content, true)
-		if _, err := ch.Send(ctx, m); err != nil {
+		m.Content, m.SessionOpen = content, true
+		if _, err := ch.Send(t.Context(), m); err != nil {
 			t.Fatalf("Send to %s: %v", to, err)
 		}
 		req := f.last(t)
@@ -183,8 +183,8 @@ func TestSendWhatsAppTemplate(t *testing.T) {
 			f := startFake(t)
 			ch := newWhatsApp(t, f.config())
 			m := message()
-			m.Text = tt.text
-			if _, err := ch.Send(twilio.WithContent(t.Context(), content, tt.sessionOpen), m); err != nil {
+			m.Text, m.Content, m.SessionOpen = tt.text, content, tt.sessionOpen
+			if _, err := ch.Send(t.Context(), m); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
 			req := f.last(t)
@@ -210,8 +210,9 @@ func TestSendWhatsAppTemplateWithoutVariables(t *testing.T) {
 	t.Parallel()
 	f := startFake(t)
 	ch := newWhatsApp(t, f.config())
-	ctx := twilio.WithContent(t.Context(), &twilio.WhatsAppContent{SID: "HXb5b62575e6e4ff6129ad7c8efe1f983e"}, false)
-	if _, err := ch.Send(ctx, message()); err != nil {
+	m := message()
+	m.Content = &twilio.WhatsAppContent{SID: "HXb5b62575e6e4ff6129ad7c8efe1f983e"}
+	if _, err := ch.Send(t.Context(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	if form := f.last(t).Form; form.Has("ContentVariables") || form.Has("Body") {
@@ -227,14 +228,14 @@ func TestSendRefusedLocally(t *testing.T) {
 	tests := []struct {
 		name    string
 		channel string
-		ctx     func(context.Context) context.Context
+		window  func(*channels.Message)
 		change  func(*channels.Message)
 		wantErr error
 		wantMsg string
 	}{
 		{
 			name: "outside the window without template", channel: "whatsapp",
-			ctx:     func(ctx context.Context) context.Context { return twilio.WithContent(ctx, nil, false) },
+			window:  func(m *channels.Message) { m.Content, m.SessionOpen = nil, false },
 			wantErr: twilio.ErrOutsideWindow, wantMsg: "outside WhatsApp window, no template",
 		},
 		{
@@ -243,20 +244,18 @@ func TestSendRefusedLocally(t *testing.T) {
 		},
 		{
 			name: "template without SID", channel: "whatsapp",
-			ctx: func(ctx context.Context) context.Context {
-				return twilio.WithContent(ctx, &twilio.WhatsAppContent{}, false)
-			},
+			window:  func(m *channels.Message) { m.Content = &twilio.WhatsAppContent{} },
 			wantErr: twilio.ErrOutsideWindow,
 		},
 		{
 			name: "inside the window without text or template", channel: "whatsapp",
-			ctx:     func(ctx context.Context) context.Context { return twilio.WithContent(ctx, nil, true) },
+			window:  func(m *channels.Message) { m.SessionOpen = true },
 			change:  func(m *channels.Message) { m.Text = "" },
 			wantMsg: "no text and no template",
 		},
 		{
 			name: "no number", channel: "whatsapp",
-			ctx:     func(ctx context.Context) context.Context { return twilio.WithContent(ctx, content, true) },
+			window:  func(m *channels.Message) { m.Content, m.SessionOpen = content, true },
 			change:  func(m *channels.Message) { m.To = "" },
 			wantErr: channels.ErrNoContact,
 		},
@@ -287,14 +286,13 @@ func TestSendRefusedLocally(t *testing.T) {
 				ch = newWhatsApp(t, f.config())
 			}
 			m := message()
+			if tt.window != nil {
+				tt.window(m)
+			}
 			if tt.change != nil {
 				tt.change(m)
 			}
-			ctx := t.Context()
-			if tt.ctx != nil {
-				ctx = tt.ctx(ctx)
-			}
-			_, err := ch.Send(ctx, m)
+			_, err := ch.Send(t.Context(), m)
 			if err == nil {
 				t.Fatal("Send succeeded, want a permanent failure")
 			}
@@ -402,8 +400,9 @@ func TestSendWaitsForLimiter(t *testing.T) {
 	if _, err := newSMS(t, cfg).Send(t.Context(), message()); err != nil {
 		t.Fatalf("SMS Send: %v", err)
 	}
-	ctx := twilio.WithContent(t.Context(), nil, true)
-	if _, err := newWhatsApp(t, cfg).Send(ctx, message()); err != nil {
+	wa := message()
+	wa.SessionOpen = true
+	if _, err := newWhatsApp(t, cfg).Send(t.Context(), wa); err != nil {
 		t.Fatalf("WhatsApp Send: %v", err)
 	}
 	if want := []string{"sms", "whatsapp"}; !reflect.DeepEqual(lim.channels, want) {

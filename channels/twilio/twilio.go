@@ -102,7 +102,7 @@ func (c *Channel) Name() string { return c.name }
 // the receipt's ProviderID. m.To is an E.164 number; for WhatsApp a
 // "whatsapp:" prefix is added (and may already be there).
 //
-// WhatsApp follows the 24-hour service window that WithContent describes.
+// WhatsApp follows the 24-hour service window that ErrOutsideWindow describes.
 // Every message carries the status callback URL when Config.StatusCallback
 // is set. When Config.Limiter is set, Send first waits for its turn.
 //
@@ -124,7 +124,7 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 		return channels.Receipt{}, channels.Permanent(c.name, "",
 			fmt.Errorf("send message: %s is not an E.164 number like +31612345678", Mask(to)))
 	}
-	params, err := c.params(ctx, m, to)
+	params, err := c.params(m, to)
 	if err != nil {
 		return channels.Receipt{}, channels.Permanent(c.name, "", err)
 	}
@@ -154,25 +154,25 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 }
 
 // params builds the CreateMessage request for m.
-func (c *Channel) params(ctx context.Context, m *channels.Message, to string) (*openapi.CreateMessageParams, error) {
+func (c *Channel) params(m *channels.Message, to string) (*openapi.CreateMessageParams, error) {
 	p := &openapi.CreateMessageParams{}
 	if c.name == channels.WhatsApp {
 		p.SetTo(whatsappPrefix + to)
 		p.SetFrom(c.from)
-		st := contentFrom(ctx)
+		tpl := content(m)
 		switch {
-		case st.sessionOpen && m.Text != "":
+		case m.SessionOpen && m.Text != "":
 			p.SetBody(m.Text)
-		case st.content != nil:
-			p.SetContentSid(st.content.SID)
-			if len(st.content.Variables) > 0 {
-				vars, err := json.Marshal(st.content.Variables)
+		case tpl != nil:
+			p.SetContentSid(tpl.SID)
+			if len(tpl.Variables) > 0 {
+				vars, err := json.Marshal(tpl.Variables)
 				if err != nil {
 					return nil, fmt.Errorf("encode content variables: %w", err)
 				}
 				p.SetContentVariables(string(vars))
 			}
-		case st.sessionOpen:
+		case m.SessionOpen:
 			return nil, errors.New("send message: no text and no template")
 		default:
 			return nil, ErrOutsideWindow

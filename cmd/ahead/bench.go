@@ -14,10 +14,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/engine"
 	benchmark "github.com/aheadhq/ahead/internal/bench"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // bench runs `ahead bench`: ahead beside raw asynq on one Redis, in one run.
@@ -101,7 +101,7 @@ func benchNode(log *slog.Logger) benchmark.Starter {
 		cfg.Worker.Concurrency = o.Concurrency
 		cfg.Worker.Shards = o.Shards
 		cfg.Worker.PollInterval = config.Duration(o.Poll)
-		cat, err := tasks.Load(o.Flows)
+		cat, err := engine.Load(o.Flows)
 		if err != nil {
 			return nil, fmt.Errorf("flows %s: %w", o.Flows, err)
 		}

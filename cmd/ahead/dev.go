@@ -10,9 +10,9 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // dev runs `ahead dev`: embedded Redis, the outbox channel, no auth.
@@ -41,7 +41,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Worker.PollInterval = config.Duration(200 * time.Millisecond)
 	}
 	log := newLogger(cfg.Log, stderr)
-	cat, err := tasks.Load(cfg.Flows)
+	cat, err := engine.Load(cfg.Flows)
 	if err != nil {
 		return fmt.Errorf("flows %s:\n%w", cfg.Flows, err)
 	}

@@ -17,12 +17,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
 	"github.com/aheadhq/ahead/internal/prismtest"
 	"github.com/aheadhq/ahead/internal/redistest"
 	"github.com/aheadhq/ahead/internal/smtptest"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 func TestMain(m *testing.M) {
@@ -75,7 +75,7 @@ func runNode(t *testing.T, cfg *config.Config, clk clock.Clock, log *slog.Logger
 	t.Helper()
 	rdb := redis.NewClient(redistest.Options(t))
 	t.Cleanup(func() { rdb.Close() })
-	cat, err := tasks.Load(cfg.Flows)
+	cat, err := engine.Load(cfg.Flows)
 	if err != nil {
 		t.Fatal(err)
 	}

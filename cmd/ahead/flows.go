@@ -9,9 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // validate runs `ahead flows validate DIR`: exit status 0 only when every
@@ -20,7 +20,7 @@ func validate(args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%w: ahead flows validate DIR", errUsage)
 	}
-	cat, err := tasks.Load(args[0])
+	cat, err := engine.Load(args[0])
 	if err != nil {
 		return fmt.Errorf("%s is not valid:\n%w", args[0], err)
 	}
@@ -53,7 +53,7 @@ func simulate(args []string, stdout io.Writer) error {
 		}
 		now = t
 	}
-	cat, err := tasks.Load(*dir)
+	cat, err := engine.Load(*dir)
 	if err != nil {
 		return fmt.Errorf("%s is not valid:\n%w", *dir, err)
 	}

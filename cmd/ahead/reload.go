@@ -8,9 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/fsnotify/fsnotify"
-
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // watchFlows loads the flow folder again on SIGHUP and whenever a file in
@@ -52,7 +51,7 @@ func (n *node) watchFlows(ctx context.Context) {
 
 // reload validates the flow folder and puts it in force.
 func (n *node) reload(why string) {
-	cat, err := tasks.Load(n.cfg.Flows)
+	cat, err := engine.Load(n.cfg.Flows)
 	if err != nil {
 		n.log.Error("reload flows: keeping the flows in force", "trigger", why, "err", err)
 		return

@@ -14,10 +14,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
 	"github.com/aheadhq/ahead/internal/redistest"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 // logBuffer collects log lines from several goroutines.
@@ -59,7 +59,7 @@ func startWatched(t *testing.T, dir string) (*e2e, *logBuffer) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	cat, err := tasks.Load(dir)
+	cat, err := engine.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

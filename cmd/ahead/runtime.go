@@ -22,6 +22,7 @@ import (
 	"github.com/aheadhq/ahead/channels/email"
 	"github.com/aheadhq/ahead/channels/outbox"
 	"github.com/aheadhq/ahead/channels/twilio"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/clock"
@@ -161,7 +162,7 @@ func (n *node) channelsFor() (map[string]channels.Channel, error) {
 }
 
 // open connects to Redis and builds the worker state shared by API and worker.
-func (n *node) open(ctx context.Context, cat *tasks.Catalog) error {
+func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 	if n.rdb == nil {
 		rdb, err := connect(n.cfg)
 		if err != nil {
@@ -188,12 +189,13 @@ func (n *node) open(ctx context.Context, cat *tasks.Catalog) error {
 	if err != nil {
 		return err
 	}
-	n.worker = tasks.New(tasks.Options{
-		Store: n.store, Client: n.client, Inspector: asynq.NewInspectorFromRedisClient(n.rdb),
+	n.worker = tasks.NewWorker(engine.New(engine.Options{
+		Store: n.store, Queue: tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0),
 		Channels: chs, Clock: n.clock, Log: n.log,
 		Timezone: n.cfg.Defaults.Timezone, Locale: n.cfg.Defaults.Locale, Formality: n.cfg.Defaults.Formality,
-		Shards: n.cfg.Worker.Shards, LateLimit: n.cfg.Defaults.LateLimit.Duration(), PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
-	}, cat)
+		LateLimit: n.cfg.Defaults.LateLimit.Duration(), PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
+		Forget: n.callbacks.Forget,
+	}, cat))
 	return nil
 }
 
@@ -204,7 +206,7 @@ func (n *node) handler() http.Handler {
 		authorize = n.cfg.Authorize
 	}
 	return api.New(api.Options{
-		Store: n.store, Client: n.client, Worker: n.worker, Clock: n.clock, Log: n.log,
+		Engine: n.worker.Engine, Callbacks: n.callbacks, Clock: n.clock, Log: n.log,
 		Authorize: authorize, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
 		PublicURL: n.cfg.API.PublicURL, TwilioAuthToken: n.cfg.Twilio.AuthToken,
 		Ready: func() error { return n.ready(context.Background()) },
@@ -290,7 +292,7 @@ func (n *node) runWorker(ctx context.Context) error {
 // openCallbacks builds the callback queues on the flows in force. Queues
 // with a taskrouter section hand callable callbacks to Twilio TaskRouter
 // with the account of the twilio section.
-func (n *node) openCallbacks(cat *tasks.Catalog) error {
+func (n *node) openCallbacks(cat *engine.Catalog) error {
 	o := callback.Options{
 		Store: n.store, Clock: n.clock, Log: n.log,
 		Flows: func() *flows.Set {
@@ -300,7 +302,7 @@ func (n *node) openCallbacks(cat *tasks.Catalog) error {
 			return n.worker.Catalog().Flows
 		},
 		Location: func(p store.Profile) *time.Location { return n.worker.Location(p) },
-		Emit:     api.Emitter(n.store, n.client, n.clock),
+		Emit:     func(ctx context.Context, ev *flows.Event) error { return n.worker.Raise(ctx, ev) },
 	}
 	var needs []string
 	if cat != nil {

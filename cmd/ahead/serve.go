@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
@@ -41,7 +41,7 @@ func serve(ctx context.Context, mode string, args []string, stderr io.Writer) er
 		}
 	}
 	log := newLogger(cfg.Log, stderr)
-	cat, err := tasks.Load(cfg.Flows)
+	cat, err := engine.Load(cfg.Flows)
 	if err != nil {
 		return fmt.Errorf("flows %s:\n%w", cfg.Flows, err)
 	}

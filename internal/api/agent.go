@@ -14,23 +14,8 @@ import (
 	"github.com/aheadhq/ahead/internal/store"
 )
 
-// callbacks returns the callback queues with the flows in force.
-func (s *server) callbacks() *callback.Queues {
-	o := callback.Options{Store: s.o.Store, Clock: s.o.Clock, Log: s.o.Log}
-	if w := s.o.Worker; w != nil {
-		o.Flows = func() *flows.Set {
-			if c := w.Catalog(); c != nil {
-				return c.Flows
-			}
-			return nil
-		}
-		o.Location = w.Location
-	}
-	if s.o.Client != nil {
-		o.Emit = Emitter(s.o.Store, s.o.Client, s.o.Clock)
-	}
-	return callback.NewQueues(o)
-}
+// callbacks returns the callback queues, built once at start-up.
+func (s *server) callbacks() *callback.Queues { return s.o.Callbacks }
 
 // MaxLease is the longest lease a claim may ask for, in minutes. Without
 // one, a claim holds for the queue's lease (15 minutes unless queues.yaml
@@ -127,7 +112,7 @@ func (s *server) listQueue(w http.ResponseWriter, r *http.Request) {
 	if state == "callable" {
 		stored = store.CallbackQueued
 	}
-	cbs, err := s.o.Store.Callbacks(ctx, queue, stored, 0)
+	cbs, err := cbq.List(ctx, queue, stored, 0)
 	if err != nil {
 		s.internal(w, r, err)
 		return

@@ -260,7 +260,7 @@ func (s *server) fillQueues(r *http.Request, v *pageView, selected string) error
 		} else if n := cfg.Next(now); !n.IsZero() {
 			qv.Status = "opens " + stamp(n, cfg.Location)
 		}
-		cbs, err := s.o.Store.OpenCallbacks(ctx, name, 0, 1000)
+		cbs, err := s.callbacks().Waiting(ctx, name, 0, 1000)
 		if err != nil {
 			return err
 		}
@@ -323,7 +323,7 @@ func (s *server) agentCallback(w http.ResponseWriter, r *http.Request, agent str
 // showCallback renders the callback page into v.
 func (s *server) showCallback(w http.ResponseWriter, r *http.Request, code int, id string, v *pageView) {
 	ctx := r.Context()
-	cb, err := s.o.Store.FindCallback(ctx, id)
+	cb, err := s.callbacks().Find(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		v.Title, v.Error = "Queues", "There is no callback "+id+": it may have been erased."
 		if err := s.fillQueues(r, v, ""); err != nil {
@@ -337,12 +337,7 @@ func (s *server) showCallback(w http.ResponseWriter, r *http.Request, code int, 
 		s.internal(w, r, err)
 		return
 	}
-	prof, err := s.o.Store.Profile(ctx, cb.Customer)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internal(w, r, err)
-		return
-	}
-	entries, err := s.o.Store.Timeline(ctx, cb.Customer, 30)
+	prof, entries, err := s.callbacks().Customer(ctx, cb.Customer, 30)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -554,7 +549,7 @@ func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent stri
 	o := callback.Outcome{Outcome: f.Outcome, Note: f.Note}
 	ctx := r.Context()
 	if f.RequestedAt != "" {
-		cb, err := s.o.Store.FindCallback(ctx, id)
+		cb, err := s.callbacks().Find(ctx, id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.internal(w, r, err)
 			return

@@ -33,7 +33,7 @@ func (s *server) taskrouterEvent(w http.ResponseWriter, r *http.Request) {
 	switch a.Kind {
 	case taskrouter.Take:
 		var cb *store.Callback
-		if cb, err = s.o.Store.FindCallback(ctx, a.Callback); err == nil {
+		if cb, err = cbq.Find(ctx, a.Callback); err == nil {
 			if cb.TaskSID != a.Task {
 				err = fmt.Errorf("task %s no longer offers callback %s: %w", a.Task, a.Callback, callback.ErrNotHolder)
 			} else {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/store"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 var amsterdam = func() *time.Location {
@@ -234,8 +233,11 @@ func TestOutcomeExhaustedRaisesEvent(t *testing.T) {
 			t.Errorf("event %s lacks %s", raw, want)
 		}
 	}
-	if ids := e.taskIDs(tasks.QueueEvents); !slices.Contains(ids, tasks.RouteTaskID("cus_1", "callback-exhausted-cb_1")) {
-		t.Errorf("no route task for the event; events queue holds %v", ids)
+	// Raised events come in as posted ones do: routed at once, so taking
+	// the same event in again finds it routed.
+	ref := store.EventRef{Customer: "cus_1", ID: "callback-exhausted-cb_1", JSON: raw}
+	if got, err := e.store.Accept(ctx, []store.EventRef{ref}, time.Hour); err != nil || got[0] != store.AcceptRouted {
+		t.Errorf("the on_exhausted event was not routed: %v, %v", got, err)
 	}
 	entries, _ := e.store.Timeline(ctx, "cus_1", 0)
 	if entries[0].Kind != store.KindEvent || entries[0].EventType != "callback.exhausted" || entries[1].State != "exhausted" {

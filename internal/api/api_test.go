@@ -19,6 +19,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/engine"
+	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/redistest"
@@ -31,8 +34,8 @@ func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
 var signingKey = []byte("api-test-signing-key-0123456789")
 
 // catalog is the example flow folder, loaded once.
-var catalog = sync.OnceValues(func() (*tasks.Catalog, error) {
-	return tasks.Load("../../flows/examples")
+var catalog = sync.OnceValues(func() (*engine.Catalog, error) {
+	return engine.Load("../../flows/examples")
 })
 
 // env is one API server on a Redis database of its own, with the worker
@@ -53,9 +56,19 @@ type env struct {
 // setup starts the API; edit may change its options.
 func setup(t *testing.T, edit ...func(*api.Options)) *env {
 	t.Helper()
-	cat, err := catalog()
-	if err != nil {
-		t.Fatalf("load example flows: %v", err)
+	return setupWorker(t, nil, nil, edit...)
+}
+
+// setupWorker starts the API on a worker serving cat (nil: the example
+// flows) whose options work may change first; edit may change the API's
+// options.
+func setupWorker(t *testing.T, cat *engine.Catalog, work func(*tasks.Options), edit ...func(*api.Options)) *env {
+	t.Helper()
+	if cat == nil {
+		var err error
+		if cat, err = catalog(); err != nil {
+			t.Fatalf("load example flows: %v", err)
+		}
 	}
 	rdb := redistest.New(t)
 	e := &env{
@@ -66,12 +79,23 @@ func setup(t *testing.T, edit ...func(*api.Options)) *env {
 		clock: clock.NewFake(time.Now().UTC().Truncate(time.Second)),
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.worker = tasks.New(tasks.Options{
-		Store: e.store, Client: e.client, Inspector: e.insp, Clock: e.clock, Log: log,
+	wo := tasks.Options{Options: engine.Options{
+		Store: e.store, Clock: e.clock, Log: log,
 		Timezone: "Europe/Amsterdam", Locale: "en",
-	}, cat)
+	}, Redis: rdb}
+	cbq := callback.NewQueues(callback.Options{
+		Store: e.store, Clock: e.clock, Log: log,
+		Flows:    func() *flows.Set { return e.worker.Catalog().Flows },
+		Location: func(p store.Profile) *time.Location { return e.worker.Location(p) },
+		Emit:     func(ctx context.Context, ev *flows.Event) error { return e.worker.Raise(ctx, ev) },
+	})
+	wo.Forget = cbq.Forget
+	if work != nil {
+		work(&wo)
+	}
+	e.worker = tasks.New(wo, cat)
 	o := api.Options{
-		Store: e.store, Client: e.client, Worker: e.worker, Clock: e.clock, Log: log,
+		Engine: e.worker.Engine, Callbacks: cbq, Clock: e.clock, Log: log,
 		SigningKey: signingKey,
 	}
 	for _, f := range edit {
@@ -253,7 +277,7 @@ func TestReadyWithoutRedis(t *testing.T) {
 	}
 	closed := redis.NewClient(opt)
 	closed.Close()
-	srv := httptest.NewServer(api.New(api.Options{Store: store.New(closed)}))
+	srv := httptest.NewServer(api.New(api.Options{Engine: engine.New(engine.Options{Store: store.New(closed)}, nil)}))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL}
 	r := e.do("GET", "/readyz", "", "")

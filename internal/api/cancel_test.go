@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,7 +16,7 @@ import (
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/channels/callback"
 	"github.com/aheadhq/ahead/channels/outbox"
-	"github.com/aheadhq/ahead/internal/api"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
 )
@@ -40,24 +38,17 @@ var thursday = time.Date(2030, 11, 21, 10, 12, 0, 0, ams)
 // outbox; calls to the callback queues.
 func setupGuards(t *testing.T) *env {
 	t.Helper()
-	cat, err := tasks.Load("../../tasks/testdata/guards")
+	cat, err := engine.Load("../../tasks/testdata/guards")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w *tasks.Worker
-	e := setup(t, func(o *api.Options) {
+	e := setupWorker(t, cat, func(o *tasks.Options) {
 		chs := map[string]channels.Channel{channels.Callback: callback.New(o.Store, o.Clock)}
 		for _, name := range []string{channels.Email, channels.SMS} {
 			chs[name] = outbox.New(name, o.Store, o.Clock)
 		}
-		w = tasks.New(tasks.Options{
-			Store: o.Store, Client: o.Client, Inspector: asynq.NewInspectorFromRedisClient(o.Store.Redis()),
-			Channels: chs, Clock: o.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Timezone: "Europe/Amsterdam", Locale: "nl", Formality: "informal", Shards: 4,
-		}, cat)
-		o.Worker = w
+		o.Channels, o.Locale, o.Formality, o.Shards = chs, "nl", "informal", 4
 	})
-	e.worker = w
 	e.clock.Set(thursday)
 	return e
 }
@@ -127,7 +118,7 @@ func TestCancelCustomer(t *testing.T) {
 	// A notice on Saturday night is deferred to Monday 08:00.
 	e.clock.Set(time.Date(2030, 11, 23, 22, 0, 0, 0, ams))
 	e.send("evt_n", "notice.due", "cus_1", "", "anna@example.nl", "+31612345678")
-	notice := tasks.InterventionID("cus_1", "evt_n", "notice", "now")
+	notice := engine.InterventionID("cus_1", "evt_n", "notice", "now")
 	e.runStep("cus_1", notice)
 	deferred := e.state("cus_1", notice)
 	if deferred.State != store.Scheduled || deferred.TaskID != notice+"-d1" {
@@ -136,7 +127,7 @@ func TestCancelCustomer(t *testing.T) {
 	if _, err := e.insp.GetTaskInfo(deferred.TaskQueue, deferred.TaskID); err != nil {
 		t.Fatalf("deferred task: %v", err)
 	}
-	id := func(cus, ev, flow, step string) string { return tasks.InterventionID(cus, ev, flow, step) }
+	id := func(cus, ev, flow, step string) string { return engine.InterventionID(cus, ev, flow, step) }
 	invoice := []string{id("cus_1", "evt_inv", "invoice", "explain"), id("cus_1", "evt_inv", "invoice", "remind")}
 	plan := []string{id("cus_1", "evt_plan", "plan", "confirm"), id("cus_1", "evt_plan", "plan", "follow-up")}
 
@@ -249,7 +240,7 @@ func TestEraseLeavesNoTrace(t *testing.T) {
 	for _, p := range []person{gone, kept} {
 		at := func(d time.Duration) { e.clock.Set(thursday.Add(d)) }
 		send := func(id, typ, subject string) { e.send(id, typ, p.id, subject, p.email, p.phone) }
-		id := func(ev, flow, step string) string { return tasks.InterventionID(p.id, ev, flow, step) }
+		id := func(ev, flow, step string) string { return engine.InterventionID(p.id, ev, flow, step) }
 		at(0)
 		// The customer had another number first.
 		e.send("evt_0", "account.opened", p.id, "acc_1", p.email, p.oldPhone)

@@ -3,11 +3,11 @@
 // the agent desk (/agent), flows, provider webhooks, the dev outbox,
 // one-click unsubscribe, probes and metrics.
 //
-// It validates what it is given and hands the work on: an accepted batch
-// of events is routed at once by the worker code (tasks.Worker.RouteEvents), with
-// event:route tasks as the fallback when that fails; it sends nothing
-// itself. Every route but the probes, /metrics, signed unsubscribe links
-// and signature-checked provider webhooks needs a bearer token with the
+// Handlers only decode, call the engine or the callback queues, and
+// encode; the rules live in the engine. Shared HTTP plumbing (bounded
+// bodies, strict JSON, errors, bearer tokens) is internal/httpx. Every
+// route but the probes, /metrics, signed unsubscribe links and
+// signature-checked provider webhooks needs a bearer token with the
 // route's scope, unless the server runs without authentication (ahead dev,
-// or api.insecure_no_auth).
+// or api.insecure_no_auth). It must not import the store or asynq.
 package api

@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
-
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/store"
@@ -60,7 +58,7 @@ func TestPostEvents(t *testing.T) {
 	}
 	for _, ce := range [][2]string{{"cus_1", "evt_1"}, {"cus_1", "evt_2"}, {"cus_2", "evt_1"}} {
 		for _, fs := range [][2]string{{"day2-reassurance-call", "reassurance-call"}, {"day4-first-invoice", "invoice-explainer"}} {
-			id := tasks.InterventionID(ce[0], ce[1], fs[0], fs[1])
+			id := engine.InterventionID(ce[0], ce[1], fs[0], fs[1])
 			iv, err := e.store.Intervention(ctx, ce[0], id)
 			if err != nil || iv.State != store.Scheduled {
 				t.Fatalf("%v %v: intervention %v, %v", ce, fs, iv, err)
@@ -285,14 +283,14 @@ func TestPostEventsTooLarge(t *testing.T) {
 func TestPostEventsQueueDown(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	closed := redis.NewClient(&redis.Options{Addr: e.rdb.Options().Addr})
-	closed.Close()
-	down := asynq.NewClientFromRedisClient(closed)
-	cat, _ := catalog()
-	stuck := tasks.New(tasks.Options{Store: store.New(closed), Client: down, Inspector: e.insp, Clock: e.clock}, cat)
-	broken := setup(t, func(o *api.Options) {
-		o.Store, o.Client, o.Worker = e.store, down, stuck
-	})
+	down := errors.New("queue down")
+	stuck := func(route error) func(*tasks.Options) {
+		return func(o *tasks.Options) {
+			o.Store = e.store
+			o.Queue = &failing{Queue: tasks.NewQueue(e.rdb, e.clock, 1, 0), steps: down, route: route}
+		}
+	}
+	broken := setupWorker(t, nil, stuck(down))
 	r := broken.do("POST", "/v1/events", "", ev("evt_1", "cus_1"))
 	if r.code != http.StatusServiceUnavailable {
 		t.Fatalf("post with the queue down: %s, want 503", r)
@@ -306,17 +304,36 @@ func TestPostEventsQueueDown(t *testing.T) {
 
 	// Routing fails, but the route task is queued: accepted, and the task
 	// schedules the steps later.
-	late := setup(t, func(o *api.Options) {
-		o.Store, o.Client, o.Worker = e.store, e.client, stuck
-	})
+	late := setupWorker(t, nil, stuck(nil))
 	if r := late.do("POST", "/v1/events", "", ev("evt_9", "cus_9")); r.code != http.StatusAccepted {
 		t.Fatalf("post with routing down: %s, want 202", r)
 	}
-	if got := e.taskIDs(tasks.QueueEvents); len(got) != 1 || got[0] != tasks.RouteTaskID("cus_9", "evt_9") {
+	if got := e.taskIDs(tasks.QueueEvents); len(got) != 1 || got[0] != engine.RouteTaskID("cus_9", "evt_9") {
 		t.Fatalf("route tasks %v, want the one of evt_9", got)
 	}
 	e.route("cus_9", "evt_9")
 	if ivs, _ := e.store.Interventions(context.Background(), "cus_9"); len(ivs) == 0 {
 		t.Fatal("the route task scheduled nothing")
 	}
+}
+
+// failing is a task queue whose step tasks, and route tasks when route
+// is set, cannot be queued.
+type failing struct {
+	engine.Queue
+	steps, route error
+}
+
+func (q *failing) Steps(ctx context.Context, ivs []*store.Intervention, fresh bool) error {
+	if q.steps != nil {
+		return q.steps
+	}
+	return q.Queue.Steps(ctx, ivs, fresh)
+}
+
+func (q *failing) Route(ctx context.Context, customer, event string) error {
+	if q.route != nil {
+		return q.route
+	}
+	return q.Queue.Route(ctx, customer, event)
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/aheadhq/ahead/internal/signed"
-	"github.com/aheadhq/ahead/internal/store"
 )
 
 // listCallbacks lists a callback queue in the order agents work them;
@@ -14,7 +13,7 @@ func (s *server) listCallbacks(w http.ResponseWriter, r *http.Request) { s.listQ
 
 // listFlows lists the flows in force with their steps.
 func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
-	cat := s.o.Worker.Catalog()
+	cat := s.o.Engine.Catalog()
 	type step struct {
 		ID       string   `json:"id"`
 		After    string   `json:"after,omitempty"`
@@ -60,7 +59,7 @@ func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
 // outbox lists what the outbox channel stored, newest first.
 func (s *server) outbox(w http.ResponseWriter, r *http.Request) {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	items, err := s.o.Store.Outbox(r.Context(), limit)
+	items, err := s.o.Engine.Outbox(r.Context(), limit)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -95,13 +94,10 @@ func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown unsubscribe link")
 		return
 	}
-	now := s.o.Clock.Now().UTC()
-	ctx := r.Context()
-	if err := s.o.Store.SetConsent(ctx, cus, map[string]bool{channel: false}, now); err != nil {
+	if err := s.o.Engine.Unsubscribe(r.Context(), cus, channel); err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	_ = s.o.Store.Journal(ctx, cus, store.Entry{At: now, Kind: store.KindProfile, State: "opted_out", Channel: channel, Reason: "one-click unsubscribe"})
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write([]byte(unsubscribedPage))
 }

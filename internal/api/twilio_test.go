@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/channels/twilio"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
@@ -135,7 +133,7 @@ func setupHooks(t *testing.T) *hookEnv {
 			t.Fatal(err)
 		}
 	}
-	cat, err := tasks.Load(dir)
+	cat, err := engine.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,20 +158,14 @@ func setupHooks(t *testing.T) *hookEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w *tasks.Worker
-	h.env = setup(t, func(o *api.Options) {
+	h.env = setupWorker(t, cat, func(o *tasks.Options) {
+		o.Channels = map[string]channels.Channel{
+			channels.SMS: h.sms.channel(), channels.Email: h.email.channel(), channels.WhatsApp: wa,
+		}
+	}, func(o *api.Options) {
 		o.PublicURL, o.TwilioAuthToken = hookBase, hookToken
-		w = tasks.New(tasks.Options{
-			Store: o.Store, Client: o.Client, Inspector: asynq.NewInspectorFromRedisClient(o.Store.Redis()),
-			Channels: map[string]channels.Channel{
-				channels.SMS: h.sms.channel(), channels.Email: h.email.channel(), channels.WhatsApp: wa,
-			},
-			Clock: o.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Timezone: "Europe/Amsterdam", Locale: "en",
-		}, cat)
-		o.Worker = w
 	})
-	h.worker = w
+	h.worker = h.env.worker
 	return h
 }
 
@@ -252,7 +244,7 @@ func annaBlock() map[string]any {
 func (h *hookEnv) sentApology(cus string) (id, sid string) {
 	h.t.Helper()
 	h.event("evt_late_"+cus, "order.delayed", cus, annaBlock())
-	id = tasks.InterventionID(cus, "evt_late_"+cus, "late", "apology")
+	id = engine.InterventionID(cus, "evt_late_"+cus, "late", "apology")
 	h.runStep(cus, id)
 	iv := h.state(cus, id)
 	if iv.State != store.Sent || iv.Channel != channels.SMS {
@@ -475,7 +467,7 @@ func TestTwilioStatusNoChannelLeft(t *testing.T) {
 	t.Parallel()
 	h := setupHooks(t)
 	h.event("evt_ship", "order.shipped", "cus_1", annaBlock())
-	id := tasks.InterventionID("cus_1", "evt_ship", "shipped", "notice")
+	id := engine.InterventionID("cus_1", "evt_ship", "shipped", "notice")
 	h.runStep("cus_1", id)
 	iv := h.state("cus_1", id)
 	for range 2 {
@@ -608,10 +600,10 @@ func TestTwilioInboundKeywords(t *testing.T) {
 				h.clock.Advance(time.Minute)
 				h.inbound(fmt.Sprintf("SM%d", i), from, word)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
-				if p[tasks.OptOutField(ch)] != h.clock.Now().UTC().Format(time.RFC3339) || p[tasks.ConsentField(ch)] != "" {
+				if p[engine.OptOutField(ch)] != h.clock.Now().UTC().Format(time.RFC3339) || p[engine.ConsentField(ch)] != "" {
 					t.Errorf("%q on %s: profile %v, want %s opted out", word, ch, p, ch)
 				}
-				if p[tasks.OptOutField(other)] != "" || p[tasks.ConsentField(other)] == "" {
+				if p[engine.OptOutField(other)] != "" || p[engine.ConsentField(other)] == "" {
 					t.Errorf("%q on %s changed %s: %v", word, ch, other, p)
 				}
 				es := h.entries("cus_1", "inbound")
@@ -625,7 +617,7 @@ func TestTwilioInboundKeywords(t *testing.T) {
 				h.inbound(fmt.Sprintf("SM_stop%d", i), from, "STOP")
 				h.inbound(fmt.Sprintf("SM_start%d", i), from, word)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
-				if p[tasks.OptOutField(ch)] != "" || p[tasks.ConsentField(ch)] != "" {
+				if p[engine.OptOutField(ch)] != "" || p[engine.ConsentField(ch)] != "" {
 					t.Errorf("%q on %s: profile %v, want neither opt-out nor consent", word, ch, p)
 				}
 				es := h.entries("cus_1", "inbound")
@@ -640,7 +632,7 @@ func TestTwilioInboundKeywords(t *testing.T) {
 			for i, body := range []string{"please stop sending me this", "STOP!", "stoppen", "hello", ""} {
 				h.inbound(fmt.Sprintf("SM_y%d", i), from, body)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
-				for _, f := range []string{tasks.OptOutField(ch), tasks.ConsentField(ch), tasks.OptOutField(other), tasks.ConsentField(other)} {
+				for _, f := range []string{engine.OptOutField(ch), engine.ConsentField(ch), engine.OptOutField(other), engine.ConsentField(other)} {
 					if p[f] != want[f] {
 						t.Errorf("%q changed %s: %q, was %q", body, f, p[f], want[f])
 					}
@@ -729,7 +721,7 @@ func TestTwilioInboundSharedAndChangedNumbers(t *testing.T) {
 	h.inbound("SM_1", "+31612345678", "STOP")
 	for _, cus := range []string{"cus_a", "cus_b", "cus_c"} {
 		p, _ := h.store.Profile(context.Background(), cus)
-		if p[tasks.OptOutField(channels.SMS)] == "" || p["last_inbound_sms_at"] == "" {
+		if p[engine.OptOutField(channels.SMS)] == "" || p["last_inbound_sms_at"] == "" {
 			t.Errorf("%s: profile %v, want the SMS opt-out and the inbound contact", cus, p)
 		}
 		if es := h.entries(cus, "inbound"); len(es) != 1 || es[0].State != "opted_out" {
@@ -743,23 +735,23 @@ func TestTwilioInboundSharedAndChangedNumbers(t *testing.T) {
 		t.Fatal(r)
 	}
 	h.inbound("SM_2", "+31612345678", "START")
-	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[tasks.OptOutField(channels.SMS)] == "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[engine.OptOutField(channels.SMS)] == "" {
 		t.Errorf("START from Bob's old number lifted his opt-out: %v", p)
 	}
 	if es := h.entries("cus_b", "inbound"); len(es) != 1 {
 		t.Errorf("Bob's inbound entries %+v, want only the first", es)
 	}
-	if p, _ := h.store.Profile(context.Background(), "cus_a"); p[tasks.OptOutField(channels.SMS)] != "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_a"); p[engine.OptOutField(channels.SMS)] != "" {
 		t.Errorf("START did not lift Anna's opt-out: %v", p)
 	}
 	h.inbound("SM_3", "+31622222222", "START")
-	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[tasks.OptOutField(channels.SMS)] != "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[engine.OptOutField(channels.SMS)] != "" {
 		t.Errorf("START from Bob's new number: %v", p)
 	}
 	// Changing the number through an event works the same way.
 	h.event("evt_c2", "order.shipped", "cus_c", map[string]any{"whatsapp": "+31633333333"})
 	h.inbound("WA_1", "whatsapp:+31612345678", "STOP")
-	if p, _ := h.store.Profile(context.Background(), "cus_c"); p[tasks.OptOutField(channels.WhatsApp)] != "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_c"); p[engine.OptOutField(channels.WhatsApp)] != "" {
 		t.Errorf("STOP from Carl's old WhatsApp number: %v", p)
 	}
 }
@@ -773,7 +765,7 @@ func TestTwilioInboundOpensWhatsAppWindow(t *testing.T) {
 	update := func(evt string) *store.Intervention {
 		t.Helper()
 		h.event(evt, "ticket.updated", "cus_1", cust)
-		id := tasks.InterventionID("cus_1", evt, "chat", "update")
+		id := engine.InterventionID("cus_1", evt, "chat", "update")
 		h.runStep("cus_1", id)
 		return h.state("cus_1", id)
 	}
@@ -884,7 +876,7 @@ func TestPutCustomerConsent(t *testing.T) {
 		t.Fatalf("profile %v after the second PUT", p)
 	}
 	// The profile's consent reaches flows as the customer's consent.
-	if c := tasks.ProfileOf("cus_1", p); c.Consent["sms"] != "revoked" || c.Consent["whatsapp"] != "granted" || c.Consent["email"] != "revoked" || len(c.Consent) != 3 {
+	if c := engine.ProfileOf("cus_1", p); c.Consent["sms"] != "revoked" || c.Consent["whatsapp"] != "granted" || c.Consent["email"] != "revoked" || len(c.Consent) != 3 {
 		t.Fatalf("customer consent %v", c.Consent)
 	}
 }
@@ -966,7 +958,7 @@ func TestConsentReachesSteps(t *testing.T) {
 		t.Helper()
 		h.clock.Advance(time.Minute)
 		h.event(evt, typ, "cus_1", annaBlock())
-		id := tasks.InterventionID("cus_1", evt, flow, step)
+		id := engine.InterventionID("cus_1", evt, flow, step)
 		h.runStep("cus_1", id)
 		var es []store.Entry
 		for _, e := range h.entries("cus_1", store.KindIntervention) {

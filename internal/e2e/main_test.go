@@ -20,11 +20,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/redistest"
 	"github.com/aheadhq/ahead/internal/smtptest"
 	"github.com/aheadhq/ahead/internal/store"
-	"github.com/aheadhq/ahead/tasks"
 )
 
 var binDir string
@@ -351,7 +351,7 @@ func interventions(evs []*flows.Event, flow string, steps ...string) []planned {
 	var out []planned
 	for _, e := range evs {
 		for _, s := range steps {
-			out = append(out, planned{e.CustomerID, tasks.InterventionID(e.CustomerID, e.ID, flow, s)})
+			out = append(out, planned{e.CustomerID, engine.InterventionID(e.CustomerID, e.ID, flow, s)})
 		}
 	}
 	return out

@@ -1,10 +1,8 @@
-package tasks
+package engine
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"hash/fnv"
 )
 
 func digest(prefix string, n int, parts ...string) string {
@@ -27,33 +25,7 @@ func InterventionID(customer, event, flow, step string) string {
 	return digest("iv_", 24, customer, event, flow, step)
 }
 
-// RouteTaskID is the asynq task id of routing one event.
+// RouteTaskID is the task id of routing one event.
 func RouteTaskID(customer, event string) string {
 	return digest("ev_", 24, customer, event)
-}
-
-// QueueEvents is the asynq queue of event:route tasks.
-const QueueEvents = "events"
-
-// StepQueue returns the step queue shard of a customer: step tasks spread
-// over shards queues so that a Redis Cluster spreads the load.
-func StepQueue(customer string, shards int) string {
-	if shards <= 1 {
-		return "steps-0"
-	}
-	h := fnv.New32a()
-	h.Write([]byte(customer))
-	return fmt.Sprintf("steps-%d", h.Sum32()%uint32(shards))
-}
-
-// Queues returns the asynq queues a worker serves, with their priorities.
-func Queues(shards int) map[string]int {
-	q := map[string]int{QueueEvents: 4}
-	if shards < 1 {
-		shards = 1
-	}
-	for i := 0; i < shards; i++ {
-		q[fmt.Sprintf("steps-%d", i)] = 6
-	}
-	return q
 }

@@ -1,4 +1,4 @@
-package tasks
+package engine
 
 import (
 	"context"
@@ -21,7 +21,7 @@ const maxDeferrals = 50
 // not at all. Quiet hours, windows and budgets only ever defer; skip_if and
 // deadlines skip.
 type guard struct {
-	w        *Worker
+	w        *Engine
 	iv       *store.Intervention
 	f        *flows.Flow
 	step     *flows.Step
@@ -34,25 +34,14 @@ type guard struct {
 	reserved *store.Contact
 }
 
-// deadline is the last moment the step may still go out.
-func (g *guard) deadline() time.Time {
-	d := g.step.Deadline
-	if d <= 0 {
-		d = g.f.LateLimitOr(g.step, g.w.o.LateLimit)
-	}
-	return g.iv.Planned.Add(d)
-}
-
 // check applies the guards. done means the intervention was settled
 // (skipped or deferred) and the handler must stop.
 func (g *guard) check(ctx context.Context) (done bool, err error) {
 	w, iv := g.w, g.iv
 	now := w.o.Clock.Now()
 	loc := w.location(g.cust.Timezone)
-	if deadline := g.deadline(); now.After(deadline) {
-		return true, w.endWith(ctx, iv, store.Skipped, "too_late",
-			fmt.Sprintf("too late: planned for %s, may go out until %s", stampIn(iv.Planned, loc), stampIn(deadline, loc)),
-			map[string]string{"planned": iv.Planned.UTC().Format(time.RFC3339), "deadline": deadline.UTC().Format(time.RFC3339)})
+	if done, err := g.tooLate(ctx, now, loc); done || err != nil {
+		return done, err
 	}
 	contacts := g.contacts
 	if g.step.SkipIf != "" {
@@ -83,14 +72,6 @@ func (g *guard) check(ctx context.Context) (done bool, err error) {
 	return false, nil
 }
 
-func (g *guard) budget() (per time.Duration, max int, gap time.Duration) {
-	b := g.policy.Budget
-	if b == nil {
-		return 0, 0, 0
-	}
-	return b.Per, b.Limit(g.f.Purpose), b.MinGap
-}
-
 // release gives back the budget place of a contact that did not happen.
 func (g *guard) release(ctx context.Context) {
 	if g.reserved == nil {
@@ -100,39 +81,6 @@ func (g *guard) release(ctx context.Context) {
 		g.w.o.Log.Warn("release contact budget", "intervention", g.iv.ID, "err", err)
 	}
 	g.reserved = nil
-}
-
-// skipIf evaluates the step's skip_if over fresh state.
-func (g *guard) skipIf(ctx context.Context, now time.Time, contacts []store.Contact) (bool, error) {
-	w, iv := g.w, g.iv
-	vars := flows.SkipVars{Event: g.ev, Customer: g.cust, Now: now}
-	if g.step.SkipReadsEventsSince() {
-		vars.EventsSince = g.since
-		if g.since == nil {
-			since, err := w.o.Store.EventsSince(ctx, iv.Customer, g.ev.OccurredAt, g.ev.ID)
-			if err != nil {
-				return true, w.retry(ctx, iv, err)
-			}
-			vars.EventsSince = since
-		}
-	}
-	if v := g.prof["last_inbound_at"]; v != "" {
-		vars.LastInbound, _ = time.Parse(time.RFC3339Nano, v)
-	}
-	for _, c := range contacts {
-		if c.Intervention != iv.ID {
-			vars.Contacts = append(vars.Contacts, flows.Contact{At: c.At, Channel: c.Channel, Flow: c.Flow, Step: c.Step})
-		}
-	}
-	details := map[string]string{"expr": g.step.SkipIf}
-	skip, err := g.step.Skip(vars)
-	if err != nil {
-		return true, w.endWith(ctx, iv, store.Failed, "skip_if", fmt.Sprintf("skip_if could not be evaluated, so nothing was sent: %v", err), details)
-	}
-	if !skip {
-		return false, nil
-	}
-	return true, w.endWith(ctx, iv, store.Skipped, "skip_if", fmt.Sprintf("skip_if is true: %s", g.step.SkipIf), details)
 }
 
 // allowed returns the first instant at or after t at which quiet hours,
@@ -162,14 +110,10 @@ func (g *guard) allowed(t time.Time, loc *time.Location, contacts []store.Contac
 	for i := 0; i < 16; i++ {
 		start := t
 		var r string
-		t, r = g.policy.AfterQuiet(t, loc)
+		t, r = g.quiet(t, loc)
 		note("quiet_hours", r)
-		if w := g.step.Window; w != nil {
-			if next := w.Next(t, loc); next.After(t) {
-				note("window", fmt.Sprintf("outside window %s: moved to %s", w.Spec, stampIn(next, loc)))
-				t = next
-			}
-		}
+		t, r = g.window(t, loc)
+		note("window", r)
 		t, r = g.policy.Budget.NextBudget(t, times, limit)
 		note("budget", r)
 		if t.Equal(start) {
@@ -195,7 +139,7 @@ func (g *guard) deferTo(ctx context.Context, at time.Time, cause, why string) er
 	iv.Due, iv.State = at.UTC(), store.Scheduled
 	// Queue the deferred task before recording it: a failure in between
 	// leaves this task to be retried, never an intervention without a task.
-	if err := w.enqueueStep(ctx, iv); err != nil {
+	if err := w.EnqueueStep(ctx, iv); err != nil {
 		return err
 	}
 	e := w.entry(iv, "deferred", "", why)
