@@ -13,7 +13,10 @@
 //
 // The package is pure arithmetic on counts: it must not import anything
 // outside the Go standard library, neither Redis, asynq, nor any other
-// package of ahead. Every function is safe to call with empty arms; what
-// cannot be computed is reported by an ok flag or a nil pointer, never as
-// NaN or an infinity.
+// package of ahead.
+//
+// Every function is safe to call with empty arms. What cannot be computed
+// is reported by an ok flag or a nil pointer: apart from Quantile at 0 and
+// 1, nothing here returns NaN or an infinity, so a Result always
+// serializes to JSON.
 package stats
