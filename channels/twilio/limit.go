@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aheadhq/ahead/internal/store"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -66,7 +67,7 @@ func (l *redisLimiter) take(ctx context.Context, channel string) (int64, error) 
 	if l.perSecond < 1 {
 		return 0, ctx.Err()
 	}
-	key := "ahead:{ratelimit}:" + channel + ":window"
+	key := store.RateLimitKey(channel)
 	for {
 		res, err := limitScript.Run(ctx, l.rdb, []string{key}, l.perSecond).Int64Slice()
 		if err != nil {

@@ -17,8 +17,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/channels"
-	"github.com/aheadhq/ahead/channels/callback"
-	"github.com/aheadhq/ahead/channels/callback/taskrouter"
+	"github.com/aheadhq/ahead/callbacks"
+	"github.com/aheadhq/ahead/callbacks/taskrouter"
 	"github.com/aheadhq/ahead/channels/email"
 	"github.com/aheadhq/ahead/channels/outbox"
 	"github.com/aheadhq/ahead/channels/twilio"
@@ -45,7 +45,7 @@ type node struct {
 
 	// callbacks are the callback queues: the channel, agent claims and
 	// outcomes, and the sweep.
-	callbacks *callback.Queues
+	callbacks *callbacks.Queues
 }
 
 // connect opens Redis as the configuration says: a cluster when
@@ -105,7 +105,7 @@ func connect(cfg *config.Config) (redis.UniversalClient, error) {
 func (n *node) channelsFor() (map[string]channels.Channel, error) {
 	chs := map[string]channels.Channel{
 		channels.Outbox:   outbox.New(channels.Outbox, n.store, n.clock),
-		channels.Callback: callback.New(n.store, n.clock),
+		channels.Callback: callbacks.New(n.store, n.clock),
 	}
 	if n.callbacks != nil {
 		chs[channels.Callback] = n.callbacks.Channel()
@@ -282,7 +282,7 @@ func (n *node) runWorker(ctx context.Context) error {
 	}
 	n.log.Info("worker started", "concurrency", n.cfg.Worker.Concurrency, "shards", n.cfg.Worker.Shards)
 	if n.callbacks != nil {
-		go n.callbacks.Run(ctx, callback.DefaultSweepEvery)
+		go n.callbacks.Run(ctx, callbacks.DefaultSweepEvery)
 	}
 	<-ctx.Done()
 	srv.Shutdown()
@@ -293,7 +293,7 @@ func (n *node) runWorker(ctx context.Context) error {
 // with a taskrouter section hand callable callbacks to Twilio TaskRouter
 // with the account of the twilio section.
 func (n *node) openCallbacks(cat *engine.Catalog) error {
-	o := callback.Options{
+	o := callbacks.Options{
 		Store: n.store, Clock: n.clock, Log: n.log,
 		Flows: func() *flows.Set {
 			if n.worker == nil || n.worker.Catalog() == nil {
@@ -325,7 +325,7 @@ func (n *node) openCallbacks(cat *engine.Catalog) error {
 	} else if len(needs) > 0 && !n.devMode {
 		return fmt.Errorf("twilio.account_sid: required: queues %v of %s hand callbacks to TaskRouter", needs, flows.QueuesFile)
 	}
-	n.callbacks = callback.NewQueues(o)
+	n.callbacks = callbacks.NewQueues(o)
 	return nil
 }
 

@@ -9,13 +9,13 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
 // callbacks returns the callback queues, built once at start-up.
-func (s *server) callbacks() *callback.Queues { return s.o.Callbacks }
+func (s *server) callbacks() *callbacks.Queues { return s.o.Callbacks }
 
 // MaxLease is the longest lease a claim may ask for, in minutes. Without
 // one, a claim holds for the queue's lease (15 minutes unless queues.yaml
@@ -176,7 +176,7 @@ func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	cb, err := s.callbacks().Claim(r.Context(), req.Queue, req.Agent, lease)
 	switch {
-	case errors.Is(err, callback.ErrUnknownQueue):
+	case errors.Is(err, callbacks.ErrUnknownQueue):
 		writeError(w, http.StatusBadRequest, "invalid claim", fmt.Sprintf("queue: %q is not defined in %s", req.Queue, flows.QueuesFile))
 	case err != nil:
 		s.internal(w, r, err)
@@ -211,7 +211,7 @@ func (s *server) recordOutcome(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid outcome", p)
 		return
 	}
-	o := callback.Outcome{Outcome: req.Outcome, Note: req.Note}
+	o := callbacks.Outcome{Outcome: req.Outcome, Note: req.Note}
 	if req.RequestedAt != nil {
 		o.RequestedAt = *req.RequestedAt
 	}
@@ -226,13 +226,13 @@ func (s *server) recordOutcome(w http.ResponseWriter, r *http.Request) {
 
 // outcomeError answers an error of Record.
 func (s *server) outcomeError(w http.ResponseWriter, r *http.Request, id string, err error) {
-	var inv *callback.InvalidError
+	var inv *callbacks.InvalidError
 	switch {
 	case errors.As(err, &inv):
 		writeError(w, http.StatusBadRequest, "invalid outcome", inv.Problems...)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "callback "+id+" not found")
-	case errors.Is(err, callback.ErrNotHolder):
+	case errors.Is(err, callbacks.ErrNotHolder):
 		writeError(w, http.StatusConflict, err.Error())
 	default:
 		s.internal(w, r, err)

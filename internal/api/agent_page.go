@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -294,7 +294,7 @@ func (s *server) agentClaim(w http.ResponseWriter, r *http.Request, agent string
 	queue := r.PostFormValue("queue")
 	cb, err := s.callbacks().Claim(r.Context(), queue, agent, 0)
 	switch {
-	case errors.Is(err, callback.ErrUnknownQueue) || queue == "":
+	case errors.Is(err, callbacks.ErrUnknownQueue) || queue == "":
 		v := &pageView{Title: "Queues", Agent: agent, Error: fmt.Sprintf("There is no queue %q.", queue)}
 		if err := s.fillQueues(r, v, ""); err != nil {
 			s.internal(w, r, err)
@@ -485,7 +485,7 @@ func customerFields(p store.Profile, loc *time.Location, now time.Time) []fieldV
 	}
 	add("Name", "name", "")
 	add("Phone", "phone", "tel:"+p["phone"])
-	if t := p[callback.ProfilePhoneInvalid]; t != "" {
+	if t := p[callbacks.ProfilePhoneInvalid]; t != "" {
 		out = append(out, fieldView{Label: "Phone flagged", Value: "wrong number, since " + t, Warn: true})
 	}
 	add("WhatsApp", "whatsapp", "")
@@ -494,7 +494,7 @@ func customerFields(p store.Profile, loc *time.Location, now time.Time) []fieldV
 	add("Language", "locale", "")
 	add("Tone", "formality", "")
 	shown := map[string]bool{"id": true, "name": true, "phone": true, "whatsapp": true, "email": true, "timezone": true,
-		"locale": true, "formality": true, callback.ProfilePhoneInvalid: true}
+		"locale": true, "formality": true, callbacks.ProfilePhoneInvalid: true}
 	var rest []string
 	for k := range p {
 		if !shown[k] {
@@ -546,7 +546,7 @@ func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent stri
 	id := r.PathValue("id")
 	f := pageForm{Outcome: r.PostFormValue("outcome"), Note: r.PostFormValue("note"), RequestedAt: strings.TrimSpace(r.PostFormValue("requested_at"))}
 	v := &pageView{Agent: agent, Form: f}
-	o := callback.Outcome{Outcome: f.Outcome, Note: f.Note}
+	o := callbacks.Outcome{Outcome: f.Outcome, Note: f.Note}
 	ctx := r.Context()
 	if f.RequestedAt != "" {
 		cb, err := s.callbacks().Find(ctx, id)
@@ -569,14 +569,14 @@ func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent stri
 		o.RequestedAt = t
 	}
 	_, err := s.callbacks().Record(ctx, id, agent, o)
-	var inv *callback.InvalidError
+	var inv *callbacks.InvalidError
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {
 			v.Problems = append(v.Problems, formProblem(p))
 		}
 		s.showCallback(w, r, http.StatusBadRequest, id, v)
-	case errors.Is(err, callback.ErrNotHolder):
+	case errors.Is(err, callbacks.ErrNotHolder):
 		v.Error = "Not recorded: " + notHolder(err)
 		s.showCallback(w, r, http.StatusConflict, id, v)
 	case errors.Is(err, store.ErrNotFound):
@@ -614,7 +614,7 @@ func formProblem(p string) string {
 // notHolder explains ErrNotHolder without the wrapping.
 func notHolder(err error) string {
 	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "+callback.ErrNotHolder.Error()); i > 0 {
+	if i := strings.LastIndex(msg, ": "+callbacks.ErrNotHolder.Error()); i > 0 {
 		msg = msg[:i]
 	}
 	msg = strings.TrimPrefix(msg, "record outcome: ")

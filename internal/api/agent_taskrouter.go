@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aheadhq/ahead/channels/callback"
-	"github.com/aheadhq/ahead/channels/callback/taskrouter"
+	"github.com/aheadhq/ahead/callbacks"
+	"github.com/aheadhq/ahead/callbacks/taskrouter"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -35,7 +35,7 @@ func (s *server) taskrouterEvent(w http.ResponseWriter, r *http.Request) {
 		var cb *store.Callback
 		if cb, err = cbq.Find(ctx, a.Callback); err == nil {
 			if cb.TaskSID != a.Task {
-				err = fmt.Errorf("task %s no longer offers callback %s: %w", a.Task, a.Callback, callback.ErrNotHolder)
+				err = fmt.Errorf("task %s no longer offers callback %s: %w", a.Task, a.Callback, callbacks.ErrNotHolder)
 			} else {
 				_, err = cbq.Take(ctx, a.Callback, a.Agent, TaskRouterLease)
 			}
@@ -47,10 +47,10 @@ func (s *server) taskrouterEvent(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.o.Log.Debug("taskrouter event ignored", "event", form.Get("EventType"), "task", a.Task, "why", a.Why)
 	}
-	var inv *callback.InvalidError
+	var inv *callbacks.InvalidError
 	switch {
 	case err == nil:
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, callback.ErrNotHolder), errors.As(err, &inv):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, callbacks.ErrNotHolder), errors.As(err, &inv):
 		s.o.Log.Info("taskrouter event does not apply", "event", form.Get("EventType"), "task", a.Task, "callback", a.Callback, "err", err)
 	default:
 		s.internal(w, r, err)

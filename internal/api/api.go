@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/httpx"
@@ -26,7 +26,7 @@ type Options struct {
 	// Engine takes events in and answers for customers.
 	Engine *engine.Engine
 	// Callbacks are the callback queues the agent routes work on.
-	Callbacks *callback.Queues
+	Callbacks *callbacks.Queues
 	Clock     clock.Clock
 	Log       *slog.Logger
 	// Authorize reports whether a bearer token has a scope. Nil serves

@@ -19,7 +19,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
@@ -83,7 +83,7 @@ func setupWorker(t *testing.T, cat *engine.Catalog, work func(*tasks.Options), e
 		Store: e.store, Clock: e.clock, Log: log,
 		Timezone: "Europe/Amsterdam", Locale: "en",
 	}, Redis: rdb}
-	cbq := callback.NewQueues(callback.Options{
+	cbq := callbacks.NewQueues(callbacks.Options{
 		Store: e.store, Clock: e.clock, Log: log,
 		Flows:    func() *flows.Set { return e.worker.Catalog().Flows },
 		Location: func(p store.Profile) *time.Location { return e.worker.Location(p) },

@@ -13,8 +13,8 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/channels"
-	"github.com/aheadhq/ahead/channels/callback"
 	"github.com/aheadhq/ahead/channels/outbox"
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/store"
@@ -43,7 +43,7 @@ func setupGuards(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e := setupWorker(t, cat, func(o *tasks.Options) {
-		chs := map[string]channels.Channel{channels.Callback: callback.New(o.Store, o.Clock)}
+		chs := map[string]channels.Channel{channels.Callback: callbacks.New(o.Store, o.Clock)}
 		for _, name := range []string{channels.Email, channels.SMS} {
 			chs[name] = outbox.New(name, o.Store, o.Clock)
 		}

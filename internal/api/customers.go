@@ -5,20 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
-
-	"github.com/hibiken/asynq"
 
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 )
-
-// eventTTL is how long an event is kept when it schedules nothing later.
-const eventTTL = 30 * 24 * time.Hour
-
-func isConflict(err error) bool {
-	return errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask)
-}
 
 // timeline answers the customer's journal, newest first, and the current
 // state of every intervention.

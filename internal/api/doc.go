@@ -9,5 +9,7 @@
 // route but the probes, /metrics, signed unsubscribe links and
 // signature-checked provider webhooks needs a bearer token with the
 // route's scope, unless the server runs without authentication (ahead dev,
-// or api.insecure_no_auth). It must not import the store or asynq.
+// or api.insecure_no_auth). It must not import asynq or the task
+// layer; it reads the store's record types (callbacks, journal entries)
+// for the agent desk only.
 package api

@@ -462,9 +462,6 @@ func (s *Store) Queues(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-func statsKey(q string) string { return "ahead:{cbq:" + q + "}:stats" }
-func sweepKey(q string) string { return "ahead:{cbq:" + q + "}:sweep" }
-
 // CloseTaskLater notes a Twilio TaskRouter task of queue that no longer
 // stands for a callable callback, for the sweep to cancel.
 func (s *Store) CloseTaskLater(ctx context.Context, queue, sid string) error {
@@ -491,8 +488,6 @@ func (s *Store) TaskClosed(ctx context.Context, queue, sid string) error {
 	}
 	return nil
 }
-
-func taskCloseKey(q string) string { return "ahead:{cbq:" + q + "}:tasks-to-close" }
 
 // CustomerCallbacks returns every callback of a customer, in any queue and
 // state.

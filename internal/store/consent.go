@@ -61,10 +61,6 @@ func (s *Store) SetConsent(ctx context.Context, cus string, consent map[string]b
 	return nil
 }
 
-// phoneKey indexes customers by phone or WhatsApp number, so an inbound
-// message finds its customer.
-func phoneKey(number string) string { return "ahead:{ph:" + number + "}:customers" }
-
 // numbersKey lists every number the customer was indexed under, so that
 // erasure finds them all, also after the profile changed its number.
 func numbersKey(cus string) string { return custKey(cus, "numbers") }

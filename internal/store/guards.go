@@ -246,8 +246,6 @@ func (s *Store) Debounce(ctx context.Context, cus, slot, id, eventID, eventType 
 	return res, nil
 }
 
-func flowSourceKey(version string) string { return "ahead:flowsrc:" + version }
-
 // KeepFlowSource stores a flow version's YAML so that runs pinned to it can
 // finish on it after the flow changed.
 func (s *Store) KeepFlowSource(ctx context.Context, version string, src []byte) error {

@@ -1,5 +1,9 @@
 package store
 
+// Every Redis key ahead writes is named in this file, with its hash tag.
+// Keys that must change together in one script share a tag, so that they
+// live in one Redis Cluster slot.
+
 // Key layout. A customer's keys share the hash tag {customer id}.
 func custKey(cus, suffix string) string { return "ahead:{" + cus + "}:" + suffix }
 
@@ -20,5 +24,23 @@ func legacyIndexKey(cus string) string { return custKey(cus, "index") }
 func queueKey(q string) string        { return "ahead:{cbq:" + q + "}:queue" }
 func callbackKey(q, id string) string { return "ahead:{cbq:" + q + "}:cb:" + id }
 func queuesKey() string               { return "ahead:{cbq}:names" }
+func statsKey(q string) string        { return "ahead:{cbq:" + q + "}:stats" }
+func sweepKey(q string) string        { return "ahead:{cbq:" + q + "}:sweep" }
+func taskCloseKey(q string) string    { return "ahead:{cbq:" + q + "}:tasks-to-close" }
 
-const outboxKey = "ahead:{outbox}:items"
+// phoneKey indexes customers by phone or WhatsApp number, so an inbound
+// message finds its customer.
+func phoneKey(number string) string { return "ahead:{ph:" + number + "}:customers" }
+
+// flowSourceKey keeps the source of a flow version that runs started on.
+func flowSourceKey(version string) string { return "ahead:flowsrc:" + version }
+
+// The outbox channel's messages, newest first, and their ids.
+const (
+	outboxKey  = "ahead:{outbox}:items"
+	outboxByID = "ahead:{outbox}:byid"
+)
+
+// RateLimitKey is the key of a channel's send-rate window, shared by every
+// worker that sends over it.
+func RateLimitKey(channel string) string { return "ahead:{ratelimit}:" + channel + ":window" }

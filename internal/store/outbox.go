@@ -11,8 +11,6 @@ import (
 // OutboxCap is how many messages the outbox keeps; older ones drop off.
 const OutboxCap = 1000
 
-const outboxByID = "ahead:{outbox}:byid"
-
 // pushOutboxScript stores a message once per id and keeps the newest cap.
 // KEYS: list, hash. ARGV: id, json, cap.
 var pushOutboxScript = redis.NewScript(`

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
 )
 
@@ -34,7 +34,7 @@ type Action struct {
 	// Agent is "taskrouter:" and the worker's name, for Take.
 	Agent string
 	// Outcome is set for Record.
-	Outcome callback.Outcome
+	Outcome callbacks.Outcome
 	// Why explains an Ignore or Unoffer, for logs.
 	Why string
 }
@@ -65,8 +65,8 @@ func Map(form url.Values) Action {
 		return a
 	}
 	a.Callback = attrs.CallbackID
-	outcome := func(def string) (callback.Outcome, bool) {
-		o := callback.Outcome{Outcome: strings.TrimSpace(attrs.Outcome), Note: attrs.Note, Task: a.Task}
+	outcome := func(def string) (callbacks.Outcome, bool) {
+		o := callbacks.Outcome{Outcome: strings.TrimSpace(attrs.Outcome), Note: attrs.Note, Task: a.Task}
 		if o.Outcome == "" {
 			o.Outcome = def
 		}

@@ -1,4 +1,4 @@
-package callback_test
+package callbacks_test
 
 import (
 	"errors"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/channels"
-	"github.com/aheadhq/ahead/channels/callback"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -23,7 +23,7 @@ func (b *bundle) claimed(id, cus, tz string) *store.Callback {
 	return cb
 }
 
-func (b *bundle) record(id, agent string, o callback.Outcome) *store.Callback {
+func (b *bundle) record(id, agent string, o callbacks.Outcome) *store.Callback {
 	b.t.Helper()
 	cb, err := b.q.Record(b.ctx, id, agent, o)
 	if err != nil {
@@ -39,7 +39,7 @@ func TestRecordEnds(t *testing.T) {
 			t.Parallel()
 			b := setup(t, tuesday10)
 			b.claimed("a", "cus_1", "Europe/Amsterdam")
-			cb := b.record("a", "ann", callback.Outcome{Outcome: outcome, Note: "  Happy with\nthe plan.  "})
+			cb := b.record("a", "ann", callbacks.Outcome{Outcome: outcome, Note: "  Happy with\nthe plan.  "})
 			if cb.State != store.CallbackDone || cb.Result != outcome || cb.Outcome != outcome || cb.Attempts != 1 ||
 				cb.Agent != "" || !cb.LeaseUntil.IsZero() || !cb.Ended.Equal(tuesday10) || cb.Note != "Happy with\nthe plan." {
 				t.Fatalf("recorded %+v", cb)
@@ -55,12 +55,12 @@ func TestRecordEnds(t *testing.T) {
 				t.Errorf("journal entry %+v, want reason %q", last, want)
 			}
 			prof, _ := b.st.Profile(b.ctx, "cus_1")
-			if flagged := prof[callback.ProfilePhoneInvalid]; (flagged != "") != (outcome == "wrong_number") {
+			if flagged := prof[callbacks.ProfilePhoneInvalid]; (flagged != "") != (outcome == "wrong_number") {
 				t.Errorf("phone_invalid = %q after %s", flagged, outcome)
 			} else if outcome == "wrong_number" && flagged != "2026-11-24T09:00:00Z" {
 				t.Errorf("phone_invalid = %q, want the time of the call", flagged)
 			}
-			if _, err := b.q.Record(b.ctx, "a", "ann", callback.Outcome{Outcome: "reached"}); !errors.Is(err, callback.ErrNotHolder) {
+			if _, err := b.q.Record(b.ctx, "a", "ann", callbacks.Outcome{Outcome: "reached"}); !errors.Is(err, callbacks.ErrNotHolder) {
 				t.Errorf("second outcome for an ended callback: %v", err)
 			}
 			if len(b.emit.list()) != 0 {
@@ -74,7 +74,7 @@ func TestRecordRetries(t *testing.T) {
 	t.Parallel()
 	b := setup(t, tuesday10)
 	b.claimed("a", "cus_1", "Europe/Amsterdam")
-	cb := b.record("a", "ann", callback.Outcome{Outcome: "no_answer"})
+	cb := b.record("a", "ann", callbacks.Outcome{Outcome: "no_answer"})
 	if cb.State != store.CallbackQueued || !cb.Due.Equal(local(t, "2026-11-24 12:00")) || cb.Attempts != 1 || cb.Window != "mon-fri 09:00-17:00" {
 		t.Fatalf("after no_answer at 10:00: %+v", cb)
 	}
@@ -86,7 +86,7 @@ func TestRecordRetries(t *testing.T) {
 	if b.claim("retention", "bob") == nil {
 		t.Fatal("the retry is not claimable at 16:00")
 	}
-	cb = b.record("a", "bob", callback.Outcome{Outcome: "voicemail", Note: "left a message"})
+	cb = b.record("a", "bob", callbacks.Outcome{Outcome: "voicemail", Note: "left a message"})
 	if cb.State != store.CallbackQueued || !cb.Due.Equal(local(t, "2026-11-25 09:00")) || cb.Attempts != 2 {
 		t.Fatalf("after voicemail at 16:00: %+v", cb)
 	}
@@ -100,8 +100,8 @@ func TestRecordRetries(t *testing.T) {
 	if b.claim("retention", "ann") == nil {
 		t.Fatal("the second retry is not claimable")
 	}
-	cb = b.record("a", "ann", callback.Outcome{Outcome: "no_answer"})
-	if cb.State != store.CallbackDone || cb.Result != callback.ResultExhausted || cb.Outcome != "no_answer" || cb.Attempts != 3 {
+	cb = b.record("a", "ann", callbacks.Outcome{Outcome: "no_answer"})
+	if cb.State != store.CallbackDone || cb.Result != callbacks.ResultExhausted || cb.Outcome != "no_answer" || cb.Attempts != 3 {
 		t.Fatalf("after the third no_answer: %+v", cb)
 	}
 	entries = b.journal("cus_1")
@@ -134,8 +134,8 @@ func TestRecordRetryPastDeadline(t *testing.T) {
 	if b.claim("retention", "ann") == nil {
 		t.Fatal("nothing to claim")
 	}
-	cb := b.record("a", "ann", callback.Outcome{Outcome: "no_answer"})
-	if cb.State != store.CallbackDone || cb.Result != callback.ResultExhausted || cb.Attempts != 1 {
+	cb := b.record("a", "ann", callbacks.Outcome{Outcome: "no_answer"})
+	if cb.State != store.CallbackDone || cb.Result != callbacks.ResultExhausted || cb.Attempts != 1 {
 		t.Fatalf("recorded %+v", cb)
 	}
 	evs := b.emit.list()
@@ -152,24 +152,24 @@ func TestRecordCallbackRequested(t *testing.T) {
 	t.Parallel()
 	b := setup(t, local(t, "2026-11-24 15:30"))
 	b.claimed("a", "cus_ny", "America/New_York")
-	invalid := func(o callback.Outcome, want string) {
+	invalid := func(o callbacks.Outcome, want string) {
 		t.Helper()
 		_, err := b.q.Record(b.ctx, "a", "ann", o)
-		var inv *callback.InvalidError
+		var inv *callbacks.InvalidError
 		if !errors.As(err, &inv) || strings.Join(inv.Problems, "; ") != want {
 			t.Errorf("Record(%+v) = %v, want %q", o, err, want)
 		}
 	}
-	invalid(callback.Outcome{Outcome: "callback_requested"}, "requested_at: required with callback_requested")
-	invalid(callback.Outcome{Outcome: "callback_requested", RequestedAt: local(t, "2026-11-24 15:00")}, "requested_at: must be in the future")
-	invalid(callback.Outcome{Outcome: "callback_requested", RequestedAt: local(t, "2026-11-24 20:00")},
+	invalid(callbacks.Outcome{Outcome: "callback_requested"}, "requested_at: required with callback_requested")
+	invalid(callbacks.Outcome{Outcome: "callback_requested", RequestedAt: local(t, "2026-11-24 15:00")}, "requested_at: must be in the future")
+	invalid(callbacks.Outcome{Outcome: "callback_requested", RequestedAt: local(t, "2026-11-24 20:00")},
 		"requested_at: queue retention is closed then (hours mon-fri 09:00-17:00); it opens next at 2026-11-25T09:00:00+01:00")
-	invalid(callback.Outcome{Outcome: "reached", RequestedAt: local(t, "2026-11-25 11:00")}, "requested_at: only with callback_requested")
-	invalid(callback.Outcome{Outcome: "maybe", Note: strings.Repeat("x", callback.MaxNote+1)},
+	invalid(callbacks.Outcome{Outcome: "reached", RequestedAt: local(t, "2026-11-25 11:00")}, "requested_at: only with callback_requested")
+	invalid(callbacks.Outcome{Outcome: "maybe", Note: strings.Repeat("x", callbacks.MaxNote+1)},
 		`outcome: unknown outcome "maybe" (want reached, no_answer, voicemail, wrong_number, declined, callback_requested); note: longer than 4000 bytes`)
-	invalid(callback.Outcome{}, "outcome: required")
+	invalid(callbacks.Outcome{}, "outcome: required")
 
-	cb := b.record("a", "ann", callback.Outcome{Outcome: "callback_requested", RequestedAt: local(t, "2026-11-25 11:00"), Note: "after her meeting"})
+	cb := b.record("a", "ann", callbacks.Outcome{Outcome: "callback_requested", RequestedAt: local(t, "2026-11-25 11:00"), Note: "after her meeting"})
 	if cb.State != store.CallbackQueued || !cb.Due.Equal(local(t, "2026-11-25 11:00")) || cb.Window != "" ||
 		!cb.Deadline.Equal(local(t, "2026-11-28 11:00")) || cb.Attempts != 1 {
 		t.Fatalf("recorded %+v", cb)
@@ -186,17 +186,17 @@ func TestRecordWho(t *testing.T) {
 	b := setup(t, tuesday10)
 	b.claimed("a", "cus_1", "Europe/Amsterdam")
 	b.add("q", "retention", "call", "cus_2", "Europe/Amsterdam", tuesday10, 0)
-	if _, err := b.q.Record(b.ctx, "a", "bob", callback.Outcome{Outcome: "reached"}); !errors.Is(err, callback.ErrNotHolder) || !strings.Contains(err.Error(), "held by ann") {
+	if _, err := b.q.Record(b.ctx, "a", "bob", callbacks.Outcome{Outcome: "reached"}); !errors.Is(err, callbacks.ErrNotHolder) || !strings.Contains(err.Error(), "held by ann") {
 		t.Errorf("another agent's outcome: %v", err)
 	}
-	if _, err := b.q.Record(b.ctx, "q", "bob", callback.Outcome{Outcome: "reached"}); !errors.Is(err, callback.ErrNotHolder) || !strings.Contains(err.Error(), "held by nobody") {
+	if _, err := b.q.Record(b.ctx, "q", "bob", callbacks.Outcome{Outcome: "reached"}); !errors.Is(err, callbacks.ErrNotHolder) || !strings.Contains(err.Error(), "held by nobody") {
 		t.Errorf("outcome for an unclaimed callback: %v", err)
 	}
-	if _, err := b.q.Record(b.ctx, "nope", "bob", callback.Outcome{Outcome: "reached"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := b.q.Record(b.ctx, "nope", "bob", callbacks.Outcome{Outcome: "reached"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("outcome for an unknown callback: %v", err)
 	}
 	// An outside system may record for a queued callback.
-	cb := b.record("q", "", callback.Outcome{Outcome: "reached"})
+	cb := b.record("q", "", callbacks.Outcome{Outcome: "reached"})
 	entries := b.journal("cus_2")
 	if cb.State != store.CallbackDone || entries[len(entries)-1].Reason != "reached by an outside system, attempt 1 of 3" {
 		t.Errorf("recorded %+v, journal %+v", cb, entries)
@@ -208,7 +208,7 @@ func TestRecordNoteSummary(t *testing.T) {
 	b := setup(t, tuesday10)
 	b.claimed("a", "cus_1", "Europe/Amsterdam")
 	note := strings.Repeat("word ", 30)
-	b.record("a", "ann", callback.Outcome{Outcome: "reached", Note: note})
+	b.record("a", "ann", callbacks.Outcome{Outcome: "reached", Note: note})
 	entries := b.journal("cus_1")
 	reason := entries[len(entries)-1].Reason
 	summary, _ := strings.CutPrefix(reason, "reached by ann, attempt 1 of 3; note: ")

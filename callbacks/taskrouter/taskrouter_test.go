@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aheadhq/ahead/channels/callback"
-	"github.com/aheadhq/ahead/channels/callback/taskrouter"
+	"github.com/aheadhq/ahead/callbacks"
+	"github.com/aheadhq/ahead/callbacks/taskrouter"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/prismtest"
 	"github.com/aheadhq/ahead/internal/store"
@@ -196,6 +196,6 @@ func TestMap(t *testing.T) {
 	}
 }
 
-func outcome(o, note string, at time.Time) callback.Outcome {
-	return callback.Outcome{Outcome: o, Note: note, RequestedAt: at, Task: "WT1"}
+func outcome(o, note string, at time.Time) callbacks.Outcome {
+	return callbacks.Outcome{Outcome: o, Note: note, RequestedAt: at, Task: "WT1"}
 }

@@ -1,6 +1,6 @@
-// Package callback is the channel that asks a person to call, and the
-// queues agents work: it puts a callback with the rendered talking points
-// into the step's contact-centre queue, decides when a callback is
+// Package callbacks is the contact-centre feature: the callback channel
+// that asks a person to call, and the queues agents work. It puts a
+// callback with the rendered talking points into the step's contact-centre queue, decides when a callback is
 // callable (the queue is open in its own zone, hours and holidays, and
 // the step's window is open in the customer's zone), hands the next
 // callable callback to one agent at a time under a lease, records call
@@ -13,4 +13,4 @@
 // package stores through internal/store and hands events it must take in
 // (on_exhausted) to the Emit function it is given; it does not route
 // events, serve HTTP or talk to a provider itself.
-package callback
+package callbacks

@@ -1,4 +1,4 @@
-package callback_test
+package callbacks_test
 
 import (
 	"slices"
@@ -7,7 +7,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 )
@@ -44,7 +44,7 @@ func TestSweepLapsedLeaseAndDeadline(t *testing.T) {
 		t.Errorf("journal %+v", e)
 	}
 	old := b.get("old")
-	if old.State != store.CallbackDone || old.Result != callback.ResultExpired || !old.Ended.Equal(b.clk.Now()) {
+	if old.State != store.CallbackDone || old.Result != callbacks.ResultExpired || !old.Ended.Equal(b.clk.Now()) {
 		t.Errorf("past its deadline: %+v", old)
 	}
 	if e := b.journal("cus_2"); len(e) != 2 || e[1].State != "expired" || e[1].Reason != "deadline 2026-11-23 16:00 CET passed after 0 calls; takes in callback.exhausted" {
@@ -82,7 +82,7 @@ func TestSweepMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.record("b", "ann", callback.Outcome{Outcome: "reached"})
+	b.record("b", "ann", callbacks.Outcome{Outcome: "reached"})
 	b.sweep()
 	depth := func(state string) float64 { return gauge(t, metrics.CallbackDepth.WithLabelValues("retention", state)) }
 	if q, c, call := depth("queued"), depth("claimed"), depth("callable"); q != 3 || c != 1 || call != 1 {
@@ -94,7 +94,7 @@ func TestSweepMetrics(t *testing.T) {
 	if r := gauge(t, metrics.CallbackReach.WithLabelValues("retention")); r != 1 {
 		t.Errorf("reach ratio %v, want 1", r)
 	}
-	b.record("c", "ann", callback.Outcome{Outcome: "declined"})
+	b.record("c", "ann", callbacks.Outcome{Outcome: "declined"})
 	b.sweep()
 	if r := gauge(t, metrics.CallbackReach.WithLabelValues("retention")); r != 0.5 {
 		t.Errorf("reach ratio %v after a decline, want 0.5", r)
@@ -131,10 +131,10 @@ func TestSweepExports(t *testing.T) {
 	}
 
 	// TaskRouter reports an outcome for y; an agent in ahead claims x.
-	if _, err := b.q.Record(b.ctx, "y", "", callback.Outcome{Outcome: "reached", Task: "WTother"}); err == nil {
+	if _, err := b.q.Record(b.ctx, "y", "", callbacks.Outcome{Outcome: "reached", Task: "WTother"}); err == nil {
 		t.Error("an outcome from another task was recorded")
 	}
-	b.record("y", "", callback.Outcome{Outcome: "reached", Task: "WTy"})
+	b.record("y", "", callbacks.Outcome{Outcome: "reached", Task: "WTy"})
 	if cb := b.claim("offered", "ann"); cb == nil || cb.ID != "x" || cb.TaskSID != "" {
 		t.Fatalf("claimed %+v", cb)
 	}

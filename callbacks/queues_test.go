@@ -1,4 +1,4 @@
-package callback_test
+package callbacks_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -40,7 +40,7 @@ func TestClaimOrderAndCallable(t *testing.T) {
 	}
 
 	for _, id := range []string{"vip_930", "ams_9"} {
-		if _, err := b.q.Record(b.ctx, id, "ann", callback.Outcome{Outcome: "reached"}); err != nil {
+		if _, err := b.q.Record(b.ctx, id, "ann", callbacks.Outcome{Outcome: "reached"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func TestClaimQueueClosed(t *testing.T) {
 	if cb := b.claim("retention", "ann"); cb == nil {
 		t.Fatal("nothing claimed in opening hours")
 	}
-	if _, err := b.q.Claim(b.ctx, "sales", "ann", 0); !errors.Is(err, callback.ErrUnknownQueue) {
+	if _, err := b.q.Claim(b.ctx, "sales", "ann", 0); !errors.Is(err, callbacks.ErrUnknownQueue) {
 		t.Errorf("claim from an undefined queue: %v", err)
 	}
 }
@@ -95,7 +95,7 @@ func TestClaimLeaseRunsOut(t *testing.T) {
 		t.Fatalf("after the lease ran out bob got %+v", cb)
 	}
 	// ann's outcome comes too late.
-	if _, err := b.q.Record(b.ctx, "a", "ann", callback.Outcome{Outcome: "reached"}); !errors.Is(err, callback.ErrNotHolder) {
+	if _, err := b.q.Record(b.ctx, "a", "ann", callbacks.Outcome{Outcome: "reached"}); !errors.Is(err, callbacks.ErrNotHolder) {
 		t.Errorf("outcome of the agent whose lease ran out: %v, want ErrNotHolder", err)
 	}
 }
@@ -160,7 +160,7 @@ func TestTake(t *testing.T) {
 	if again, err := b.q.Take(b.ctx, "a", "taskrouter:alice", time.Hour); err != nil || again.Version != cb.Version {
 		t.Errorf("Take again by the holder = %+v, %v", again, err)
 	}
-	if _, err := b.q.Take(b.ctx, "a", "bob", time.Hour); !errors.Is(err, callback.ErrNotHolder) {
+	if _, err := b.q.Take(b.ctx, "a", "bob", time.Hour); !errors.Is(err, callbacks.ErrNotHolder) {
 		t.Errorf("Take of a held callback: %v", err)
 	}
 	if _, err := b.q.Take(b.ctx, "nope", "bob", time.Hour); !errors.Is(err, store.ErrNotFound) {

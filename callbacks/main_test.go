@@ -1,4 +1,4 @@
-package callback_test
+package callbacks_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aheadhq/ahead/channels/callback"
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/redistest"
@@ -51,7 +51,7 @@ type bundle struct {
 	rdb    *redis.Client
 	st     *store.Store
 	clk    *clock.Fake
-	q      *callback.Queues
+	q      *callbacks.Queues
 	emit   *emitted
 	export *fakeExport
 }
@@ -67,7 +67,7 @@ func setup(t *testing.T, now time.Time) *bundle {
 		t: t, ctx: context.Background(), rdb: rdb, st: store.New(rdb), clk: clock.NewFake(now),
 		emit: &emitted{}, export: &fakeExport{},
 	}
-	b.q = callback.NewQueues(callback.Options{
+	b.q = callbacks.NewQueues(callbacks.Options{
 		Store: b.st, Clock: b.clk, Flows: func() *flows.Set { return set },
 		Emit: b.emit.Emit, Export: b.export, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

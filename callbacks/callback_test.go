@@ -1,4 +1,4 @@
-package callback_test
+package callbacks_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/channels"
-	"github.com/aheadhq/ahead/channels/callback"
 	"github.com/aheadhq/ahead/channels/channeltest"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/redistest"
@@ -55,11 +55,11 @@ func TestSendKeepsWindowZoneAndDeadline(t *testing.T) {
 	// A queue queues.yaml does not define is a permanent failure.
 	m := message("iv_2")
 	m.Queue = "sales"
-	if _, err := ch.Send(b.ctx, m); !channels.IsPermanent(err) || !errors.Is(err, callback.ErrUnknownQueue) {
+	if _, err := ch.Send(b.ctx, m); !channels.IsPermanent(err) || !errors.Is(err, callbacks.ErrUnknownQueue) {
 		t.Errorf("Send to an undefined queue: %v", err)
 	}
 	// So is a number an agent flagged as wrong.
-	if err := b.st.UpsertProfile(b.ctx, "cus_ny", store.Profile{callback.ProfilePhoneInvalid: "2026-11-20T10:00:00Z"}); err != nil {
+	if err := b.st.UpsertProfile(b.ctx, "cus_ny", store.Profile{callbacks.ProfilePhoneInvalid: "2026-11-20T10:00:00Z"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ch.Send(b.ctx, message("iv_3")); !channels.IsPermanent(err) || !errors.Is(err, channels.ErrNoContact) {
@@ -71,7 +71,7 @@ func TestSendWithoutRules(t *testing.T) {
 	t.Parallel()
 	rdb := redistest.New(t)
 	st := store.New(rdb)
-	ch := callback.New(st, clock.NewFake(tuesday10))
+	ch := callbacks.New(st, clock.NewFake(tuesday10))
 	m := message("iv_plain")
 	m.Queue, m.Due = "anything", time.Time{}
 	if _, err := ch.Send(context.Background(), m); err != nil {
@@ -98,7 +98,7 @@ func TestConformance(t *testing.T) {
 		},
 		FailTransient: func(t *testing.T) { b.rdb.AddHook(&failOnce{}) },
 		FailPermanent: func(t *testing.T) {
-			if err := b.st.UpsertProfile(b.ctx, "cus_ny", store.Profile{callback.ProfilePhoneInvalid: "2026-11-20T10:00:00Z"}); err != nil {
+			if err := b.st.UpsertProfile(b.ctx, "cus_ny", store.Profile{callbacks.ProfilePhoneInvalid: "2026-11-20T10:00:00Z"}); err != nil {
 				t.Fatal(err)
 			}
 		},
