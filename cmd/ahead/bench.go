@@ -14,8 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aheadhq/ahead/engine"
 	benchmark "github.com/aheadhq/ahead/bench"
+	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
 )

@@ -16,9 +16,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/callbacks/taskrouter"
+	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/channels/email"
 	"github.com/aheadhq/ahead/channels/outbox"
 	"github.com/aheadhq/ahead/channels/twilio"
