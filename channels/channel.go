@@ -56,6 +56,8 @@ type Message struct {
 	// Locale and Formality are the variant that was rendered.
 	Locale    string `json:"locale,omitempty"`
 	Formality string `json:"formality,omitempty"`
+	// EventID is the id of the event that started the run.
+	EventID string `json:"event_id,omitempty"`
 }
 
 // Receipt is what a channel reports after it handed a message on.
