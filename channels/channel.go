@@ -58,6 +58,8 @@ type Message struct {
 	// Other channels ignore both.
 	Content     *Content `json:"content,omitempty"`
 	SessionOpen bool     `json:"session_open,omitempty"`
+	// EventID is the id of the event that started the run.
+	EventID string `json:"event_id,omitempty"`
 }
 
 // Content is an approved WhatsApp content template: its SID (HX…) and the

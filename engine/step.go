@@ -267,7 +267,7 @@ func (w *Engine) try(ctx context.Context, iv *store.Intervention, name string, c
 		}
 	}
 	m := &channels.Message{
-		ID: iv.ID, CustomerID: iv.Customer, Flow: iv.Flow, Step: iv.Step, Channel: name,
+		ID: iv.ID, CustomerID: iv.Customer, EventID: iv.EventID, Flow: iv.Flow, Step: iv.Step, Channel: name,
 		To: to, Name: cust.Name, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		Queue: step.Queue, Locale: r.Locale, Formality: r.Formality, Due: iv.Due,
 		Content: content, SessionOpen: name == channels.WhatsApp && sessionOpen(p, w.o.Clock.Now()),
