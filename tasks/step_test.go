@@ -41,7 +41,7 @@ func TestStepSendsOnce(t *testing.T) {
 	}
 	m := msgs[0]
 	want := channels.Message{
-		ID: id, CustomerID: "cus_1", Flow: "welcome", Step: "invoice", Channel: channels.SMS,
+		ID: id, CustomerID: "cus_1", EventID: "evt_cus_1", Flow: "welcome", Step: "invoice", Channel: channels.SMS,
 		To: "+31612345678", Name: "Anna", Text: "Hoi Anna, je eerste factuur komt eraan.",
 		Locale: "nl", Formality: "informal", Due: time.Date(2030, 11, 25, 9, 0, 0, 0, time.UTC),
 	}
