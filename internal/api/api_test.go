@@ -30,9 +30,9 @@ func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
 
 var signingKey = []byte("api-test-signing-key-0123456789")
 
-// catalog is the example flow folder, loaded once.
+// catalog is the classics flow folder, loaded once.
 var catalog = sync.OnceValues(func() (*tasks.Catalog, error) {
-	return tasks.Load("../../flows/examples")
+	return tasks.Load("../../flows/classics")
 })
 
 // env is one API server on a Redis database of its own, with the worker
@@ -55,7 +55,7 @@ func setup(t *testing.T, edit ...func(*api.Options)) *env {
 	t.Helper()
 	cat, err := catalog()
 	if err != nil {
-		t.Fatalf("load example flows: %v", err)
+		t.Fatalf("load the classics: %v", err)
 	}
 	rdb := redistest.New(t)
 	e := &env{
