@@ -8,7 +8,7 @@ TESTFLAGS ?=
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: ## Start ahead dev: embedded Redis, example flows, outbox, API on 127.0.0.1:8080.
+run: ## Start ahead dev: embedded Redis, the experience classics, outbox, API on 127.0.0.1:8080.
 	$(GO) run ./cmd/ahead dev $(ARGS)
 
 build: ## Build bin/ahead.

@@ -19,10 +19,10 @@ import (
 	"github.com/aheadhq/ahead/internal/config"
 )
 
-var update = flag.Bool("update", false, "rewrite k8s/configmap-flows.yaml from flows/examples")
+var update = flag.Bool("update", false, "rewrite k8s/configmap-flows.yaml from flows/classics")
 
-// examples is the flow folder the image ships and the flows ConfigMap holds.
-const examples = "../flows/examples"
+// classics is the flow folder the image ships and the flows ConfigMap holds.
+const classics = "../flows/classics"
 
 // readDocs returns every YAML document in path, skipping empty ones.
 func readDocs(t *testing.T, path string) []*yaml.Node {
@@ -98,9 +98,9 @@ func port(t *testing.T, addr string) string {
 // modes are the commands a deployed container may run.
 var modes = []string{"serve", "api", "worker"}
 
-// exampleFiles returns the example flow folder as ConfigMap keys and
+// classicFiles returns the classics flow folder as ConfigMap keys and
 // contents: one key per flow file and per template.
-func exampleFiles(t *testing.T) map[string]string {
+func classicFiles(t *testing.T) map[string]string {
 	t.Helper()
 	data := map[string]string{}
 	add := func(dir, name string) {
@@ -110,16 +110,16 @@ func exampleFiles(t *testing.T) map[string]string {
 		}
 		data[name] = string(b)
 	}
-	entries, err := os.ReadDir(examples)
+	entries, err := os.ReadDir(classics)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
 		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
-			add(examples, e.Name())
+			add(classics, e.Name())
 		}
 	}
-	tdir := filepath.Join(examples, "templates")
+	tdir := filepath.Join(classics, "templates")
 	entries, err = os.ReadDir(tdir)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func flowsConfigMap(t *testing.T, data map[string]string) []byte {
 	)
 	var buf bytes.Buffer
 	buf.WriteString(`# The flow folder: flow files, and templates that the Deployments' volume
-# items place under templates/. Generated from flows/examples by
+# items place under templates/. Generated from flows/classics by
 #   go test ./deploy -update
 # Replace it with your own flows, keeping one key per file; list every key
 # in the items of the flows volume in both Deployments.
@@ -167,10 +167,10 @@ func flowsConfigMap(t *testing.T, data map[string]string) []byte {
 	return buf.Bytes()
 }
 
-// TestFlowsConfigMapHoldsExamples keeps k8s/configmap-flows.yaml equal to
-// flows/examples, which the image ships.
-func TestFlowsConfigMapHoldsExamples(t *testing.T) {
-	want := exampleFiles(t)
+// TestFlowsConfigMapHoldsClassics keeps k8s/configmap-flows.yaml equal to
+// flows/classics, which the image ships.
+func TestFlowsConfigMapHoldsClassics(t *testing.T) {
+	want := classicFiles(t)
 	const file = "k8s/configmap-flows.yaml"
 	if *update {
 		if err := os.WriteFile(file, flowsConfigMap(t, want), 0o644); err != nil {
@@ -188,12 +188,12 @@ func TestFlowsConfigMapHoldsExamples(t *testing.T) {
 		case !ok:
 			t.Errorf("%s: no key %s; run go test ./deploy -update", file, k)
 		case got != v:
-			t.Errorf("%s: key %s differs from flows/examples; run go test ./deploy -update", file, k)
+			t.Errorf("%s: key %s differs from flows/classics; run go test ./deploy -update", file, k)
 		}
 	}
 	for k := range cm.Data {
 		if _, ok := want[k]; !ok {
-			t.Errorf("%s: key %s is not in flows/examples; run go test ./deploy -update", file, k)
+			t.Errorf("%s: key %s is not in flows/classics; run go test ./deploy -update", file, k)
 		}
 	}
 }

@@ -7,9 +7,10 @@
 // selectors select the right pods, that every AHEAD_… variable names a real
 // configuration key, that every Secret and ConfigMap reference resolves,
 // that the configuration the manifests assemble loads and validates, and
-// that the flows ConfigMap holds the example flows and templates and loads.
+// that the flows ConfigMap holds the experience classics (flows and
+// templates) and loads.
 // Run `go test ./deploy -update` to rewrite k8s/configmap-flows.yaml from
-// flows/examples.
+// flows/classics.
 //
 // It must not be imported, and the files must not hold real secrets: the
 // Secret and the compose environment carry placeholders only.

@@ -241,7 +241,7 @@ func imageFlows(t *testing.T) string {
 		templatesTo = templatesTo || dst == path.Join(dir, "templates")
 	}
 	if !flowsTo || !templatesTo {
-		t.Errorf("Dockerfile: the example flows and their templates/ must be copied to %s, the default flows folder from WORKDIR %s", dir, wd)
+		t.Errorf("Dockerfile: the classics and their templates/ must be copied to %s, the default flows folder from WORKDIR %s", dir, wd)
 	}
 	return dir
 }
@@ -251,7 +251,7 @@ func TestDockerfileFlows(t *testing.T) {
 	if dir := imageFlows(t); dir != "/flows" {
 		t.Errorf("the image's flows are in %s, want /flows as docs/deploy.md says", dir)
 	}
-	loadFlows(t, "flows/examples", examples)
+	loadFlows(t, "flows/classics", classics)
 }
 
 func TestDockerignore(t *testing.T) {

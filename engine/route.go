@@ -299,9 +299,17 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			if joined {
 				continue
 			}
-			plan := s.Due(occurred, now, loc, f.LateLimitOr(s, w.o.LateLimit))
+			// The step counts from its from: date when it has one.
+			from, ferr := s.Anchor(ev, cust, loc)
+			if ferr != nil {
+				from = occurred
+			}
+			plan := s.Due(from, now, loc, f.LateLimitOr(s, w.o.LateLimit))
 			cause := "after"
-			if s.Debounce > 0 && !plan.Late {
+			if ferr != nil {
+				plan = flows.Plan{At: now, Reason: "skipped: " + ferr.Error()}
+			}
+			if s.Debounce > 0 && !plan.Late && ferr == nil {
 				plan.At = plan.At.Add(s.Debounce)
 				plan.Reason += fmt.Sprintf("; debounce %s: waits for more events until %s", s.Debounce, stampIn(plan.At, loc))
 				cause = "debounce"
@@ -314,7 +322,9 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 				Occurred: ev.OccurredAt,
 			}
 			details := map[string]string{}
-			if plan.Late {
+			if ferr != nil {
+				iv.State, cause = store.Skipped, "from"
+			} else if plan.Late {
 				iv.State, cause = store.Skipped, "too_late"
 			} else if m := cancelledBefore(marks, f.Name, s.ID, ev); m != nil {
 				iv.State, cause = store.Cancelled, "cancel_on"

@@ -19,8 +19,10 @@
 //
 // Step.Due implements the time promises of ahead: calendar days on the
 // customer's wall clock, `at` times of day, delivery windows and the late
-// limit, with a human-readable reason for every shift. Simulate runs an
-// event through a Set and reports the interventions it would schedule.
+// limit, with a human-readable reason for every shift. Step.Anchor gives
+// the instant a step counts from: the event's occurred_at, or the date its
+// `from` expression finds in the event. Simulate runs an event through a
+// Set and reports the interventions it would schedule.
 //
 // The package is pure: it must not import Redis, asynq task code, HTTP
 // handlers or any channel implementation, and it never reads the clock

@@ -24,16 +24,17 @@ const stampLayout = "2006-01-02 15:04 MST"
 
 func stamp(t time.Time) string { return t.Format(stampLayout) }
 
-// Due computes when s is due for an event that occurred at occurred, as seen
-// at now, for a customer in loc (nil means UTC). lateLimit is the late limit
-// that applies (Flow.StepLateLimit); 0 means DefaultLateLimit.
+// Due computes when s is due for an event that occurred at occurred (for a
+// step with from: the anchor that Anchor returns), as seen at now, for a
+// customer in loc (nil means UTC). lateLimit is the late limit that applies
+// (Flow.StepLateLimit); 0 means DefaultLateLimit.
 //
 // The rules, in order:
 //
 //  1. after: AfterDays are calendar days on the customer's wall clock (the
 //     same local time, also across a daylight-saving change); AfterClock is
 //     elapsed time added afterwards. A step with neither but with After set
-//     treats After as elapsed time.
+//     treats After as elapsed time. before counts the same way backwards.
 //  2. at: that local time of day on the calendar day reached in 1.
 //  3. window: a due time outside the window moves to its next opening,
 //     never earlier.
@@ -50,23 +51,21 @@ func (s *Step) Due(occurred, now time.Time, loc *time.Location, lateLimit time.D
 	if lateLimit <= 0 {
 		lateLimit = DefaultLateLimit
 	}
-	var why []string
 	t := occurred.In(loc)
+	why := s.fromReason(t)
 
-	days, clock := s.AfterDays, s.AfterClock
-	if days == 0 && clock == 0 && s.After > 0 {
-		clock = s.After
-	}
+	days, clock, sign, delay := s.offset()
 	note := ""
 	if days > 0 {
 		y, m, d := t.Date()
 		h, mi, sec := t.Clock()
-		t, note = wallTime(loc, time.Date(y, m, d+days, h, mi, sec, t.Nanosecond(), time.UTC))
+		t, note = wallTime(loc, time.Date(y, m, d+sign*days, h, mi, sec, t.Nanosecond(), time.UTC))
 	}
-	t = t.Add(clock).In(loc)
-	if days > 0 || clock > 0 {
-		why = append(why, fmt.Sprintf("after %s: %s%s", s.AfterText(), stamp(t), note))
-	} else {
+	t = t.Add(time.Duration(sign) * clock).In(loc)
+	switch {
+	case days > 0 || clock > 0:
+		why = append(why, fmt.Sprintf("%s: %s%s", delay, stamp(t), note))
+	case s.From == "":
 		why = append(why, "at once: "+stamp(t))
 	}
 

@@ -51,6 +51,18 @@ func compileIn(mkEnv func() (*cel.Env, error), src string) (cel.Program, error) 
 // compileRefs compiles a bool expression in the environment env makes and
 // also returns the names of the variables it refers to.
 func compileRefs(mkEnv func() (*cel.Env, error), src string) (cel.Program, map[string]bool, error) {
+	return compileTyped(mkEnv, src, func(t *cel.Type) error {
+		if !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
+			return fmt.Errorf("must be true or false, not %s", t)
+		}
+		return nil
+	})
+}
+
+// compileTyped compiles an expression in the environment env makes, checks
+// its result type with result, and returns the names of the variables it
+// refers to.
+func compileTyped(mkEnv func() (*cel.Env, error), src string, result func(*cel.Type) error) (cel.Program, map[string]bool, error) {
 	env, err := mkEnv()
 	if err != nil {
 		return nil, nil, fmt.Errorf("create expression environment: %w", err)
@@ -63,8 +75,8 @@ func compileRefs(mkEnv func() (*cel.Env, error), src string) (cel.Program, map[s
 		}
 		return nil, nil, fmt.Errorf("does not compile: %s", strings.Join(msgs, "; "))
 	}
-	if t := ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
-		return nil, nil, fmt.Errorf("must be true or false, not %s", t)
+	if err := result(ast.OutputType()); err != nil {
+		return nil, nil, err
 	}
 	prg, err := env.Program(ast, cel.CostLimit(exprCostLimit))
 	if err != nil {

@@ -116,6 +116,19 @@ type Step struct {
 	After      time.Duration
 	AfterDays  int
 	AfterClock time.Duration
+	// Before is the nominal lead time before the anchor, counted like
+	// After but backwards: BeforeDays calendar days on the customer's wall
+	// clock, then BeforeClock elapsed time. A step has After or Before, not
+	// both, and Before only with From.
+	Before      time.Duration
+	BeforeDays  int
+	BeforeClock time.Duration
+	// From is a CEL expression over event and customer that yields the
+	// instant After or Before counts from: a timestamp, an RFC 3339 string
+	// or a date (YYYY-MM-DD, local midnight). "" counts from the event's
+	// occurred_at. See Anchor.
+	From    string
+	fromPrg cel.Program
 	// At is a local time of day "HH:MM", or "".
 	At string
 	// Window, when set, limits the step to local opening hours.
@@ -146,7 +159,8 @@ type Step struct {
 	Deadline time.Duration
 	Line     int
 
-	afterText string // after as written in the flow
+	afterText  string // after as written in the flow
+	beforeText string // before as written in the flow
 }
 
 // Window is a set of weekly opening hours in the customer's local time. It

@@ -581,17 +581,10 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		}
 	},
 	"after": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		text, ok := d.str(v, field)
-		if !ok {
-			return
+		if days, clock, text, ok := d.delay(v, field); ok {
+			s.AfterDays, s.AfterClock, s.afterText = days, clock, text
+			s.After = time.Duration(days)*24*time.Hour + clock
 		}
-		days, clock, err := parseAfter(text)
-		if err != nil {
-			d.errf(v, field, "%v", err)
-			return
-		}
-		s.AfterDays, s.AfterClock, s.afterText = days, clock, text
-		s.After = time.Duration(days)*24*time.Hour + clock
 	},
 	"at": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		text, ok := d.str(v, field)
@@ -604,6 +597,8 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		}
 		s.At = text
 	},
+	"before": loadBefore,
+	"from":   loadFrom,
 	"window": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		w := &windowLoad{}
 		seen := mapping(d, v, field, windowKeys, w)
@@ -722,6 +717,7 @@ func (d *doc) step(n *yaml.Node, path string) *Step {
 		return nil
 	}
 	d.required(seen, n, path, "id")
+	d.checkAnchor(seen, path)
 	switch {
 	case s.channelNode != nil && s.channelsNode != nil:
 		d.errf(s.channelsNode, path+".channels", "give channel or channels, not both")

@@ -201,14 +201,14 @@ func TestQueuesHolidayCloseAlwaysOpen(t *testing.T) {
 	}
 }
 
-func TestQueuesExamples(t *testing.T) {
-	s, err := LoadDir("examples", nil)
+func TestQueuesClassics(t *testing.T) {
+	s, err := LoadDir("classics", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q, ok := s.Queue("retention")
 	if !ok {
-		t.Fatal("the examples define no retention queue")
+		t.Fatal("the classics define no retention queue")
 	}
 	if q.Timezone != "Europe/Amsterdam" || q.HoursText() != "mon-fri 09:00-17:00" || q.MaxAttempts != 3 ||
 		q.RetryAfter(OutcomeNoAnswer) != 2*time.Hour || q.RetryAfter(OutcomeVoicemail) != 4*time.Hour ||
@@ -224,6 +224,15 @@ func TestQueuesExamples(t *testing.T) {
 	ams := q.Location
 	if got, want := q.Next(time.Date(2026, 4, 27, 10, 0, 0, 0, ams)), time.Date(2026, 4, 28, 9, 0, 0, 0, ams); !got.Equal(want) {
 		t.Errorf("Next on Koningsdag = %v, want %v", got, want)
+	}
+	// billing takes retention's hours and holidays, with fewer attempts.
+	b, ok := s.Queue("billing")
+	if !ok {
+		t.Fatal("the classics define no billing queue")
+	}
+	if b.Timezone != q.Timezone || b.HoursText() != q.HoursText() || !slices.Equal(b.Holidays, q.Holidays) ||
+		b.MaxAttempts != 2 || b.Deadline != q.Deadline || b.OnExhausted != q.OnExhausted || b.Description == q.Description {
+		t.Errorf("billing = %+v", b)
 	}
 }
 
@@ -255,7 +264,7 @@ func TestParseWindow(t *testing.T) {
 func FuzzParseQueues(f *testing.F) {
 	files, _ := filepath.Glob("testdata/queues*/*/queues.yaml")
 	more, _ := filepath.Glob("testdata/queues-valid/queues.yaml")
-	for _, file := range append(files, append(more, "examples/queues.yaml")...) {
+	for _, file := range append(files, append(more, "classics/queues.yaml")...) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)

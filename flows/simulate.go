@@ -16,14 +16,16 @@ type Planned struct {
 	DueLocal string `json:"due_local"`
 	Timezone string `json:"timezone"`
 	Reason   string `json:"reason"`
-	// Skipped reports a step that would be skipped as too late.
+	// Skipped reports a step that would be skipped: too late, or its from
+	// cannot be evaluated for the event.
 	Skipped bool `json:"skipped,omitempty"`
 }
 
 // Simulate returns the interventions ev would schedule at now: every step of
 // every flow it triggers, flows by name and steps in flow order. Due times
 // are computed in the customer's zone: ev.Customer.Timezone, else defaultTZ,
-// else UTC. An event without occurred_at occurred at now.
+// else UTC, and counted from each step's Anchor. An event without
+// occurred_at occurred at now.
 func Simulate(s *Set, ev *Event, now time.Time, defaultTZ string) ([]Planned, error) {
 	tz := ""
 	if ev.Customer != nil {
@@ -33,18 +35,25 @@ func Simulate(s *Set, ev *Event, now time.Time, defaultTZ string) ([]Planned, er
 	if err != nil {
 		return nil, fmt.Errorf("simulate event %s: %w", ev.ID, err)
 	}
+	if ev.OccurredAt.IsZero() {
+		e := *ev
+		e.OccurredAt = now
+		ev = &e
+	}
 	flows, err := s.Triggered(ev, ev.Customer)
 	if err != nil {
 		return nil, fmt.Errorf("simulate event %s: %w", ev.ID, err)
 	}
-	occurred := ev.OccurredAt
-	if occurred.IsZero() {
-		occurred = now
-	}
 	out := []Planned{}
 	for _, f := range flows {
 		for _, st := range f.Steps {
-			p := st.Due(occurred, now, loc, f.StepLateLimit(st))
+			from, err := st.Anchor(ev, ev.Customer, loc)
+			p := Plan{At: now, Late: true}
+			if err != nil {
+				p.Reason = "skipped: " + err.Error()
+			} else {
+				p = st.Due(from, now, loc, f.StepLateLimit(st))
+			}
 			out = append(out, Planned{
 				Flow:     f.Name,
 				Step:     st.ID,

@@ -159,18 +159,18 @@ func TestConsentReasons(t *testing.T) {
 	}
 }
 
-// The invoice explainer of the example flows is a service message: it goes
+// The invoice explainer of the classics is a service message: it goes
 // out to a customer who never gave consent.
 func TestConsentInvoiceExplainerNeedsNone(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	cat, err := engine.Load("../flows/examples")
+	cat, err := engine.Load("../flows/classics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := cat.Flows.Get("day4-first-invoice")
 	if f == nil || f.Purpose != flows.PurposeService {
-		t.Fatalf("example flow day4-first-invoice: %+v, want a service flow", f)
+		t.Fatalf("classic day4-first-invoice: %+v, want a service flow", f)
 	}
 	b.w.SetCatalog(cat)
 	b.route(t, &flows.Event{

@@ -34,7 +34,7 @@ func missingTool(t *testing.T, format string, args ...any) {
 }
 
 // TestAgentDeskInChromium runs ahead (API and worker) on real Redis with
-// the example flows, lets the day-2 reassurance call fall due, and drives
+// the experience classics, lets the day-2 reassurance call fall due, and drives
 // the agent desk in headless Chromium with e2e/agent.mjs: sign in with the
 // agent token, claim, record "reached" with a note, see it on the
 // timeline. AHEAD_E2E_SCREENSHOT names the screenshot (default: in the
@@ -70,7 +70,7 @@ func TestAgentDeskInChromium(t *testing.T) {
 	// A Tuesday, 10:00 in Amsterdam: the retention queue is open.
 	virt := time.Date(2026, 11, 24, 10, 0, 0, 0, ams)
 	cfg := config.Default()
-	cfg.Flows = "../../flows/examples"
+	cfg.Flows = "../../flows/classics"
 	cfg.API.PublicURL = "https://ahead.example.com"
 	cfg.API.SigningKey = "agent-e2e-signing-key-0123456789"
 	cfg.API.Tokens = []config.Token{

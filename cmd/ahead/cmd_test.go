@@ -21,10 +21,10 @@ func runCmd(args ...string) (stdout, stderr string, err error) {
 	return out.String(), errb.String(), err
 }
 
-func TestValidateExamples(t *testing.T) {
-	out, _, err := runCmd("flows", "validate", "../../flows/examples")
+func TestValidateClassics(t *testing.T) {
+	out, _, err := runCmd("flows", "validate", "../../flows/classics")
 	if err != nil {
-		t.Fatalf("flows validate examples: %v", err)
+		t.Fatalf("flows validate classics: %v", err)
 	}
 	for _, name := range []string{"day2-reassurance-call", "day4-first-invoice"} {
 		if !strings.Contains(out, name) {
@@ -49,8 +49,8 @@ func TestValidateRejects(t *testing.T) {
 }
 
 func TestSimulateJSON(t *testing.T) {
-	out, _, err := runCmd("flows", "simulate", "--flows", "../../flows/examples",
-		"--event", "../../flows/examples/events/subscription-created.json", "--now", "2026-11-23T09:12:00Z", "--json")
+	out, _, err := runCmd("flows", "simulate", "--flows", "../../flows/classics",
+		"--event", "../../flows/classics/events/subscription-created.json", "--now", "2026-11-23T09:12:00Z", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestSimulateJSON(t *testing.T) {
 func TestServeRefusesWithoutTokens(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "ahead.yaml")
-	os.WriteFile(cfg, []byte("flows: ../../flows/examples\n"), 0o644)
+	os.WriteFile(cfg, []byte("flows: ../../flows/classics\n"), 0o644)
 	_, _, err := runCmd("serve", "--config", cfg)
 	if err == nil || !strings.Contains(err.Error(), "api.tokens") {
 		t.Fatalf("serve without tokens: err = %v, want one naming api.tokens", err)
@@ -119,7 +119,7 @@ api:
   addr: "127.0.0.1:`+itoa(port)+`"
   tokens:
     - { name: producer, token: "producer-token-0123456789", scopes: [events] }
-flows: ../../flows/examples
+flows: ../../flows/classics
 worker: { addr: "" }
 `), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -19,7 +19,7 @@ import (
 func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ahead dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("flows", "flows/examples", "flow folder")
+	dir := fs.String("flows", "flows/classics", "flow folder")
 	addr := fs.String("addr", "127.0.0.1:8080", "API address")
 	scale := fs.Float64("time-scale", 1, "run a virtual clock this many times faster than real time (1440: a day per minute)")
 	redisURL := fs.String("redis", "", "use this Redis instead of the embedded one")
@@ -75,7 +75,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, `ahead dev is running with %d flows from %s (time scale %gx).
 
-  post an event:   curl -s -X POST http://%[4]s/v1/events -H 'Content-Type: application/json' -d @flows/examples/events/subscription-created.json
+  post an event:   curl -s -X POST http://%[4]s/v1/events -H 'Content-Type: application/json' -d @flows/classics/events/subscription-created.json
   timeline:        curl -s http://%[4]s/v1/customers/cus_123/timeline
   callback queue:  curl -s 'http://%[4]s/v1/callbacks?queue=retention'
   outbox:          curl -s http://%[4]s/v1/outbox

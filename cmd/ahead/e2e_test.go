@@ -47,7 +47,7 @@ func startE2E(t *testing.T, virt time.Time, factor float64, opts ...func(*config
 	t.Helper()
 	smtp := smtptest.Start(t)
 	cfg := config.Default()
-	cfg.Flows = "../../flows/examples"
+	cfg.Flows = "../../flows/classics"
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS = smtp.Host, smtp.Port, "none"
 	cfg.SMTP.From = "Ahead Service <service@ahead.example>"
 	cfg.API.PublicURL = "https://ahead.example.com"

@@ -15,7 +15,7 @@ const usage = `ahead reaches customers before they reach you.
 
 Usage:
   ahead dev [--flows DIR] [--addr HOST:PORT] [--time-scale N]
-      Embedded Redis, the example flows, the outbox channel, the API without auth.
+      Embedded Redis, the experience classics, the outbox channel, the API without auth.
   ahead serve --config FILE     API and worker (production)
   ahead api --config FILE       API only
   ahead worker --config FILE    worker only

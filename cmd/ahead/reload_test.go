@@ -148,7 +148,7 @@ type pending struct {
 }
 
 func TestReloadFlows(t *testing.T) {
-	dir := copyFlows(t, "../../flows/examples")
+	dir := copyFlows(t, "../../flows/classics")
 	e, logs := startWatched(t, dir)
 	const flow = "day4-first-invoice"
 	v1, at := e.version(flow)
@@ -175,7 +175,7 @@ func TestReloadFlows(t *testing.T) {
 	}
 	changed := strings.Replace(string(src), `at: "10:00"`, `at: "11:00"`, 1)
 	if changed == string(src) {
-		t.Fatal("the example flow has no at: 10:00 to change")
+		t.Fatal("the new-subscriber classic has no at: 10:00 to change")
 	}
 	write := func(name, text string) func() {
 		return func() {

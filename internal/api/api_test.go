@@ -33,9 +33,9 @@ func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
 
 var signingKey = []byte("api-test-signing-key-0123456789")
 
-// catalog is the example flow folder, loaded once.
+// catalog is the classics flow folder, loaded once.
 var catalog = sync.OnceValues(func() (*engine.Catalog, error) {
-	return engine.Load("../../flows/examples")
+	return engine.Load("../../flows/classics")
 })
 
 // env is one API server on a Redis database of its own, with the worker
@@ -59,7 +59,7 @@ func setup(t *testing.T, edit ...func(*api.Options)) *env {
 	return setupWorker(t, nil, nil, edit...)
 }
 
-// setupWorker starts the API on a worker serving cat (nil: the example
+// setupWorker starts the API on a worker serving cat (nil: the classics
 // flows) whose options work may change first; edit may change the API's
 // options.
 func setupWorker(t *testing.T, cat *engine.Catalog, work func(*tasks.Options), edit ...func(*api.Options)) *env {
@@ -67,7 +67,7 @@ func setupWorker(t *testing.T, cat *engine.Catalog, work func(*tasks.Options), e
 	if cat == nil {
 		var err error
 		if cat, err = catalog(); err != nil {
-			t.Fatalf("load example flows: %v", err)
+			t.Fatalf("load classic flows: %v", err)
 		}
 	}
 	rdb := redistest.New(t)

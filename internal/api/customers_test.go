@@ -53,7 +53,7 @@ func TestTimeline(t *testing.T) {
 		t.Fatalf("entries not newest first: %s", r.body)
 	}
 
-	// Routing schedules the example flows' steps.
+	// Routing schedules the new-subscriber classic's steps.
 	e.clock.Advance(time.Minute)
 	e.route("cus_1", "evt_1")
 	e.do("GET", "/v1/customers/cus_1/timeline", "", "").json(t, &tl)
