@@ -81,7 +81,7 @@ type Noted struct {
 }
 
 // NoteEvents remembers many events in one round trip (see NoteEvent).
-func (s *Store) NoteEvents(ctx context.Context, evs []Noted) error {
+func (s *EventStore) NoteEvents(ctx context.Context, evs []Noted) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, e := range evs {
 			p.ZAdd(ctx, recentKey(e.Customer), redis.Z{Score: float64(e.At.UnixMilli()), Member: e.Type + "|" + e.ID})
@@ -109,7 +109,7 @@ type Keep struct {
 }
 
 // KeepEvents extends the life of many events in one round trip (see KeepEvent).
-func (s *Store) KeepEvents(ctx context.Context, keeps []Keep) error {
+func (s *EventStore) KeepEvents(ctx context.Context, keeps []Keep) error {
 	calls := make([]*call, len(keeps))
 	for i, k := range keeps {
 		calls[i] = &call{script: keepScript, keys: []string{eventKey(k.Customer, k.ID)}, args: []any{k.TTL.Milliseconds()}}
@@ -182,7 +182,7 @@ type StepState struct {
 }
 
 // LoadStep reads a step's state in one round trip.
-func (s *Store) LoadStep(ctx context.Context, cus, eventID string, since time.Time) (*StepState, error) {
+func (s *InterventionStore) LoadStep(ctx context.Context, cus, eventID string, since time.Time) (*StepState, error) {
 	var r stepReads
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		r.queue(ctx, p, cus, eventID, since)
@@ -227,7 +227,7 @@ func (r *stepReads) state(eventID string) *StepState {
 // received since, as EventsSince returns them. When the intervention's
 // trigger is no longer eventID (a debounced step took a newer event), or
 // it may not be sent, state is nil: call LoadStep for it.
-func (s *Store) Start(ctx context.Context, cus, id, eventID string, occurred, since time.Time) (iv *Intervention, ok bool, state *StepState, err error) {
+func (s *InterventionStore) Start(ctx context.Context, cus, id, eventID string, occurred, since time.Time) (iv *Intervention, ok bool, state *StepState, err error) {
 	var begin *redis.Cmd
 	var r stepReads
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {

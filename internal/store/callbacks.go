@@ -150,7 +150,7 @@ return 1
 
 // AddCallback queues a callback. Adding the same id again changes nothing,
 // so a retried step does not queue a second call.
-func (s *Store) AddCallback(ctx context.Context, c *Callback) (added bool, err error) {
+func (s *CallbackStore) AddCallback(ctx context.Context, c *Callback) (added bool, err error) {
 	if c.State == "" {
 		c.State = CallbackQueued
 	}
@@ -173,7 +173,7 @@ func (s *Store) AddCallback(ctx context.Context, c *Callback) (added bool, err e
 
 // loadCallbacks reads the callbacks ids of queue, in order, leaving out
 // those that are gone.
-func (s *Store) loadCallbacks(ctx context.Context, queue string, ids []string) ([]*Callback, error) {
+func (s *CallbackStore) loadCallbacks(ctx context.Context, queue string, ids []string) ([]*Callback, error) {
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
@@ -196,7 +196,7 @@ func (s *Store) loadCallbacks(ctx context.Context, queue string, ids []string) (
 // Callbacks lists a queue's callbacks: those still to be worked in queue
 // order, then the done ones, most recently ended first. state "" lists
 // all; limit <= 0 means 1000.
-func (s *Store) Callbacks(ctx context.Context, queue, state string, limit int) ([]*Callback, error) {
+func (s *CallbackStore) Callbacks(ctx context.Context, queue, state string, limit int) ([]*Callback, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
@@ -229,7 +229,7 @@ func (s *Store) Callbacks(ctx context.Context, queue, state string, limit int) (
 
 // page loads count callbacks of queue with a score in [lo, hi] from offset;
 // n is how many ids the range held.
-func (s *Store) page(ctx context.Context, queue, lo, hi string, offset int, count int64) ([]*Callback, int, error) {
+func (s *CallbackStore) page(ctx context.Context, queue, lo, hi string, offset int, count int64) ([]*Callback, int, error) {
 	if count <= 0 {
 		return nil, 0, nil
 	}
@@ -243,13 +243,13 @@ func (s *Store) page(ctx context.Context, queue, lo, hi string, offset int, coun
 
 // OpenCallbacks returns up to count callbacks of queue that are still to
 // be worked (queued or claimed), in queue order from offset.
-func (s *Store) OpenCallbacks(ctx context.Context, queue string, offset, count int) ([]*Callback, error) {
+func (s *CallbackStore) OpenCallbacks(ctx context.Context, queue string, offset, count int) ([]*Callback, error) {
 	cbs, _, err := s.page(ctx, queue, "0", "+inf", offset, int64(count))
 	return cbs, err
 }
 
 // Callback returns callback id of queue, or ErrNotFound.
-func (s *Store) Callback(ctx context.Context, queue, id string) (*Callback, error) {
+func (s *CallbackStore) Callback(ctx context.Context, queue, id string) (*Callback, error) {
 	m, err := s.rdb.HGetAll(ctx, callbackKey(queue, id)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load callback: %w", err)
@@ -263,7 +263,7 @@ func (s *Store) Callback(ctx context.Context, queue, id string) (*Callback, erro
 // FindCallback returns callback id from whichever queue holds it, or
 // ErrNotFound. It asks each known queue, so it keeps no index that could
 // outlive an erased customer.
-func (s *Store) FindCallback(ctx context.Context, id string) (*Callback, error) {
+func (s *CallbackStore) FindCallback(ctx context.Context, id string) (*Callback, error) {
 	queues, err := s.Queues(ctx)
 	if err != nil {
 		return nil, err
@@ -316,7 +316,7 @@ return 0
 // a lapsed lease, and not past its deadline. The caller picks and orders
 // ids (those that are callable now); the claim itself is one script, so
 // each callback goes to one agent only. It returns nil when none was free.
-func (s *Store) ClaimCallback(ctx context.Context, queue string, ids []string, agent string, now, until time.Time) (*Callback, error) {
+func (s *CallbackStore) ClaimCallback(ctx context.Context, queue string, ids []string, agent string, now, until time.Time) (*Callback, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -365,7 +365,7 @@ return 1
 // place in the queue. It returns ErrCallbackChanged when the callback
 // changed since, and ErrNotFound when it is gone (erased). On success
 // c.Version is the new version.
-func (s *Store) SaveCallback(ctx context.Context, c *Callback) error {
+func (s *CallbackStore) SaveCallback(ctx context.Context, c *Callback) error {
 	c.Priority = min(max(c.Priority, MinPriority), MaxPriority)
 	args := append([]any{c.ID, strconv.Itoa(c.Version), callbackScore(c)}, c.fields()...)
 	keys := []string{callbackKey(c.Queue, c.ID), queueKey(c.Queue), statsKey(c.Queue)}
@@ -390,7 +390,7 @@ type CallbackStats struct {
 }
 
 // CallbackStats returns how the callbacks of queue ended so far.
-func (s *Store) CallbackStats(ctx context.Context, queue string) (CallbackStats, error) {
+func (s *CallbackStore) CallbackStats(ctx context.Context, queue string) (CallbackStats, error) {
 	m, err := s.rdb.HGetAll(ctx, statsKey(queue)).Result()
 	if err != nil {
 		return CallbackStats{}, fmt.Errorf("load callback stats: %w", err)
@@ -410,7 +410,7 @@ func (s *Store) CallbackStats(ctx context.Context, queue string) (CallbackStats,
 // PruneCallbacks removes the done callbacks of queue that ended before
 // before, with their references from the customers' indexes, and returns
 // how many it removed.
-func (s *Store) PruneCallbacks(ctx context.Context, queue string, before time.Time) (int, error) {
+func (s *CallbackStore) PruneCallbacks(ctx context.Context, queue string, before time.Time) (int, error) {
 	lo := "(" + strconv.FormatFloat(-float64(before.UnixMilli())-1, 'f', -1, 64)
 	ids, err := s.rdb.ZRangeByScore(ctx, queueKey(queue), &redis.ZRangeBy{Min: lo, Max: "(0", Count: 1000}).Result()
 	if err != nil {
@@ -443,7 +443,7 @@ func (s *Store) PruneCallbacks(ctx context.Context, queue string, before time.Ti
 // SweepTurn reports whether the caller may sweep queue now: the first to
 // ask within ttl gets the turn, so that several workers do not do the same
 // work twice.
-func (s *Store) SweepTurn(ctx context.Context, queue, who string, ttl time.Duration) (bool, error) {
+func (s *CallbackStore) SweepTurn(ctx context.Context, queue, who string, ttl time.Duration) (bool, error) {
 	ok, err := s.rdb.SetNX(ctx, sweepKey(queue), who, ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("take sweep turn: %w", err)
@@ -453,7 +453,7 @@ func (s *Store) SweepTurn(ctx context.Context, queue, who string, ttl time.Durat
 
 // Queues lists the names of the callback queues that have been used, in
 // alphabetical order.
-func (s *Store) Queues(ctx context.Context) ([]string, error) {
+func (s *CallbackStore) Queues(ctx context.Context) ([]string, error) {
 	names, err := s.rdb.SMembers(ctx, queuesKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list callback queues: %w", err)
@@ -464,7 +464,7 @@ func (s *Store) Queues(ctx context.Context) ([]string, error) {
 
 // CloseTaskLater notes a Twilio TaskRouter task of queue that no longer
 // stands for a callable callback, for the sweep to cancel.
-func (s *Store) CloseTaskLater(ctx context.Context, queue, sid string) error {
+func (s *CallbackStore) CloseTaskLater(ctx context.Context, queue, sid string) error {
 	if err := s.rdb.SAdd(ctx, taskCloseKey(queue), sid).Err(); err != nil {
 		return fmt.Errorf("note task to close: %w", err)
 	}
@@ -472,7 +472,7 @@ func (s *Store) CloseTaskLater(ctx context.Context, queue, sid string) error {
 }
 
 // TasksToClose lists up to n tasks of queue noted by CloseTaskLater.
-func (s *Store) TasksToClose(ctx context.Context, queue string, n int) ([]string, error) {
+func (s *CallbackStore) TasksToClose(ctx context.Context, queue string, n int) ([]string, error) {
 	sids, err := s.rdb.SRandMemberN(ctx, taskCloseKey(queue), int64(n)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list tasks to close: %w", err)
@@ -482,7 +482,7 @@ func (s *Store) TasksToClose(ctx context.Context, queue string, n int) ([]string
 }
 
 // TaskClosed forgets a task noted by CloseTaskLater.
-func (s *Store) TaskClosed(ctx context.Context, queue, sid string) error {
+func (s *CallbackStore) TaskClosed(ctx context.Context, queue, sid string) error {
 	if err := s.rdb.SRem(ctx, taskCloseKey(queue), sid).Err(); err != nil {
 		return fmt.Errorf("forget closed task: %w", err)
 	}
@@ -491,7 +491,7 @@ func (s *Store) TaskClosed(ctx context.Context, queue, sid string) error {
 
 // CustomerCallbacks returns every callback of a customer, in any queue and
 // state.
-func (s *Store) CustomerCallbacks(ctx context.Context, cus string) ([]*Callback, error) {
+func (s *CallbackStore) CustomerCallbacks(ctx context.Context, cus string) ([]*Callback, error) {
 	refs, err := s.rdb.SMembers(ctx, callbackRefsKey(cus)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load callbacks of customer: %w", err)

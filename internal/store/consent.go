@@ -43,7 +43,7 @@ return 1
 // (explicit consent) or revoked (an opt-out). Each replaces the other for
 // its channel, unless the other was recorded after at: an event that
 // occurred before the customer sent STOP does not undo the opt-out.
-func (s *Store) SetConsent(ctx context.Context, cus string, consent map[string]bool, at time.Time) error {
+func (s *CustomerStore) SetConsent(ctx context.Context, cus string, consent map[string]bool, at time.Time) error {
 	if len(consent) == 0 {
 		return nil
 	}
@@ -77,7 +77,7 @@ func indexPhones(ctx context.Context, p redis.Pipeliner, cus string, prof Profil
 
 // CustomersByPhone returns the customers whose profile has number as phone
 // or WhatsApp number.
-func (s *Store) CustomersByPhone(ctx context.Context, number string) ([]string, error) {
+func (s *CustomerStore) CustomersByPhone(ctx context.Context, number string) ([]string, error) {
 	ids, err := s.rdb.SMembers(ctx, phoneKey(number)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("look up number: %w", err)
@@ -99,7 +99,7 @@ func (s *Store) CustomersByPhone(ctx context.Context, number string) ([]string, 
 
 // ClearOptOut lifts an opt-out from channel (the customer sent START). It
 // grants no marketing consent.
-func (s *Store) ClearOptOut(ctx context.Context, cus, channel string) error {
+func (s *CustomerStore) ClearOptOut(ctx context.Context, cus, channel string) error {
 	if err := s.rdb.HDel(ctx, profileKey(cus), optOutPrefix+channel).Err(); err != nil {
 		return fmt.Errorf("clear opt-out: %w", err)
 	}

@@ -14,7 +14,7 @@ func deliveryKey(cus string) string { return custKey(cus, "delivery") }
 // RecordDelivery remembers a provider's delivery status for a message
 // (by its provider id) once. It reports whether this status is new, so a
 // webhook delivered twice journals and acts once.
-func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status string) (bool, error) {
+func (s *InterventionStore) RecordDelivery(ctx context.Context, cus, providerID, status string) (bool, error) {
 	set, err := s.rdb.HSetNX(ctx, deliveryKey(cus), providerID+"|"+status, time.Now().UTC().Format(time.RFC3339)).Result()
 	if err != nil {
 		return false, fmt.Errorf("record delivery status: %w", err)
@@ -24,7 +24,7 @@ func (s *Store) RecordDelivery(ctx context.Context, cus, providerID, status stri
 
 // Delivered reports whether RecordDelivery recorded this status for the
 // message before.
-func (s *Store) Delivered(ctx context.Context, cus, providerID, status string) (bool, error) {
+func (s *InterventionStore) Delivered(ctx context.Context, cus, providerID, status string) (bool, error) {
 	ok, err := s.rdb.HExists(ctx, deliveryKey(cus), providerID+"|"+status).Result()
 	if err != nil {
 		return false, fmt.Errorf("read delivery status: %w", err)
@@ -64,7 +64,7 @@ return nxt
 // channel (next is false) or the report does not apply to it. Calling it
 // again for the same report returns the same result, so the caller can
 // queue the task again after a failure.
-func (s *Store) Reopen(ctx context.Context, cus, id, channel, providerID string) (iv *Intervention, next bool, err error) {
+func (s *InterventionStore) Reopen(ctx context.Context, cus, id, channel, providerID string) (iv *Intervention, next bool, err error) {
 	cur, err := s.Intervention(ctx, cus, id)
 	if err != nil {
 		return nil, false, err

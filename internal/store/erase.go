@@ -61,7 +61,7 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 
 // indexed returns the names of the customer's keys that are indexed:
 // events, interventions and the keys that come and go with them.
-func (s *Store) indexed(ctx context.Context, cus string) ([]string, error) {
+func (s base) indexed(ctx context.Context, cus string) ([]string, error) {
 	var hk, legacy *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		hk = p.HKeys(ctx, indexKey(cus))

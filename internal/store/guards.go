@@ -33,7 +33,7 @@ func (c Contact) member() string {
 }
 
 // Contacts returns the customer's contacts since since, newest first.
-func (s *Store) Contacts(ctx context.Context, cus string, since time.Time) ([]Contact, error) {
+func (s *CustomerStore) Contacts(ctx context.Context, cus string, since time.Time) ([]Contact, error) {
 	zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, contactsKey(cus), &redis.ZRangeBy{
 		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
 	}).Result()
@@ -84,7 +84,7 @@ return 1
 // limit) and at least minGap after the last. Check and record are one
 // atomic step, so two workers cannot both take the last place. Reserving
 // again for the same intervention succeeds.
-func (s *Store) Reserve(ctx context.Context, cus string, c Contact, per time.Duration, max int, minGap time.Duration) (bool, error) {
+func (s *CustomerStore) Reserve(ctx context.Context, cus string, c Contact, per time.Duration, max int, minGap time.Duration) (bool, error) {
 	n, err := reserveScript.Run(ctx, s.rdb, []string{contactsKey(cus)},
 		c.member(), c.At.UnixMilli(), per.Milliseconds(), max, minGap.Milliseconds(), keep.Milliseconds(), c.Intervention).Int()
 	if err != nil {
@@ -94,19 +94,19 @@ func (s *Store) Reserve(ctx context.Context, cus string, c Contact, per time.Dur
 }
 
 // Release removes the contact an intervention reserved, after its send failed.
-func (s *Store) Release(ctx context.Context, cus string, c Contact) error {
+func (s *CustomerStore) Release(ctx context.Context, cus string, c Contact) error {
 	return s.rdb.ZRem(ctx, contactsKey(cus), c.member()).Err()
 }
 
 // NoteEvent remembers that an event of type typ reached the customer at,
 // for skip_if's events_since.
-func (s *Store) NoteEvent(ctx context.Context, cus, typ, id string, at time.Time) error {
+func (s *EventStore) NoteEvent(ctx context.Context, cus, typ, id string, at time.Time) error {
 	return s.NoteEvents(ctx, []Noted{{Customer: cus, Type: typ, ID: id, At: at}})
 }
 
 // EventsSince returns the types of the customer's events received after
 // since, other than the event except.
-func (s *Store) EventsSince(ctx context.Context, cus string, since time.Time, except string) ([]string, error) {
+func (s *EventStore) EventsSince(ctx context.Context, cus string, since time.Time, except string) ([]string, error) {
 	ms, err := s.rdb.ZRangeByScore(ctx, recentKey(cus), sinceRange(since)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load recent events: %w", err)
@@ -164,7 +164,7 @@ type Entering struct {
 // zero time when the customer entered. A first entry under
 // its key, the common case, is one HSETNX; only entries that find one
 // there run enterScript, in a second round trip.
-func (s *Store) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error) {
+func (s *CustomerStore) EnterAll(ctx context.Context, es []Entering) ([]time.Time, error) {
 	first := make([]*redis.BoolCmd, len(es))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, e := range es {
@@ -238,7 +238,7 @@ return ''
 // then carries the new event's data, unless the event it carries happened
 // later (as NoteEvent recorded them). It returns the id joined, or "" when
 // there was none and id now holds the slot.
-func (s *Store) Debounce(ctx context.Context, cus, slot, id, eventID, eventType string) (string, error) {
+func (s *InterventionStore) Debounce(ctx context.Context, cus, slot, id, eventID, eventType string) (string, error) {
 	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), recentKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
 	if err != nil {
 		return "", fmt.Errorf("debounce: %w", err)
@@ -248,12 +248,12 @@ func (s *Store) Debounce(ctx context.Context, cus, slot, id, eventID, eventType 
 
 // KeepFlowSource stores a flow version's YAML so that runs pinned to it can
 // finish on it after the flow changed.
-func (s *Store) KeepFlowSource(ctx context.Context, version string, src []byte) error {
+func (s *InterventionStore) KeepFlowSource(ctx context.Context, version string, src []byte) error {
 	return s.rdb.SetNX(ctx, flowSourceKey(version), src, 0).Err()
 }
 
 // FlowSource returns a stored flow version's YAML.
-func (s *Store) FlowSource(ctx context.Context, version string) ([]byte, error) {
+func (s *InterventionStore) FlowSource(ctx context.Context, version string) ([]byte, error) {
 	b, err := s.rdb.Get(ctx, flowSourceKey(version)).Bytes()
 	if err == redis.Nil {
 		return nil, fmt.Errorf("flow version %s: %w", version, ErrNotFound)
@@ -285,7 +285,7 @@ return 1
 `)
 
 // MarkCancel records m.
-func (s *Store) MarkCancel(ctx context.Context, cus string, m CancelMark) error {
+func (s *EventStore) MarkCancel(ctx context.Context, cus string, m CancelMark) error {
 	field := m.Flow + "|" + m.Step + "|" + m.Subject
 	ms := m.Occurred.UnixMilli()
 	val := strconv.FormatInt(ms, 10) + "|" + m.EventType + "|" + m.EventID

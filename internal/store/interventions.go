@@ -215,7 +215,7 @@ return out
 // Schedule stores the interventions that do not exist yet, each with its
 // journal entry, with one script per customer. state[i] is "created" for
 // a new one, else the state of the one that was already there.
-func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Entry) (state []string, err error) {
+func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, entries []Entry) (state []string, err error) {
 	var calls []*call
 	byCustomer := map[string]int{} // customer to its call
 	at := make([][2]int, len(ivs)) // call, place in it
@@ -266,7 +266,7 @@ func (s *Store) Schedule(ctx context.Context, ivs []*Intervention, entries []Ent
 }
 
 // Intervention loads one intervention.
-func (s *Store) Intervention(ctx context.Context, cus, id string) (*Intervention, error) {
+func (s *InterventionStore) Intervention(ctx context.Context, cus, id string) (*Intervention, error) {
 	m, err := s.rdb.HGetAll(ctx, ivKey(cus, id)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load intervention %s: %w", id, err)
@@ -306,7 +306,7 @@ return {st, redis.call('HGETALL', KEYS[1])}
 // and ok=true when it may be sent; otherwise ok=false and the intervention
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
-func (s *Store) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
+func (s *InterventionStore) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
 	return beginResult(cus, id, beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap))
 }
 
@@ -388,7 +388,7 @@ return 'ok'
 // erased meanwhile, and ErrEnded when it is already in a final state, so
 // that a late or repeated update can neither bring back an erased customer
 // nor turn a cancelled intervention into a sent one.
-func (s *Store) Update(ctx context.Context, iv *Intervention, entries ...Entry) error {
+func (s *InterventionStore) Update(ctx context.Context, iv *Intervention, entries ...Entry) error {
 	var index any = ""
 	switch {
 	case Final(iv.State):
@@ -429,7 +429,7 @@ var ErrCancelled = errors.New("cancelled while being sent")
 
 // PendingOf returns the customer's pending interventions by id. Its cost
 // grows with that customer's pending work only.
-func (s *Store) PendingOf(ctx context.Context, cus string) (map[string]Pending, error) {
+func (s *InterventionStore) PendingOf(ctx context.Context, cus string) (map[string]Pending, error) {
 	m, err := s.rdb.HGetAll(ctx, pendingKey(cus)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load pending interventions: %w", err)
@@ -471,7 +471,7 @@ return 0
 // Cancel cancels the customer's interventions ids that are still
 // scheduled, journaling entry (filled in per intervention) for each. It
 // returns the ids it cancelled; one already being sent is left alone.
-func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending map[string]Pending, entry Entry) ([]string, error) {
+func (s *InterventionStore) Cancel(ctx context.Context, cus string, ids []string, pending map[string]Pending, entry Entry) ([]string, error) {
 	calls := make([]*call, len(ids))
 	for i, id := range ids {
 		e := entry
@@ -504,7 +504,7 @@ func (s *Store) Cancel(ctx context.Context, cus string, ids []string, pending ma
 }
 
 // Interventions returns all of the customer's interventions.
-func (s *Store) Interventions(ctx context.Context, cus string) ([]*Intervention, error) {
+func (s *InterventionStore) Interventions(ctx context.Context, cus string) ([]*Intervention, error) {
 	keys, err := s.indexed(ctx, cus)
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)

@@ -118,7 +118,7 @@ func same(a, b Entry) bool {
 // are to be written: all but those written with Once whose like is among
 // their customer's newest entries. The journals are read, in one round
 // trip, only when an entry has Once.
-func (s *Store) unwritten(ctx context.Context, cus []string, entries []Entry) ([]bool, error) {
+func (s base) unwritten(ctx context.Context, cus []string, entries []Entry) ([]bool, error) {
 	write := make([]bool, len(entries))
 	reads := map[string]*redis.StringSliceCmd{}
 	for i, e := range entries {
@@ -158,7 +158,7 @@ func (s *Store) unwritten(ctx context.Context, cus []string, entries []Entry) ([
 }
 
 // Journal appends entries to the customer's journal.
-func (s *Store) Journal(ctx context.Context, cus string, entries ...Entry) error {
+func (s *JournalStore) Journal(ctx context.Context, cus string, entries ...Entry) error {
 	cs := make([]string, len(entries))
 	for i := range cs {
 		cs[i] = cus
@@ -186,7 +186,7 @@ func (s *Store) Journal(ctx context.Context, cus string, entries ...Entry) error
 }
 
 // Timeline returns up to limit journal entries, newest first.
-func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, error) {
+func (s *JournalStore) Timeline(ctx context.Context, cus string, limit int) ([]Entry, error) {
 	if limit <= 0 || limit > journalCap {
 		limit = journalCap
 	}
@@ -207,7 +207,7 @@ func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, e
 
 // fillIn completes the entries encodeEntry shortened from their
 // interventions' records, read in one round trip.
-func (s *Store) fillIn(ctx context.Context, cus string, entries []Entry) error {
+func (s *JournalStore) fillIn(ctx context.Context, cus string, entries []Entry) error {
 	recs := map[string]*redis.SliceCmd{}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, e := range entries {

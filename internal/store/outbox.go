@@ -25,7 +25,7 @@ return 1
 
 // PushOutbox stores v (a rendered message) under id; storing the same id
 // again changes nothing.
-func (s *Store) PushOutbox(ctx context.Context, id string, v any) error {
+func (s *OutboxStore) PushOutbox(ctx context.Context, id string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode outbox message: %w", err)
@@ -37,7 +37,7 @@ func (s *Store) PushOutbox(ctx context.Context, id string, v any) error {
 }
 
 // Outbox returns up to limit stored messages, newest first, as raw JSON.
-func (s *Store) Outbox(ctx context.Context, limit int) ([]json.RawMessage, error) {
+func (s *OutboxStore) Outbox(ctx context.Context, limit int) ([]json.RawMessage, error) {
 	if limit <= 0 || limit > OutboxCap {
 		limit = OutboxCap
 	}

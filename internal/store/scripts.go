@@ -21,7 +21,7 @@ type call struct {
 // run again, in their order, with the body, which Redis then keeps. The
 // result of each call is in its cmd; the error is the pipeline's first
 // other than NOSCRIPT and redis.Nil.
-func (s *Store) evalAll(ctx context.Context, calls []*call) error {
+func (s base) evalAll(ctx context.Context, calls []*call) error {
 	err := s.pipeline(ctx, calls, (*redis.Script).EvalSha)
 	var again []*call
 	for _, c := range calls {
@@ -35,7 +35,7 @@ func (s *Store) evalAll(ctx context.Context, calls []*call) error {
 	return err
 }
 
-func (s *Store) pipeline(ctx context.Context, calls []*call,
+func (s base) pipeline(ctx context.Context, calls []*call,
 	eval func(*redis.Script, context.Context, redis.Scripter, []string, ...any) *redis.Cmd) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, c := range calls {

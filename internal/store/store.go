@@ -19,13 +19,55 @@ var ErrNotFound = errors.New("not found")
 // final state (sent, skipped, cancelled, failed); the update is not made.
 var ErrEnded = errors.New("intervention has ended")
 
-// Store is ahead's Redis state. It is safe for concurrent use.
+// Store is ahead's Redis state, one part per aggregate: customers
+// (profiles, consent, contacts), events, interventions, the journal, the
+// callback queues and the outbox. Their methods are the Store's; the few
+// that span aggregates (loading a batch, receiving events, erasing a
+// customer) are the Store's own. It is safe for concurrent use.
 type Store struct {
+	base
+	*CustomerStore
+	*EventStore
+	*InterventionStore
+	*JournalStore
+	*CallbackStore
+	*OutboxStore
+}
+
+// base is what every part shares: the Redis client.
+type base struct {
 	rdb redis.UniversalClient
 }
 
+// CustomerStore keeps profiles, consent, the phone index, recent
+// contacts and once_per entries.
+type CustomerStore struct{ base }
+
+// EventStore keeps the events received, their routing marks and the
+// per-customer event history that guards read.
+type EventStore struct{ base }
+
+// InterventionStore keeps interventions with their states, the pending
+// index, debounce joins, delivery records and flow versions.
+type InterventionStore struct{ base }
+
+// JournalStore keeps each customer's timeline.
+type JournalStore struct{ base }
+
+// CallbackStore keeps the callback queues.
+type CallbackStore struct{ base }
+
+// OutboxStore keeps what the outbox channel would have sent.
+type OutboxStore struct{ base }
+
 // New returns a store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+func New(rdb redis.UniversalClient) *Store {
+	b := base{rdb: rdb}
+	return &Store{
+		base: b, CustomerStore: &CustomerStore{b}, EventStore: &EventStore{b}, InterventionStore: &InterventionStore{b},
+		JournalStore: &JournalStore{b}, CallbackStore: &CallbackStore{b}, OutboxStore: &OutboxStore{b},
+	}
+}
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
@@ -54,7 +96,7 @@ const (
 // customer before, and says of an event stored before whether it was
 // routed (MarkRouted). The event is kept for ttl, so that steps can render
 // its data later.
-func (s *Store) Accept(ctx context.Context, events []EventRef, ttl time.Duration) ([]Acceptance, error) {
+func (s *EventStore) Accept(ctx context.Context, events []EventRef, ttl time.Duration) ([]Acceptance, error) {
 	set := make([]*redis.BoolCmd, len(events))
 	indexed := make([]*redis.BoolCmd, len(events))
 	mark := make([]*redis.StringCmd, len(events))
@@ -99,7 +141,7 @@ func (s *Store) Accept(ctx context.Context, events []EventRef, ttl time.Duration
 const routed = "routed"
 
 // MarkRouted records that events were routed, or handed to route tasks.
-func (s *Store) MarkRouted(ctx context.Context, events []EventRef) error {
+func (s *EventStore) MarkRouted(ctx context.Context, events []EventRef) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, ev := range events {
 			p.HSet(ctx, indexKey(ev.Customer), eventKey(ev.Customer, ev.ID), routed)
@@ -114,7 +156,7 @@ func (s *Store) MarkRouted(ctx context.Context, events []EventRef) error {
 
 // ForgetEvents removes events recorded by Accept, so that a batch
 // that could not be queued whole can be posted again.
-func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
+func (s *EventStore) ForgetEvents(ctx context.Context, events []EventRef) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, ev := range events {
 			p.Del(ctx, eventKey(ev.Customer, ev.ID))
@@ -130,7 +172,7 @@ func (s *Store) ForgetEvents(ctx context.Context, events []EventRef) error {
 
 // EventIDs lists the ids of the customer's events that were accepted and
 // have not been erased. An id may outlive its event, which expires.
-func (s *Store) EventIDs(ctx context.Context, cus string) ([]string, error) {
+func (s *EventStore) EventIDs(ctx context.Context, cus string) ([]string, error) {
 	keys, err := s.indexed(ctx, cus)
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
@@ -147,7 +189,7 @@ func (s *Store) EventIDs(ctx context.Context, cus string) ([]string, error) {
 }
 
 // Event returns a stored event's JSON.
-func (s *Store) Event(ctx context.Context, cus, id string) ([]byte, error) {
+func (s *EventStore) Event(ctx context.Context, cus, id string) ([]byte, error) {
 	b, err := s.rdb.Get(ctx, eventKey(cus, id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
@@ -159,7 +201,7 @@ func (s *Store) Event(ctx context.Context, cus, id string) ([]byte, error) {
 }
 
 // KeepEvent extends the life of a stored event to at least ttl from now.
-func (s *Store) KeepEvent(ctx context.Context, cus, id string, ttl time.Duration) error {
+func (s *EventStore) KeepEvent(ctx context.Context, cus, id string, ttl time.Duration) error {
 	return s.KeepEvents(ctx, []Keep{{Ref: Ref{Customer: cus, ID: id}, TTL: ttl}})
 }
 
@@ -186,7 +228,7 @@ func setProfile(ctx context.Context, pl redis.Pipeliner, cus string, p Profile) 
 }
 
 // UpsertProfile sets the non-empty fields of p on the customer's profile.
-func (s *Store) UpsertProfile(ctx context.Context, cus string, p Profile) error {
+func (s *CustomerStore) UpsertProfile(ctx context.Context, cus string, p Profile) error {
 	_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
 		setProfile(ctx, pl, cus, p)
 		return nil
@@ -198,7 +240,7 @@ func (s *Store) UpsertProfile(ctx context.Context, cus string, p Profile) error 
 }
 
 // ReplaceProfile replaces the customer's profile with p.
-func (s *Store) ReplaceProfile(ctx context.Context, cus string, p Profile) error {
+func (s *CustomerStore) ReplaceProfile(ctx context.Context, cus string, p Profile) error {
 	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.Del(ctx, profileKey(cus))
 		tx.HSet(ctx, profileKey(cus), profileArgs(cus, p)...)
@@ -218,7 +260,7 @@ func (s *Store) ReplaceProfile(ctx context.Context, cus string, p Profile) error
 }
 
 // Profile returns the customer's profile, or ErrNotFound.
-func (s *Store) Profile(ctx context.Context, cus string) (Profile, error) {
+func (s *CustomerStore) Profile(ctx context.Context, cus string) (Profile, error) {
 	m, err := s.rdb.HGetAll(ctx, profileKey(cus)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load profile: %w", err)
