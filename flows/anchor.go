@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aheadhq/ahead/internal/yamlx"
 	"github.com/google/cel-go/cel"
 	"gopkg.in/yaml.v3"
 )
@@ -96,7 +97,7 @@ func loadBefore(d *doc, s *stepLoad, v *yaml.Node, field string) {
 // delay loads the duration of an after or before: its calendar days, its
 // clock time and the text as written.
 func (d *doc) delay(v *yaml.Node, field string) (days int, clock time.Duration, text string, ok bool) {
-	text, ok = d.str(v, field)
+	text, ok = yamlx.Str(d, v, field)
 	if !ok {
 		return 0, 0, "", false
 	}

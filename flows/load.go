@@ -18,7 +18,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"gopkg.in/yaml.v3"
 
-	"github.com/aheadhq/ahead/internal/yamlline"
+	"github.com/aheadhq/ahead/internal/yamlx"
 )
 
 // TemplateChecker lets the loader check that a step's template exists for
@@ -151,8 +151,8 @@ func (l *loader) file(file string, data []byte) {
 	defer func() {
 		slices.SortStableFunc(l.errs[before:], func(a, b *Error) int { return a.Line - b.Line })
 	}()
-	for _, c := range splitDocs(data) {
-		dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	for _, c := range yamlx.Split(data) {
+		dec := yaml.NewDecoder(bytes.NewReader(c.Data))
 		for {
 			var n yaml.Node
 			err := dec.Decode(&n)
@@ -160,70 +160,20 @@ func (l *loader) file(file string, data []byte) {
 				break
 			}
 			if err != nil {
-				line, msg := yamlline.Split(err)
-				l.errs = append(l.errs, &Error{File: file, Line: line + c.line - 1, Msg: "invalid YAML: " + msg})
+				line, msg := yamlx.Line(err)
+				l.errs = append(l.errs, &Error{File: file, Line: line + c.Line - 1, Msg: "invalid YAML: " + msg})
 				break
 			}
-			d := &doc{l: l, file: file, off: c.line - 1}
+			d := &doc{l: l, file: file, off: c.Line - 1}
 			if load, ok := special[filepath.Base(file)]; ok {
-				if root := docRoot(&n); root != nil {
+				if root := yamlx.Root(&n); root != nil {
 					load(d, root)
 				}
 				continue
 			}
-			d.flow(&n, c.data)
+			d.flow(&n, c.Data)
 		}
 	}
-}
-
-type chunk struct {
-	line int // 1-based line of the chunk's first line in the file
-	data []byte
-}
-
-// splitDocs splits a YAML stream into its documents. A line that starts
-// with "---" or "..." followed by a blank or the end of the line is a
-// document marker wherever it appears; "---" starts a document, "..." ends
-// one.
-func splitDocs(data []byte) []chunk {
-	var (
-		out   []chunk
-		start = 0 // byte offset of the current chunk
-		line  = 1 // line number of the current chunk
-	)
-	isMarker := func(l []byte, m string) bool {
-		if !bytes.HasPrefix(l, []byte(m)) {
-			return false
-		}
-		rest := l[len(m):]
-		return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\r'
-	}
-	pos, n := 0, 1
-	for pos < len(data) {
-		end := bytes.IndexByte(data[pos:], '\n')
-		next := len(data)
-		if end >= 0 {
-			next = pos + end + 1
-		}
-		l := data[pos:next]
-		l = bytes.TrimRight(l, "\n")
-		switch {
-		case isMarker(l, "---"):
-			if pos > start {
-				out = append(out, chunk{line: line, data: data[start:pos]})
-			}
-			start, line = pos, n
-		case isMarker(l, "..."):
-			out = append(out, chunk{line: line, data: data[start:next]})
-			start, line = next, n+1
-		}
-		pos = next
-		n++
-	}
-	if start < len(data) {
-		out = append(out, chunk{line: line, data: data[start:]})
-	}
-	return out
 }
 
 // doc loads one YAML document: one flow.
@@ -233,149 +183,23 @@ type doc struct {
 	off  int // added to node lines
 }
 
+// keyFunc loads the value of one known key into its target.
+type keyFunc[T any] = yamlx.KeyFunc[*doc, T]
+
+// Errorf reports a problem at n for field (yamlx.Reporter).
+func (d *doc) Errorf(n *yaml.Node, field, format string, args ...any) {
+	d.errf(n, field, format, args...)
+}
+
+// Offset is the first line of the document in its file, less one.
+func (d *doc) Offset() int { return d.off }
+
 func (d *doc) errf(n *yaml.Node, field, format string, args ...any) {
 	line := 0
 	if n != nil {
 		line = n.Line + d.off
 	}
 	d.l.errs = append(d.l.errs, &Error{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
-}
-
-// docRoot returns the root node of a document, or nil when it is empty.
-func docRoot(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.DocumentNode {
-		if len(n.Content) == 0 {
-			return nil
-		}
-		n = n.Content[0]
-	}
-	if isNull(resolve(n)) {
-		return nil
-	}
-	return n
-}
-
-// resolve follows aliases.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// keyFunc loads the value of one known key into its target.
-type keyFunc[T any] func(d *doc, t T, v *yaml.Node, field string)
-
-// mapping loads the keys of the mapping n at path through keys. Unknown and
-// repeated keys are errors. YAML merge keys ("<<: *defaults") are followed;
-// keys given in n itself win. It returns the key node of every key seen, or
-// nil when n is not a mapping.
-func mapping[T any](d *doc, n *yaml.Node, path string, keys map[string]keyFunc[T], t T) map[string]*yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		d.errf(n, path, "must be a mapping")
-		return nil
-	}
-	seen := map[string]*yaml.Node{}
-	for _, p := range d.pairs(n, path, 0) {
-		k, v := resolve(p.k), p.v
-		if k == nil || k.Kind != yaml.ScalarNode {
-			d.errf(p.k, path, "keys must be strings")
-			continue
-		}
-		field := join(path, k.Value)
-		if prev, ok := seen[k.Value]; ok {
-			if !p.merged {
-				d.errf(k, field, "given twice (first at line %d)", prev.Line+d.off)
-			}
-			continue
-		}
-		f, ok := keys[k.Value]
-		if !ok {
-			d.errf(k, field, "unknown field")
-			continue
-		}
-		seen[k.Value] = k
-		f(d, t, v, field)
-	}
-	return seen
-}
-
-type pair struct {
-	k, v   *yaml.Node
-	merged bool // from a merge key
-}
-
-// maxMerge bounds how deep merge keys may nest.
-const maxMerge = 10
-
-// pairs returns the key/value pairs of the mapping n: its own, then those of
-// the mappings it merges, in order.
-func (d *doc) pairs(n *yaml.Node, path string, depth int) []pair {
-	var own, merged []pair
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := resolve(n.Content[i])
-		if k == nil || k.Kind != yaml.ScalarNode || k.Tag != "!!merge" {
-			own = append(own, pair{k: n.Content[i], v: n.Content[i+1]})
-			continue
-		}
-		v := resolve(n.Content[i+1])
-		srcs := []*yaml.Node{v}
-		if v != nil && v.Kind == yaml.SequenceNode {
-			srcs = v.Content
-		}
-		for _, src := range srcs {
-			src = resolve(src)
-			switch {
-			case src == nil || src.Kind != yaml.MappingNode:
-				d.errf(k, join(path, k.Value), "must merge a mapping")
-			case depth >= maxMerge:
-				d.errf(k, join(path, k.Value), "merges nested too deep")
-			default:
-				for _, p := range d.pairs(src, path, depth+1) {
-					p.merged = true
-					merged = append(merged, p)
-				}
-			}
-		}
-	}
-	return append(own, merged...)
-}
-
-// str returns the scalar value of n. A null is "".
-func (d *doc) str(n *yaml.Node, field string) (string, bool) {
-	r := resolve(n)
-	if isNull(r) {
-		return "", true
-	}
-	if r.Kind != yaml.ScalarNode {
-		d.errf(n, field, "must be a string")
-		return "", false
-	}
-	return r.Value, true
-}
-
-// required reports a missing key of the mapping at n.
-func (d *doc) required(seen map[string]*yaml.Node, n *yaml.Node, path, key string) bool {
-	if seen == nil {
-		return true
-	}
-	if _, ok := seen[key]; !ok {
-		d.errf(resolve(n), join(path, key), "required")
-		return false
-	}
-	return true
 }
 
 var (
@@ -390,7 +214,7 @@ const maxNameLen = 100
 // flowKeys are the keys of a flow document.
 var flowKeys = map[string]keyFunc[*Flow]{
 	"flow": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case s == "":
@@ -402,10 +226,10 @@ var flowKeys = map[string]keyFunc[*Flow]{
 		}
 	},
 	"description": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		f.Description, _ = d.str(v, field)
+		f.Description, _ = yamlx.Str(d, v, field)
 	},
 	"phase": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		if ok && !slices.Contains(Phases, s) {
 			d.errf(v, field, "unknown phase %q (want %s)", s, strings.Join(Phases, ", "))
 			return
@@ -413,7 +237,7 @@ var flowKeys = map[string]keyFunc[*Flow]{
 		f.Phase = s
 	},
 	"purpose": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		if ok && s != PurposeService && s != PurposeMarketing {
 			d.errf(v, field, "unknown purpose %q (want service or marketing)", s)
 			return
@@ -422,8 +246,8 @@ var flowKeys = map[string]keyFunc[*Flow]{
 	},
 	"trigger": func(d *doc, f *Flow, v *yaml.Node, field string) {
 		r := rule{}
-		seen := mapping(d, v, field, ruleKeys, &r)
-		d.required(seen, v, field, "event")
+		seen := yamlx.Mapping(d, v, field, ruleKeys, &r)
+		yamlx.Required(d, seen, v, field, "event")
 		f.Trigger = Trigger{Event: r.Event, If: r.If, prg: r.prg}
 	},
 	"cancel_on": func(d *doc, f *Flow, v *yaml.Node, field string) {
@@ -433,7 +257,7 @@ var flowKeys = map[string]keyFunc[*Flow]{
 		f.LateLimit = d.lateLimit(v, field)
 	},
 	"once_per": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case s != OncePerEvent && s != OncePerCustomer && s != OncePerSubject:
@@ -446,7 +270,7 @@ var flowKeys = map[string]keyFunc[*Flow]{
 		f.ReentryAfter = d.lateLimit(v, field)
 	},
 	"steps": func(d *doc, f *Flow, v *yaml.Node, field string) {
-		items, ok := d.seq(v, field)
+		items, ok := yamlx.Seq(d, v, field)
 		if !ok {
 			return
 		}
@@ -475,7 +299,7 @@ var flowKeys = map[string]keyFunc[*Flow]{
 
 // cancelRules loads a cancel_on list.
 func (d *doc) cancelRules(v *yaml.Node, field string) []CancelRule {
-	items, ok := d.seq(v, field)
+	items, ok := yamlx.Seq(d, v, field)
 	if !ok {
 		return nil
 	}
@@ -483,21 +307,11 @@ func (d *doc) cancelRules(v *yaml.Node, field string) []CancelRule {
 	for i, item := range items {
 		path := fmt.Sprintf("%s[%d]", field, i)
 		r := rule{}
-		seen := mapping(d, item, path, ruleKeys, &r)
-		d.required(seen, item, path, "event")
+		seen := yamlx.Mapping(d, item, path, ruleKeys, &r)
+		yamlx.Required(d, seen, item, path, "event")
 		out = append(out, CancelRule{Event: r.Event, If: r.If, prg: r.prg})
 	}
 	return out
-}
-
-// seq returns the items of the sequence n.
-func (d *doc) seq(n *yaml.Node, field string) ([]*yaml.Node, bool) {
-	r := resolve(n)
-	if r == nil || r.Kind != yaml.SequenceNode {
-		d.errf(n, field, "must be a list")
-		return nil, false
-	}
-	return r.Content, true
 }
 
 // rule is a trigger or cancel rule while it is loaded.
@@ -508,7 +322,7 @@ type rule struct {
 
 var ruleKeys = map[string]keyFunc[*rule]{
 	"event": func(d *doc, r *rule, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case s == "":
@@ -527,7 +341,7 @@ var ruleKeys = map[string]keyFunc[*rule]{
 // expr loads a CEL expression with compile; empty explains what leaving
 // the key out does.
 func (d *doc) expr(v *yaml.Node, field string, compile func(string) (cel.Program, error), empty string) (string, cel.Program) {
-	s, ok := d.str(v, field)
+	s, ok := yamlx.Str(d, v, field)
 	if !ok {
 		return "", nil
 	}
@@ -545,7 +359,7 @@ func (d *doc) expr(v *yaml.Node, field string, compile func(string) (cel.Program
 
 // lateLimit loads a late_limit duration.
 func (d *doc) lateLimit(v *yaml.Node, field string) time.Duration {
-	s, ok := d.str(v, field)
+	s, ok := yamlx.Str(d, v, field)
 	if !ok {
 		return 0
 	}
@@ -569,7 +383,7 @@ type stepLoad struct {
 
 var stepKeys = map[string]keyFunc[*stepLoad]{
 	"id": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		id, ok := d.str(v, field)
+		id, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case id == "":
@@ -587,7 +401,7 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		}
 	},
 	"at": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		text, ok := d.str(v, field)
+		text, ok := yamlx.Str(d, v, field)
 		if !ok {
 			return
 		}
@@ -601,12 +415,12 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 	"from":   loadFrom,
 	"window": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		w := &windowLoad{}
-		seen := mapping(d, v, field, windowKeys, w)
+		seen := yamlx.Mapping(d, v, field, windowKeys, w)
 		if seen == nil {
 			return
 		}
 		if len(seen) == 0 {
-			d.errf(resolve(v), field, "give days, hours or both")
+			d.errf(yamlx.Resolve(v), field, "give days, hours or both")
 			return
 		}
 		if w.bad {
@@ -616,14 +430,14 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 	},
 	"channel": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		s.channelNode = v
-		name, ok := d.str(v, field)
+		name, ok := yamlx.Str(d, v, field)
 		if ok && d.channel(v, field, name) {
 			s.Channels = []string{name}
 		}
 	},
 	"channels": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		s.channelsNode = v
-		items, ok := d.seq(v, field)
+		items, ok := yamlx.Seq(d, v, field)
 		if !ok {
 			return
 		}
@@ -634,7 +448,7 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		var names []string
 		for i, item := range items {
 			path := fmt.Sprintf("%s[%d]", field, i)
-			name, ok := d.str(item, path)
+			name, ok := yamlx.Str(d, item, path)
 			if !ok || !d.channel(item, path, name) {
 				continue
 			}
@@ -647,7 +461,7 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		s.Channels = names
 	},
 	"template": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		name, ok := d.str(v, field)
+		name, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case name == "":
@@ -659,7 +473,7 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		}
 	},
 	"queue": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		q, ok := d.str(v, field)
+		q, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case q == "":
@@ -709,32 +523,32 @@ func (d *doc) channel(n *yaml.Node, field, name string) bool {
 // step loads one step and checks what its keys mean together.
 func (d *doc) step(n *yaml.Node, path string) *Step {
 	s := &stepLoad{Step: &Step{}}
-	if r := resolve(n); r != nil {
+	if r := yamlx.Resolve(n); r != nil {
 		s.Line = r.Line + d.off
 	}
-	seen := mapping(d, n, path, stepKeys, s)
+	seen := yamlx.Mapping(d, n, path, stepKeys, s)
 	if seen == nil {
 		return nil
 	}
-	d.required(seen, n, path, "id")
+	yamlx.Required(d, seen, n, path, "id")
 	d.checkAnchor(seen, path)
 	switch {
 	case s.channelNode != nil && s.channelsNode != nil:
 		d.errf(s.channelsNode, path+".channels", "give channel or channels, not both")
 	case s.channelNode == nil && s.channelsNode == nil:
-		d.errf(resolve(n), path+".channel", "required (or channels)")
+		d.errf(yamlx.Resolve(n), path+".channel", "required (or channels)")
 	}
-	if d.required(seen, n, path, "template") && s.Template != "" && d.l.tc != nil {
+	if yamlx.Required(d, seen, n, path, "template") && s.Template != "" && d.l.tc != nil {
 		for _, ch := range s.Channels {
 			if err := d.l.tc.Check(s.Template, ch); err != nil {
-				d.errf(resolve(seen["template"]), path+".template", "%v", err)
+				d.errf(yamlx.Resolve(seen["template"]), path+".template", "%v", err)
 			}
 		}
 	}
 	callback := slices.Contains(s.Channels, Callback)
 	switch {
 	case callback && seen["queue"] == nil:
-		d.errf(resolve(n), path+".queue", "required for the callback channel")
+		d.errf(yamlx.Resolve(n), path+".queue", "required for the callback channel")
 	case !callback && seen["queue"] != nil && s.Channels != nil:
 		d.errf(seen["queue"], path+".queue", "only a callback step has a queue")
 	}
@@ -768,7 +582,7 @@ func (w *windowLoad) window() *Window {
 
 var windowKeys = map[string]keyFunc[*windowLoad]{
 	"days": func(d *doc, w *windowLoad, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		if !ok {
 			w.bad = true
 			return
@@ -782,7 +596,7 @@ var windowKeys = map[string]keyFunc[*windowLoad]{
 		w.days, w.dayset, w.hasDays = strings.TrimSpace(s), days, true
 	},
 	"hours": func(d *doc, w *windowLoad, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		if !ok {
 			w.bad = true
 			return
@@ -799,21 +613,21 @@ var windowKeys = map[string]keyFunc[*windowLoad]{
 
 // flow loads one document as a flow and records it with the loader.
 func (d *doc) flow(n *yaml.Node, raw []byte) {
-	root := docRoot(n)
+	root := yamlx.Root(n)
 	if root == nil {
 		return // an empty document
 	}
 	before := len(d.l.errs)
 	sum := sha256.Sum256(raw)
 	f := &Flow{Purpose: PurposeService, OncePer: OncePerEvent, File: d.file, Line: root.Line + d.off, Version: hex.EncodeToString(sum[:])[:16], Source: bytes.Clone(raw)}
-	if r := resolve(root); r == nil || r.Kind != yaml.MappingNode {
+	if r := yamlx.Resolve(root); r == nil || r.Kind != yaml.MappingNode {
 		d.errf(root, "", "a flow must be a mapping with flow, trigger and steps")
 		return
 	}
-	seen := mapping(d, root, "", flowKeys, f)
-	d.required(seen, root, "", "flow")
-	d.required(seen, root, "", "trigger")
-	d.required(seen, root, "", "steps")
+	seen := yamlx.Mapping(d, root, "", flowKeys, f)
+	yamlx.Required(d, seen, root, "", "flow")
+	yamlx.Required(d, seen, root, "", "trigger")
+	yamlx.Required(d, seen, root, "", "steps")
 	if f.Purpose == "" {
 		f.Purpose = PurposeService
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aheadhq/ahead/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,7 +33,7 @@ func (d *doc) policy(root *yaml.Node) {
 		return
 	}
 	p := &Policy{}
-	seen := mapping(d, root, "", policyKeys, p)
+	seen := yamlx.Mapping(d, root, "", policyKeys, p)
 	if seen == nil {
 		return
 	}
@@ -41,19 +42,19 @@ func (d *doc) policy(root *yaml.Node) {
 
 var policyKeys = map[string]keyFunc[*Policy]{
 	"quiet_hours": func(d *doc, p *Policy, v *yaml.Node, field string) {
-		items, ok := d.seq(v, field)
+		items, ok := yamlx.Seq(d, v, field)
 		if !ok {
 			return
 		}
 		for i, item := range items {
 			path := fmt.Sprintf("%s[%d]", field, i)
 			w := &windowLoad{}
-			seen := mapping(d, item, path, windowKeys, w)
+			seen := yamlx.Mapping(d, item, path, windowKeys, w)
 			if seen == nil || w.bad {
 				continue
 			}
 			if len(seen) == 0 {
-				d.errf(resolve(item), path, "give days, hours or both")
+				d.errf(yamlx.Resolve(item), path, "give days, hours or both")
 				continue
 			}
 			p.Quiet = append(p.Quiet, w.window())
@@ -64,12 +65,12 @@ var policyKeys = map[string]keyFunc[*Policy]{
 	},
 	"budget": func(d *doc, p *Policy, v *yaml.Node, field string) {
 		b := &Budget{}
-		seen := mapping(d, v, field, budgetKeys, b)
+		seen := yamlx.Mapping(d, v, field, budgetKeys, b)
 		if seen == nil {
 			return
 		}
 		if b.Max > 0 && b.Per == 0 {
-			d.errf(resolve(v), field+".per", "required with max")
+			d.errf(yamlx.Resolve(v), field+".per", "required with max")
 		}
 		if b.ServiceMax > 0 && b.ServiceMax < b.Max {
 			d.errf(seen["service_max"], field+".service_max", "must be at least max (%d)", b.Max)
@@ -87,7 +88,7 @@ var budgetKeys = map[string]keyFunc[*Budget]{
 
 // count loads a whole number of at least 1.
 func (d *doc) count(v *yaml.Node, field string) int {
-	s, ok := d.str(v, field)
+	s, ok := yamlx.Str(d, v, field)
 	if !ok {
 		return 0
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aheadhq/ahead/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
 
@@ -278,12 +279,12 @@ func (d *doc) queues(root *yaml.Node) {
 		}
 		q := DefaultQueue(name)
 		q.File, q.Line = d.file, k.Line+d.off
-		seen := mapping(d, v, name, queueKeys, q)
+		seen := yamlx.Mapping(d, v, name, queueKeys, q)
 		if seen == nil {
 			return
 		}
 		if q.Timezone == "" && (seen["hours"] != nil || seen["holidays"] != nil) {
-			d.errf(resolve(v), join(name, "timezone"), "required with hours or holidays")
+			d.errf(yamlx.Resolve(v), yamlx.Join(name, "timezone"), "required with hours or holidays")
 		}
 		q.holidays = map[string]bool{}
 		for _, h := range q.Holidays {
@@ -298,26 +299,26 @@ func (d *doc) queues(root *yaml.Node) {
 // entries calls f for each key of the mapping n, whose keys are names
 // rather than fields; repeated keys are errors.
 func (d *doc) entries(n *yaml.Node, path string, f func(k *yaml.Node, name string, v *yaml.Node)) {
-	r := resolve(n)
+	r := yamlx.Resolve(n)
 	if r == nil || r.Kind != yaml.MappingNode {
 		d.errf(n, path, "must be a mapping")
 		return
 	}
 	seen := map[string]*yaml.Node{}
-	for _, p := range d.pairs(r, path, 0) {
-		k := resolve(p.k)
+	for _, p := range yamlx.Pairs(d, r, path) {
+		k := yamlx.Resolve(p.K)
 		if k == nil || k.Kind != yaml.ScalarNode {
-			d.errf(p.k, path, "keys must be strings")
+			d.errf(p.K, path, "keys must be strings")
 			continue
 		}
 		if prev, ok := seen[k.Value]; ok {
-			if !p.merged {
-				d.errf(k, join(path, k.Value), "given twice (first at line %d)", prev.Line+d.off)
+			if !p.Merged {
+				d.errf(k, yamlx.Join(path, k.Value), "given twice (first at line %d)", prev.Line+d.off)
 			}
 			continue
 		}
 		seen[k.Value] = k
-		f(k, k.Value, p.v)
+		f(k, k.Value, p.V)
 	}
 }
 
@@ -329,10 +330,10 @@ var (
 
 var queueKeys = map[string]keyFunc[*Queue]{
 	"description": func(d *doc, q *Queue, v *yaml.Node, field string) {
-		q.Description, _ = d.str(v, field)
+		q.Description, _ = yamlx.Str(d, v, field)
 	},
 	"timezone": func(d *doc, q *Queue, v *yaml.Node, field string) {
-		s, ok := d.str(v, field)
+		s, ok := yamlx.Str(d, v, field)
 		switch {
 		case !ok:
 		case s == "":
@@ -349,13 +350,13 @@ var queueKeys = map[string]keyFunc[*Queue]{
 	"hours": func(d *doc, q *Queue, v *yaml.Node, field string) {
 		q.Hours = []*Window{}
 		d.entries(v, field, func(k *yaml.Node, days string, hv *yaml.Node) {
-			path := join(field, days)
+			path := yamlx.Join(field, days)
 			set, err := parseDays(days)
 			if err != nil {
 				d.errf(k, path, "%v", err)
 				return
 			}
-			text, ok := d.str(hv, path)
+			text, ok := yamlx.Str(d, hv, path)
 			if !ok {
 				return
 			}
@@ -373,19 +374,19 @@ var queueKeys = map[string]keyFunc[*Queue]{
 				q.Hours = append(q.Hours, &Window{Days: set, Start: start, End: end, Spec: strings.TrimSpace(days) + " " + part})
 			}
 		})
-		if r := resolve(v); r != nil && r.Kind == yaml.MappingNode && len(r.Content) == 0 {
+		if r := yamlx.Resolve(v); r != nil && r.Kind == yaml.MappingNode && len(r.Content) == 0 {
 			d.errf(v, field, "give at least one day (leave hours out for a queue that is always open)")
 		}
 	},
 	"holidays": func(d *doc, q *Queue, v *yaml.Node, field string) {
-		items, ok := d.seq(v, field)
+		items, ok := yamlx.Seq(d, v, field)
 		if !ok {
 			return
 		}
 		seen := map[string]int{}
 		for i, item := range items {
 			path := fmt.Sprintf("%s[%d]", field, i)
-			s, ok := d.str(item, path)
+			s, ok := yamlx.Str(d, item, path)
 			if !ok {
 				continue
 			}
@@ -399,7 +400,7 @@ var queueKeys = map[string]keyFunc[*Queue]{
 				d.errf(item, path, "duplicate holiday %s (first at line %d)", key, prev)
 				continue
 			}
-			seen[key] = resolve(item).Line + d.off
+			seen[key] = yamlx.Resolve(item).Line + d.off
 			q.Holidays = append(q.Holidays, key)
 		}
 		slices.Sort(q.Holidays)
@@ -411,7 +412,7 @@ var queueKeys = map[string]keyFunc[*Queue]{
 	},
 	"retry": func(d *doc, q *Queue, v *yaml.Node, field string) {
 		q.Retry = map[string]time.Duration{}
-		mapping(d, v, field, retryKeys, q)
+		yamlx.Mapping(d, v, field, retryKeys, q)
 	},
 	"deadline": func(d *doc, q *Queue, v *yaml.Node, field string) {
 		q.Deadline = d.lateLimit(v, field)
@@ -427,19 +428,19 @@ var queueKeys = map[string]keyFunc[*Queue]{
 	},
 	"on_exhausted": func(d *doc, q *Queue, v *yaml.Node, field string) {
 		r := rule{}
-		seen := mapping(d, v, field, exhaustedKeys, &r)
-		if d.required(seen, v, field, "event") {
+		seen := yamlx.Mapping(d, v, field, exhaustedKeys, &r)
+		if yamlx.Required(d, seen, v, field, "event") {
 			q.OnExhausted = r.Event
 		}
 	},
 	"taskrouter": func(d *doc, q *Queue, v *yaml.Node, field string) {
 		tr := &TaskRouter{}
-		seen := mapping(d, v, field, taskRouterKeys, tr)
+		seen := yamlx.Mapping(d, v, field, taskRouterKeys, tr)
 		if seen == nil {
 			return
 		}
-		ok := d.required(seen, v, field, "workspace_sid")
-		ok = d.required(seen, v, field, "workflow_sid") && ok
+		ok := yamlx.Required(d, seen, v, field, "workspace_sid")
+		ok = yamlx.Required(d, seen, v, field, "workflow_sid") && ok
 		if ok && tr.WorkspaceSID != "" && tr.WorkflowSID != "" {
 			q.TaskRouter = tr
 		}
@@ -486,7 +487,7 @@ var taskRouterKeys = map[string]keyFunc[*TaskRouter]{
 
 // sid loads a string that must match re.
 func (d *doc) sid(v *yaml.Node, field string, re *regexp.Regexp, want string) string {
-	s, ok := d.str(v, field)
+	s, ok := yamlx.Str(d, v, field)
 	switch {
 	case !ok:
 	case !re.MatchString(s):
@@ -536,17 +537,17 @@ func queueLine(f *Flow, i int) int {
 	if yaml.Unmarshal(f.Source, &n) != nil {
 		return st.Line
 	}
-	root := docRoot(&n)
+	root := yamlx.Root(&n)
 	if root == nil {
 		return st.Line
 	}
-	root = resolve(root)
+	root = yamlx.Resolve(root)
 	off := f.Line - root.Line
 	steps := lookup(root, "steps")
 	if steps == nil || steps.Kind != yaml.SequenceNode || i >= len(steps.Content) {
 		return st.Line
 	}
-	if q := lookup(resolve(steps.Content[i]), "queue"); q != nil {
+	if q := lookup(yamlx.Resolve(steps.Content[i]), "queue"); q != nil {
 		return q.Line + off
 	}
 	return st.Line
@@ -559,7 +560,7 @@ func lookup(n *yaml.Node, key string) *yaml.Node {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
-			return resolve(n.Content[i+1])
+			return yamlx.Resolve(n.Content[i+1])
 		}
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/aheadhq/ahead/flows"
-	"github.com/aheadhq/ahead/internal/yamlline"
+	"github.com/aheadhq/ahead/internal/yamlx"
 )
 
 // ContentSuffix ends the name of a WhatsApp content template file. Load
@@ -188,7 +188,7 @@ func parseContent(shown string, f contentName, raw []byte) (*contentVariant, []e
 		if errors.Is(err, io.EOF) {
 			errf(1, "empty file; want content_sid and variables")
 		} else {
-			line, msg := yamlline.Split(err)
+			line, msg := yamlx.Line(err)
 			errf(line, "invalid YAML: %s", msg)
 		}
 		return nil, errs
@@ -197,14 +197,14 @@ func parseContent(shown string, f contentName, raw []byte) (*contentVariant, []e
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		line := extra.Line
 		if err != nil {
-			line, _ = yamlline.Split(err)
+			line, _ = yamlx.Line(err)
 		}
 		errf(line, "one YAML document only")
 		return nil, errs
 	}
-	root := alias(&doc)
+	root := yamlx.Resolve(&doc)
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = alias(root.Content[0])
+		root = yamlx.Resolve(root.Content[0])
 	}
 	if root.Kind != yaml.MappingNode {
 		errf(root.Line, "want a mapping with content_sid and variables")
@@ -213,7 +213,7 @@ func parseContent(shown string, f contentName, raw []byte) (*contentVariant, []e
 
 	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, val := root.Content[i], alias(root.Content[i+1])
+		k, val := root.Content[i], yamlx.Resolve(root.Content[i+1])
 		if first, ok := seen[k.Value]; ok {
 			errf(k.Line, "%s given twice (first at line %d)", k.Value, first)
 			continue
@@ -257,7 +257,7 @@ func (v *contentVariant) parseVariables(n *yaml.Node) []error {
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], alias(n.Content[i+1])
+		k, val := n.Content[i], yamlx.Resolve(n.Content[i+1])
 		field := "variables." + k.Value
 		if first, ok := seen[k.Value]; ok {
 			errf(k.Line, "%s given twice (first at line %d)", field, first)
@@ -290,14 +290,6 @@ func (v *contentVariant) parseVariables(n *yaml.Node) []error {
 		v.vars = append(v.vars, contentVar{name: k.Value, line: first, tmpl: t})
 	}
 	return errs
-}
-
-// alias follows YAML aliases to the node they stand for.
-func alias(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
 }
 
 // templateError splits a text/template message into the line it names
@@ -400,26 +392,14 @@ func (c *ContentSet) Render(name, locale, formality, defaultLocale string, d Dat
 
 // lookup finds the variant for a customer: see Render.
 func (c *ContentSet) lookup(name, locale, formality, defaultLocale string) (*contentVariant, error) {
-	var locales []string
-	for _, l := range []string{locale, language(locale), defaultLocale, language(defaultLocale)} {
-		if l != "" && !slices.Contains(locales, l) {
-			locales = append(locales, l)
-		}
-	}
 	var tried []string
-	for _, l := range locales {
-		forms := []string{""}
-		if formality != "" {
-			forms = []string{formality, ""}
-		}
-		for _, f := range forms {
-			if c != nil {
-				if v := c.variants[contentKey{name, l, f}]; v != nil {
-					return v, nil
-				}
+	for _, ch := range fallback(locale, formality, defaultLocale) {
+		if c != nil {
+			if v := c.variants[contentKey{name, ch.locale, ch.formality}]; v != nil {
+				return v, nil
 			}
-			tried = append(tried, contentName{name: name, locale: l, formality: f}.String())
 		}
+		tried = append(tried, contentName{name: name, locale: ch.locale, formality: ch.formality}.String())
 	}
 	if len(tried) == 0 {
 		return nil, fmt.Errorf("render content template %q: no locale and no default locale: %w", name, ErrNoVariant)

@@ -330,29 +330,43 @@ func (s *Set) Render(name, channel, locale, formality, defaultLocale string, d D
 
 // lookup finds the variant for a customer: see Render.
 func (s *Set) lookup(name, channel, locale, formality, defaultLocale string) (*variant, error) {
+	var tried []string
+	for _, c := range fallback(locale, formality, defaultLocale) {
+		if v := s.variants[key{name, channel, c.locale, c.formality}]; v != nil {
+			return v, nil
+		}
+		tried = append(tried, fileName{name: name, channel: channel, locale: c.locale, formality: c.formality}.String())
+	}
+	if len(tried) == 0 {
+		return nil, fmt.Errorf("render template %q for %s: no locale and no default locale: %w", name, channel, ErrNoVariant)
+	}
+	return nil, fmt.Errorf("render template %q for %s: %w (tried %s)", name, channel, ErrNoVariant, strings.Join(tried, ", "))
+}
+
+// choice is one locale and formality a lookup tries.
+type choice struct{ locale, formality string }
+
+// fallback lists, in order, the variants a lookup tries for a customer:
+// the exact formality, then none, for the locale, its language, the
+// default locale and its language.
+func fallback(locale, formality, defaultLocale string) []choice {
 	var locales []string
 	for _, l := range []string{locale, language(locale), defaultLocale, language(defaultLocale)} {
 		if l != "" && !slices.Contains(locales, l) {
 			locales = append(locales, l)
 		}
 	}
-	var tried []string
+	forms := []string{""}
+	if formality != "" {
+		forms = []string{formality, ""}
+	}
+	var out []choice
 	for _, l := range locales {
-		forms := []string{""}
-		if formality != "" {
-			forms = []string{formality, ""}
-		}
 		for _, f := range forms {
-			if v := s.variants[key{name, channel, l, f}]; v != nil {
-				return v, nil
-			}
-			tried = append(tried, fileName{name: name, channel: channel, locale: l, formality: f}.String())
+			out = append(out, choice{l, f})
 		}
 	}
-	if len(tried) == 0 {
-		return nil, fmt.Errorf("render template %q for %s: no locale and no default locale: %w", name, channel, ErrNoVariant)
-	}
-	return nil, fmt.Errorf("render template %q for %s: %w (tried %s)", name, channel, ErrNoVariant, strings.Join(tried, ", "))
+	return out
 }
 
 // fileError is an error whose message was tidied for people; Unwrap

@@ -35,8 +35,7 @@ type Config struct {
 }
 
 var (
-	accountRe = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
-	taskRe    = regexp.MustCompile(`^WT[0-9a-fA-F]{32}$`)
+	taskRe = regexp.MustCompile(`^WT[0-9a-fA-F]{32}$`)
 )
 
 // Client creates and cancels TaskRouter Tasks. It is safe for concurrent use.
@@ -50,11 +49,8 @@ type Client struct {
 // its key in ahead.yaml.
 func New(cfg Config) (*Client, error) {
 	var errs []error
-	if !accountRe.MatchString(cfg.AccountSID) {
-		errs = append(errs, errors.New("twilio.account_sid: required for TaskRouter: AC followed by 32 hexadecimal digits"))
-	}
-	if cfg.AuthToken == "" {
-		errs = append(errs, errors.New("twilio.auth_token: required for TaskRouter"))
+	for _, p := range twilio.CheckAccount(cfg.AccountSID, cfg.AuthToken) {
+		errs = append(errs, p)
 	}
 	c := &Client{cfg: cfg}
 	if cfg.BaseURL != "" {

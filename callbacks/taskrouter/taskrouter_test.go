@@ -156,7 +156,7 @@ func TestWithdrawEndedTask(t *testing.T) {
 func TestNewNamesKeys(t *testing.T) {
 	t.Parallel()
 	_, err := taskrouter.New(taskrouter.Config{AccountSID: "nope", BaseURL: "ftp://x"})
-	want := "twilio.account_sid: required for TaskRouter: AC followed by 32 hexadecimal digits\ntwilio.auth_token: required for TaskRouter\ntwilio.api_url: \"ftp://x\" is not an http(s) URL"
+	want := "twilio.account_sid: not an account SID (AC followed by 32 hexadecimal digits)\ntwilio.auth_token: required\ntwilio.api_url: \"ftp://x\" is not an http(s) URL"
 	if err == nil || err.Error() != want {
 		t.Errorf("New error:\n got %v\nwant %s", err, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -69,60 +70,104 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// validate checks the settings both channels use and returns the parsed
-// API URL. Every error names the setting.
-func (cfg Config) validate() (*url.URL, error) {
-	var errs []error
-	if cfg.AccountSID == "" {
-		errs = append(errs, errors.New("twilio.account_sid: required"))
-	} else if !accountSIDPattern.MatchString(cfg.AccountSID) {
-		errs = append(errs, errors.New("twilio.account_sid: not an account SID (AC followed by 32 hexadecimal digits)"))
+// Problem is one invalid Twilio setting: its key in ahead.yaml and what
+// is wrong with it.
+type Problem struct {
+	Key, Msg string
+}
+
+func (p *Problem) Error() string { return p.Key + ": " + p.Msg }
+
+// Check returns every problem with the format of cfg's settings, each
+// naming its key: the account SID and auth token, the API URL, and the
+// senders that are set. It is the one check of Twilio settings: the
+// configuration file, the channels and TaskRouter all use it.
+func (cfg Config) Check() []*Problem {
+	cfg = cfg.withDefaults()
+	var out []*Problem
+	add := func(key, format string, args ...any) {
+		out = append(out, &Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
 	}
-	if cfg.AuthToken == "" {
-		errs = append(errs, errors.New("twilio.auth_token: required"))
-	} else if !tokenPattern.MatchString(cfg.AuthToken) {
-		errs = append(errs, errors.New("twilio.auth_token: may hold only letters and digits"))
+	if cfg.AccountSID != "" && !accountSIDPattern.MatchString(cfg.AccountSID) {
+		add("twilio.account_sid", "not an account SID (AC followed by 32 hexadecimal digits)")
 	}
-	api, err := parseBase(cfg.APIURL)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("twilio.api_url: %w", err))
+	if cfg.AuthToken != "" && !tokenPattern.MatchString(cfg.AuthToken) {
+		add("twilio.auth_token", "may hold only letters and digits")
+	}
+	if _, err := parseBase(cfg.APIURL); err != nil {
+		add("twilio.api_url", "%v", err)
+	}
+	if cfg.MessagingServiceSID != "" && !serviceSIDPattern.MatchString(cfg.MessagingServiceSID) {
+		add("twilio.messaging_service_sid", "not a Messaging Service SID (MG followed by 32 hexadecimal digits)")
+	}
+	if cfg.SMSFrom != "" && !e164Pattern.MatchString(cfg.SMSFrom) && !isSenderID(cfg.SMSFrom) {
+		add("twilio.sms_from", "%q is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters", Mask(cfg.SMSFrom))
+	}
+	if cfg.WhatsAppFrom != "" && !e164Pattern.MatchString(cfg.WhatsAppFrom) {
+		add("twilio.whatsapp_from", "%q is not an E.164 number like +31612345678", Mask(cfg.WhatsAppFrom))
 	}
 	if cfg.StatusCallback != "" {
 		if _, err := parseAbsolute(cfg.StatusCallback); err != nil {
-			errs = append(errs, fmt.Errorf("twilio: status callback URL (from api.public_url): %w", err))
+			add("twilio", "status callback URL (from api.public_url): %v", err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	return out
+}
+
+// CheckAccount returns the problems with the account SID and auth token
+// alone, including their absence: what every use of the account needs.
+func CheckAccount(sid, token string) []*Problem {
+	format := (Config{AccountSID: sid, AuthToken: token}).Check()
+	var out []*Problem
+	for _, k := range []struct{ key, val string }{{"twilio.account_sid", sid}, {"twilio.auth_token", token}} {
+		if k.val == "" {
+			out = append(out, &Problem{Key: k.key, Msg: "required"})
+		}
+		for _, p := range format {
+			if p.Key == k.key {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// problems joins the problems with the keys named, all when none are.
+func problems(ps []*Problem, keys ...string) error {
+	var errs []error
+	for _, p := range ps {
+		if len(keys) == 0 || slices.Contains(keys, p.Key) {
+			errs = append(errs, p)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validate checks the settings both channels use and returns the parsed
+// API URL. Every error names the setting.
+func (cfg Config) validate() (*url.URL, error) {
+	all := cfg.Check()
+	err := errors.Join(problems(CheckAccount(cfg.AccountSID, cfg.AuthToken)), problems(all, "twilio.api_url", "twilio"))
+	if err != nil {
 		return nil, err
 	}
-	return api, nil
+	return parseBase(cfg.APIURL)
 }
 
 // validateSMS checks the SMS sender settings.
 func (cfg Config) validateSMS() error {
-	switch {
-	case cfg.MessagingServiceSID != "":
-		if !serviceSIDPattern.MatchString(cfg.MessagingServiceSID) {
-			return errors.New("twilio.messaging_service_sid: not a Messaging Service SID (MG followed by 32 hexadecimal digits)")
-		}
-	case cfg.SMSFrom == "":
+	if cfg.MessagingServiceSID == "" && cfg.SMSFrom == "" {
 		return errors.New("twilio.sms_from: required unless twilio.messaging_service_sid is set")
 	}
-	if cfg.SMSFrom != "" && !e164Pattern.MatchString(cfg.SMSFrom) && !isSenderID(cfg.SMSFrom) {
-		return fmt.Errorf("twilio.sms_from: %q is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters", Mask(cfg.SMSFrom))
-	}
-	return nil
+	return problems(cfg.Check(), "twilio.messaging_service_sid", "twilio.sms_from")
 }
 
 // validateWhatsApp checks the WhatsApp sender setting.
 func (cfg Config) validateWhatsApp() error {
-	switch {
-	case cfg.WhatsAppFrom == "":
+	if cfg.WhatsAppFrom == "" {
 		return errors.New("twilio.whatsapp_from: required")
-	case !e164Pattern.MatchString(cfg.WhatsAppFrom):
-		return fmt.Errorf("twilio.whatsapp_from: %q is not an E.164 number like +31612345678", Mask(cfg.WhatsAppFrom))
 	}
-	return nil
+	return problems(cfg.Check(), "twilio.whatsapp_from")
 }
 
 func isSenderID(s string) bool {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/aheadhq/ahead/internal/yamlx"
 )
 
 // Config is the whole of ahead's configuration. Build one with Default or
@@ -218,7 +220,7 @@ func Load(path string, env func(string) string) (*Config, error) {
 func load(name string, data []byte, env func(string) string) (*Config, error) {
 	c := Default()
 	c.src = map[string]string{}
-	if err := c.decode(name, data); err != nil {
+	if err := yamlx.Decode(name, data, c, c.src); err != nil {
 		return nil, err
 	}
 	if err := c.applyEnv(env); err != nil {

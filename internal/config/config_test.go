@@ -98,8 +98,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"twilio_sender.yaml", `testdata/twilio_sender.yaml:2: twilio.account_sid: needs a sender: set twilio.sms_from, twilio.messaging_service_sid or twilio.whatsapp_from`},
 		{"twilio_without_account.yaml", `testdata/twilio_without_account.yaml:1: twilio.account_sid: required when twilio.auth_token is set`},
 		{"twilio_api_url.yaml", `testdata/twilio_api_url.yaml:2: twilio.api_url: must be an absolute http(s) URL, got "api.twilio.com"`},
-		{"twilio_numbers.yaml", "testdata/twilio_numbers.yaml:4: twilio.sms_from: must be an E.164 number (+31612345678) or an alphanumeric sender ID of at most 11 characters, got \"0612345678\"\n" +
-			`testdata/twilio_numbers.yaml:5: twilio.whatsapp_from: must be an E.164 number, optionally prefixed with "whatsapp:", got "whatsapp:0612345678"`},
+		{"twilio_numbers.yaml", "testdata/twilio_numbers.yaml:4: twilio.sms_from: \"06123**678\" is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters\n" +
+			`testdata/twilio_numbers.yaml:5: twilio.whatsapp_from: "06123**678" is not an E.164 number like +31612345678`},
 		{"worker.yaml", "testdata/worker.yaml:2: worker.concurrency: must be 1 or more, got 0\n" +
 			"testdata/worker.yaml:3: worker.shards: must be 1-64, got 65\n" +
 			"testdata/worker.yaml:4: worker.poll_interval: must be positive, got -1s\n" +
@@ -329,7 +329,7 @@ func TestValidateAccepts(t *testing.T) {
 		"smtp on":                  func(c *Config) { c.SMTP.Host = "smtp.example.com"; c.SMTP.From = "Example <a@example.com>" },
 		"smtp on ip":               func(c *Config) { c.SMTP.Host = "::1"; c.SMTP.From = "a@example.com"; c.SMTP.TLS = "none" },
 		"twilio messaging service": func(c *Config) {
-			c.Twilio.AccountSID, c.Twilio.AuthToken, c.Twilio.MessagingServiceSID = "AC1", "t", "MG1"
+			c.Twilio.AccountSID, c.Twilio.AuthToken, c.Twilio.MessagingServiceSID = "AC1", "t", "MG0123456789abcdef0123456789abcdef"
 		},
 		"twilio sender id": func(c *Config) { c.Twilio.AccountSID, c.Twilio.AuthToken, c.Twilio.SMSFrom = "AC1", "t", "Example" },
 		"twilio whatsapp": func(c *Config) {
@@ -369,7 +369,7 @@ func TestRequires(t *testing.T) {
 	}
 	insecure := func(c *Config) { c.API.InsecureNoAuth = true }
 	twilio := func(c *Config) {
-		c.Twilio.AccountSID, c.Twilio.AuthToken, c.Twilio.SMSFrom = "AC1", "t", "+31612345678"
+		c.Twilio.AccountSID, c.Twilio.AuthToken, c.Twilio.SMSFrom = "AC0123456789abcdef0123456789abcdef", "t", "+31612345678"
 	}
 	cases := []struct {
 		mode   string

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/aheadhq/ahead/internal/yamlx"
 )
+
+var durationType = reflect.TypeFor[Duration]()
 
 // EnvPrefix starts the name of every environment override.
 const EnvPrefix = "AHEAD_"
@@ -37,11 +41,11 @@ func walkLeaves(v reflect.Value, path string, fn func(v reflect.Value, path stri
 	}
 	t := v.Type()
 	for i := range t.NumField() {
-		name, ok := yamlName(t.Field(i))
+		name, ok := yamlx.Key(t.Field(i))
 		if !ok {
 			continue
 		}
-		walkLeaves(v.Field(i), join(path, name), fn)
+		walkLeaves(v.Field(i), yamlx.Join(path, name), fn)
 	}
 }
 
@@ -95,14 +99,14 @@ func setEnv(v reflect.Value, s string) error {
 		}
 		l := reflect.MakeSlice(v.Type(), len(parts), len(parts))
 		for i, p := range parts {
-			if err := setScalar(l.Index(i), p); err != nil {
+			if err := yamlx.SetScalar(l.Index(i), p); err != nil {
 				return fmt.Errorf("item %d: %w", i+1, err)
 			}
 		}
 		v.Set(l)
 		return nil
 	}
-	return setScalar(v, s)
+	return yamlx.SetScalar(v, s)
 }
 
 // splitList splits a comma-separated list, trimming spaces and dropping

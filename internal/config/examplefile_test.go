@@ -12,8 +12,16 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the example does not load:\n%v", err)
 	}
+	// Its Twilio credentials are placeholders: serve refuses them, naming
+	// each key and its line, until they are replaced.
+	want := examplePath + ":103: twilio.account_sid: not an account SID (AC followed by 32 hexadecimal digits)\n" +
+		examplePath + ":104: twilio.auth_token: may hold only letters and digits"
+	if err := c.Requires("serve"); err == nil || err.Error() != want {
+		t.Fatalf("ahead serve on the example:\n got %v\nwant %s", err, want)
+	}
+	c.Twilio.AccountSID, c.Twilio.AuthToken = "AC0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"
 	if err := c.Requires("serve"); err != nil {
-		t.Fatalf("the example is not enough for ahead serve:\n%v", err)
+		t.Fatalf("the example with real credentials is not enough for ahead serve:\n%v", err)
 	}
 	if c.API.InsecureNoAuth {
 		t.Error("the example runs without authentication")

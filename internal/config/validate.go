@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aheadhq/ahead/channels/twilio"
 )
 
 // Scopes a bearer token can hold.
@@ -28,10 +30,6 @@ var (
 	logFormats = []string{"text", "json"}
 
 	localeRE = regexp.MustCompile(`^[a-z]{2,3}(-([A-Z]{2}|[0-9]{3}))?$`)
-	e164RE   = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	// An alphanumeric sender ID: up to 11 letters, digits or spaces, with
-	// at least one letter.
-	senderIDRE = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
 )
 
 // MinSecretLen is the shortest bearer token or signing key accepted.
@@ -301,11 +299,13 @@ func (c *Config) validateTwilio(p *problems) {
 	if t.MaxPerSecond < 0 {
 		p.add("twilio.max_per_second", "must be 0 (no cap) or more, got %d", t.MaxPerSecond)
 	}
-	if t.SMSFrom != "" && !e164RE.MatchString(t.SMSFrom) && (!senderIDRE.MatchString(t.SMSFrom) || !strings.ContainsFunc(t.SMSFrom, isLetter)) {
-		p.add("twilio.sms_from", "must be an E.164 number (+31612345678) or an alphanumeric sender ID of at most 11 characters, got %q", t.SMSFrom)
-	}
-	if t.WhatsAppFrom != "" && !e164RE.MatchString(strings.TrimPrefix(t.WhatsAppFrom, "whatsapp:")) {
-		p.add("twilio.whatsapp_from", "must be an E.164 number, optionally prefixed with \"whatsapp:\", got %q", t.WhatsAppFrom)
+	// The senders' format is the Twilio channel's own check; the account's
+	// is checked where the account is used (Requires).
+	for _, pr := range c.twilioConfig().Check() {
+		switch pr.Key {
+		case "twilio.sms_from", "twilio.whatsapp_from", "twilio.messaging_service_sid":
+			p.add(pr.Key, "%s", pr.Msg)
+		}
 	}
 	if t.AccountSID == "" {
 		for _, k := range []struct{ key, val string }{
@@ -328,8 +328,6 @@ func (c *Config) validateTwilio(p *problems) {
 		p.add("twilio.account_sid", "needs a sender: set twilio.sms_from, twilio.messaging_service_sid or twilio.whatsapp_from")
 	}
 }
-
-func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 func (c *Config) validateWorker(p *problems) {
 	w := c.Worker
@@ -378,8 +376,22 @@ func (c *Config) Requires(mode string) error {
 		if c.Twilio.AccountSID != "" && c.API.PublicURL == "" {
 			p.add("api.public_url", "required when twilio.account_sid is set: Twilio status callbacks are sent to it")
 		}
+		if c.Twilio.AccountSID != "" {
+			for _, pr := range twilio.CheckAccount(c.Twilio.AccountSID, c.Twilio.AuthToken) {
+				p.add(pr.Key, "%s", pr.Msg)
+			}
+		}
 	default:
 		return fmt.Errorf("check config for mode %q: unknown mode (want dev, serve, api or worker)", mode)
 	}
 	return errors.Join(p.errs...)
+}
+
+// twilioConfig is the twilio section as the Twilio channels take it.
+func (c *Config) twilioConfig() twilio.Config {
+	t := c.Twilio
+	return twilio.Config{
+		AccountSID: t.AccountSID, AuthToken: t.AuthToken, APIURL: t.APIURL,
+		SMSFrom: t.SMSFrom, MessagingServiceSID: t.MessagingServiceSID, WhatsAppFrom: t.WhatsAppFrom,
+	}
 }

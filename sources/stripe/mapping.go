@@ -19,7 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/aheadhq/ahead/flows"
-	"github.com/aheadhq/ahead/internal/yamlline"
+	"github.com/aheadhq/ahead/internal/yamlx"
 )
 
 // EventIDPrefix is put before Stripe's event id (evt_…) to make the ahead
@@ -253,7 +253,7 @@ func parse(file string, b []byte) (Mapping, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		line, msg := yamlline.Split(err)
+		line, msg := yamlx.Line(err)
 		return Mapping{}, fmt.Errorf("%s:%d: invalid YAML: %s", file, line, msg)
 	}
 	var next yaml.Node

@@ -1,11 +1,11 @@
-package yamlline
+package yamlx
 
 import (
 	"errors"
 	"testing"
 )
 
-func TestSplit(t *testing.T) {
+func TestLine(t *testing.T) {
 	for _, c := range []struct {
 		err  string
 		line int
@@ -15,9 +15,9 @@ func TestSplit(t *testing.T) {
 		{"yaml: unmarshal errors", 1, "unmarshal errors"},
 		{"something else", 1, "something else"},
 	} {
-		line, msg := Split(errors.New(c.err))
+		line, msg := Line(errors.New(c.err))
 		if line != c.line || msg != c.msg {
-			t.Errorf("Split(%q) = %d, %q; want %d, %q", c.err, line, msg, c.line, c.msg)
+			t.Errorf("Line(%q) = %d, %q; want %d, %q", c.err, line, msg, c.line, c.msg)
 		}
 	}
 }

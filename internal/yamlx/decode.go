@@ -1,23 +1,34 @@
-package config
+package yamlx
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-var durationType = reflect.TypeFor[Duration]()
+var textType = reflect.TypeFor[encoding.TextUnmarshaler]()
 
-// decode overlays the YAML document in data onto c, recording the line of
-// every key it sets in c.src. It reports every problem it finds.
-func (c *Config) decode(name string, data []byte) error {
+// text reports whether v takes a scalar through UnmarshalText, as a
+// duration type does.
+func text(v reflect.Value) bool {
+	return v.Kind() != reflect.Pointer && reflect.PointerTo(v.Type()).Implements(textType)
+}
+
+// Decode overlays the YAML document in data, read from the file name, onto
+// the struct v points to: strictly (unknown and repeated keys are errors,
+// one document only), with every problem reported at once as
+// "name:line: path: message". Struct fields take their keys from yaml
+// tags; strings, booleans, integers, lists and types with UnmarshalText
+// are read. When src is not nil, Decode records in it the place
+// ("name:line") of every key path it sets ("smtp.port", "api.tokens[1]").
+func Decode(name string, data []byte, v any, src map[string]string) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
@@ -44,16 +55,14 @@ func (c *Config) decode(name string, data []byte) error {
 		}
 		root = root.Content[0]
 	}
-	d := decoder{name: name, src: c.src}
-	d.value(root, reflect.ValueOf(c).Elem(), "")
+	d := decoder{name: name, src: src}
+	d.value(root, reflect.ValueOf(v).Elem(), "")
 	return errors.Join(d.errs...)
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // syntaxError rewrites a YAML parser error as "file:line: message".
 func syntaxError(name string, err error) error {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	if m := linePattern.FindStringSubmatch(err.Error()); m != nil {
 		return fmt.Errorf("%s:%s: invalid YAML: %s", name, m[1], m[2])
 	}
 	return fmt.Errorf("%s: invalid YAML: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -74,7 +83,7 @@ func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 }
 
 func (d *decoder) mark(n *yaml.Node, path string) {
-	if path != "" {
+	if path != "" && d.src != nil {
 		d.src[path] = fmt.Sprintf("%s:%d", d.name, n.Line)
 	}
 }
@@ -85,7 +94,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		n = n.Alias
 	}
 	switch {
-	case v.Type() == durationType || v.Kind() != reflect.Struct && v.Kind() != reflect.Slice:
+	case text(v) || v.Kind() != reflect.Struct && v.Kind() != reflect.Slice:
 		d.scalar(n, v, path)
 	case v.Kind() == reflect.Struct:
 		d.mapping(n, v, path)
@@ -95,21 +104,21 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
-	if isNull(n) {
+	if IsNull(n) {
 		return // an empty section keeps its defaults
 	}
 	if n.Kind != yaml.MappingNode {
 		if path == "" {
-			d.fail(n, path, "expected a mapping of settings at the top level, got %s", describe(n))
+			d.fail(n, path, "expected a mapping of settings at the top level, got %s", Describe(n))
 		} else {
-			d.fail(n, path, "expected a mapping, got %s", describe(n))
+			d.fail(n, path, "expected a mapping, got %s", Describe(n))
 		}
 		return
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		key := join(path, k.Value)
+		key := Join(path, k.Value)
 		if k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
 			d.fail(k, path, "merge keys and complex keys are not supported")
 			continue
@@ -130,12 +139,12 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
-	if isNull(n) {
+	if IsNull(n) {
 		v.SetZero()
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "expected a list, got %s", describe(n))
+		d.fail(n, path, "expected a list, got %s", Describe(n))
 		return
 	}
 	if len(n.Content) == 0 {
@@ -153,28 +162,23 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
 
 func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.ScalarNode {
-		d.fail(n, path, "expected %s, got %s", want(v), describe(n))
+		d.fail(n, path, "expected %s, got %s", want(v), Describe(n))
 		return
 	}
-	if isNull(n) {
+	if IsNull(n) {
 		v.SetZero()
 		return
 	}
-	if err := setScalar(v, n.Value); err != nil {
+	if err := SetScalar(v, n.Value); err != nil {
 		d.fail(n, path, "%v", err)
 	}
 }
 
-// setScalar parses s into v, a string, bool, integer or Duration. Errors
-// name what was expected and quote s.
-func setScalar(v reflect.Value, s string) error {
-	if v.Type() == durationType {
-		x, err := ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		v.SetInt(int64(x))
-		return nil
+// SetScalar parses s into v, a string, bool, integer or a type with
+// UnmarshalText. Errors name what was expected and quote s.
+func SetScalar(v reflect.Value, s string) error {
+	if text(v) {
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
 	}
 	switch v.Kind() {
 	case reflect.String:
@@ -192,7 +196,7 @@ func setScalar(v reflect.Value, s string) error {
 		}
 		v.SetInt(x)
 	default:
-		panic("config: no parser for " + v.Type().String())
+		panic("yamlx: no parser for " + v.Type().String())
 	}
 	return nil
 }
@@ -201,16 +205,16 @@ func setScalar(v reflect.Value, s string) error {
 func fieldByTag(v reflect.Value, name string) (reflect.Value, bool) {
 	t := v.Type()
 	for i := range t.NumField() {
-		if tag, ok := yamlName(t.Field(i)); ok && tag == name {
+		if tag, ok := Key(t.Field(i)); ok && tag == name {
 			return v.Field(i), true
 		}
 	}
 	return reflect.Value{}, false
 }
 
-// yamlName returns the YAML key of an exported field; false for fields
+// Key returns the YAML key of an exported field; false for fields
 // that are not part of the file.
-func yamlName(f reflect.StructField) (string, bool) {
+func Key(f reflect.StructField) (string, bool) {
 	if !f.IsExported() {
 		return "", false
 	}
@@ -224,39 +228,8 @@ func yamlName(f reflect.StructField) (string, bool) {
 	return name, true
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	}
-	switch n.ShortTag() {
-	case "!!null":
-		return "nothing"
-	case "!!int":
-		return "an integer"
-	case "!!bool":
-		return "a boolean"
-	case "!!float":
-		return "a number"
-	}
-	return "a string"
-}
-
 func want(v reflect.Value) string {
-	if v.Type() == durationType {
+	if text(v) {
 		return "a duration"
 	}
 	switch v.Kind() {
