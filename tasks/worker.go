@@ -39,9 +39,11 @@ func New(o Options, catalog *engine.Catalog) *Worker {
 // NewWorker returns the task handlers of e.
 func NewWorker(e *engine.Engine) *Worker { return &Worker{Engine: e} }
 
-// Mux returns the asynq handler for every task kind.
+// Mux returns the asynq handler for every task kind, with the middleware
+// that counts and times every run.
 func (w *Worker) Mux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
+	mux.Use(measure)
 	mux.HandleFunc(TypeRoute, w.HandleRoute)
 	mux.HandleFunc(TypeStep, w.HandleStep)
 	return mux

@@ -7,11 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
-	"github.com/aheadhq/ahead/internal/store"
 )
 
 // callbacks returns the callback queues, built once at start-up.
@@ -22,22 +20,9 @@ func (s *server) callbacks() *callbacks.Queues { return s.o.Callbacks }
 // says otherwise).
 const MaxLease = 8 * 60
 
-// checkAgent validates an agent name.
-func checkAgent(name string) string {
-	switch {
-	case name == "":
-		return "agent: required"
-	case len(name) > 100:
-		return "agent: longer than 100 characters"
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "agent: must not contain control characters"
-	}
-	return ""
-}
-
 // queueItem is a callback as GET /v1/callbacks lists it.
 type queueItem struct {
-	*store.Callback
+	*callbacks.Callback
 	Callable bool `json:"callable"`
 }
 
@@ -89,7 +74,7 @@ func (s *server) listQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	state := q.Get("state")
 	switch state {
-	case "", store.CallbackQueued, store.CallbackClaimed, store.CallbackDone, "callable":
+	case "", callbacks.Queued, callbacks.Claimed, callbacks.Done, "callable":
 	default:
 		writeError(w, http.StatusBadRequest, "state: must be queued, claimed, done or callable")
 		return
@@ -110,7 +95,7 @@ func (s *server) listQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	stored := state
 	if state == "callable" {
-		stored = store.CallbackQueued
+		stored = callbacks.Queued
 	}
 	cbs, err := cbq.List(ctx, queue, stored, 0)
 	if err != nil {
@@ -160,7 +145,7 @@ func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
 	if req.Queue == "" {
 		problems = append(problems, "queue: required")
 	}
-	if p := checkAgent(req.Agent); p != "" {
+	if p := callbacks.CheckAgent(req.Agent); p != "" {
 		problems = append(problems, p)
 	}
 	var lease time.Duration
@@ -207,7 +192,7 @@ func (s *server) recordOutcome(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid outcome", err.Error())
 		return
 	}
-	if p := checkAgent(req.Agent); p != "" {
+	if p := callbacks.CheckAgent(req.Agent); p != "" {
 		writeError(w, http.StatusBadRequest, "invalid outcome", p)
 		return
 	}
@@ -230,7 +215,7 @@ func (s *server) outcomeError(w http.ResponseWriter, r *http.Request, id string,
 	switch {
 	case errors.As(err, &inv):
 		writeError(w, http.StatusBadRequest, "invalid outcome", inv.Problems...)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, callbacks.ErrNotFound):
 		writeError(w, http.StatusNotFound, "callback "+id+" not found")
 	case errors.Is(err, callbacks.ErrNotHolder):
 		writeError(w, http.StatusConflict, err.Error())

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/aheadhq/ahead/callbacks"
+	"github.com/aheadhq/ahead/callbacks/desk"
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/httpx"
@@ -73,13 +74,11 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/callbacks", auth(httpx.ScopeAgent, s.listCallbacks))
 	mux.HandleFunc("POST /v1/callbacks/claim", auth(httpx.ScopeAgent, s.claimCallback))
 	mux.HandleFunc("POST /v1/callbacks/{id}/outcome", auth(httpx.ScopeAgent, s.recordOutcome))
-	mux.HandleFunc("GET /agent", s.agentPage(s.agentHome))
-	mux.HandleFunc("POST /agent/session", s.agentSignIn)
-	mux.HandleFunc("POST /agent/session/end", s.agentSignOut)
-	mux.HandleFunc("POST /agent/claim", s.agentPage(s.agentClaim))
-	mux.HandleFunc("GET /agent/callbacks/{id}", s.agentPage(s.agentCallback))
-	mux.HandleFunc("POST /agent/callbacks/{id}/outcome", s.agentPage(s.agentOutcome))
-	mux.HandleFunc("GET /agent/static/{file}", s.agentStatic)
+	if o.Callbacks != nil {
+		d := desk.New(desk.Options{Queues: o.Callbacks, Clock: o.Clock, Log: o.Log, Authorize: o.Authorize})
+		mux.Handle("/agent", d)
+		mux.Handle("/agent/", d)
+	}
 	mux.HandleFunc("GET /v1/flows", auth(httpx.ScopeAgent, s.listFlows))
 	mux.HandleFunc("GET /v1/outbox", auth(httpx.ScopeAdmin, s.outbox))
 	mux.HandleFunc("POST /v1/webhooks/twilio/status", s.twilioStatus)

@@ -9,7 +9,7 @@
 // route but the probes, /metrics, signed unsubscribe links and
 // signature-checked provider webhooks needs a bearer token with the
 // route's scope, unless the server runs without authentication (ahead dev,
-// or api.insecure_no_auth). It must not import asynq or the task
-// layer; it reads the store's record types (callbacks, journal entries)
-// for the agent desk only.
+// or api.insecure_no_auth). It must not import asynq, the task
+// layer or the store. The agent desk is the callbacks/desk handler, which
+// the API mounts at /agent.
 package api

@@ -51,7 +51,8 @@ func TestLayers(t *testing.T) {
 		{pkg: "templates", deps: true, banned: append(redisAndQueue, module+"channels", module+"engine", module+"internal/store")},
 		{pkg: "stats", deps: true, banned: []string{module, "github.com/", "golang.org/"}},
 		{pkg: "engine", banned: []string{"github.com/hibiken/asynq", "github.com/redis/go-redis", "net/http", module + "tasks", module + "internal/api", module + "channels/twilio"}},
-		{pkg: "internal/api", banned: []string{"github.com/hibiken/asynq", "github.com/redis/go-redis", module + "tasks"}},
+		{pkg: "internal/api", banned: []string{"github.com/hibiken/asynq", "github.com/redis/go-redis", module + "tasks", module + "internal/store"}},
+		{pkg: "callbacks/desk", banned: []string{"github.com/hibiken/asynq", module + "engine", module + "tasks", module + "internal/api"}},
 		{pkg: "internal/httpx", deps: true, banned: []string{module}},
 		{pkg: "internal/store", deps: true, banned: []string{"github.com/hibiken/asynq", module + "flows", module + "engine", module + "channels"}},
 	}

@@ -1,4 +1,4 @@
-package api
+package desk
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/clock"
+	"github.com/aheadhq/ahead/internal/httpx"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -93,12 +96,56 @@ type outcomeView struct {
 	Checked                 bool
 }
 
+// Options configure the desk.
+type Options struct {
+	// Queues are the callback queues the agents work.
+	Queues *callbacks.Queues
+	Clock  clock.Clock
+	Log    *slog.Logger
+	// Authorize reports whether a bearer token has a scope; nil runs the
+	// desk without tokens (ahead dev).
+	Authorize func(token, scope string) bool
+}
+
+// Desk is the agent desk: an http.Handler for /agent and below.
+type Desk struct {
+	o   Options
+	mux *http.ServeMux
+}
+
+// New returns the agent desk.
+func New(o Options) *Desk {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	s := &Desk{o: o, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /agent", s.agentPage(s.agentHome))
+	s.mux.HandleFunc("POST /agent/session", s.agentSignIn)
+	s.mux.HandleFunc("POST /agent/session/end", s.agentSignOut)
+	s.mux.HandleFunc("POST /agent/claim", s.agentPage(s.agentClaim))
+	s.mux.HandleFunc("GET /agent/callbacks/{id}", s.agentPage(s.agentCallback))
+	s.mux.HandleFunc("POST /agent/callbacks/{id}/outcome", s.agentPage(s.agentOutcome))
+	s.mux.HandleFunc("GET /agent/static/{file}", s.agentStatic)
+	return s
+}
+
+// ServeHTTP serves the desk's pages.
+func (s *Desk) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// fail logs err and answers 500.
+func (s *Desk) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.Internal(s.o.Log, w, r, err, nil)
+}
+
 // render writes a page; a template failure is a 500.
-func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name string, v *pageView) {
+func (s *Desk) render(w http.ResponseWriter, r *http.Request, code int, name string, v *pageView) {
 	v.Auth = s.o.Authorize != nil
 	var buf bytes.Buffer
 	if err := agentPages.ExecuteTemplate(&buf, name, v); err != nil {
-		s.internal(w, r, fmt.Errorf("render %s: %w", name, err))
+		s.fail(w, r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
 	h := w.Header()
@@ -111,12 +158,12 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name s
 }
 
 // agentToken reports whether tok may use the agent desk.
-func (s *server) agentToken(tok string) bool {
-	return tok != "" && (s.o.Authorize(tok, ScopeAgent) || s.o.Authorize(tok, ScopeAdmin))
+func (s *Desk) agentToken(tok string) bool {
+	return tok != "" && (s.o.Authorize(tok, httpx.ScopeAgent) || s.o.Authorize(tok, httpx.ScopeAdmin))
 }
 
 // pageAgent returns the signed-in agent of a request, or "".
-func (s *server) pageAgent(r *http.Request) string {
+func (s *Desk) pageAgent(r *http.Request) string {
 	if s.o.Authorize != nil {
 		c, err := r.Cookie(cookieToken)
 		if err != nil || !s.agentToken(c.Value) {
@@ -128,7 +175,7 @@ func (s *server) pageAgent(r *http.Request) string {
 		return ""
 	}
 	name, err := url.QueryUnescape(c.Value)
-	if err != nil || checkAgent(name) != "" {
+	if err != nil || callbacks.CheckAgent(name) != "" {
 		return ""
 	}
 	return name
@@ -136,7 +183,7 @@ func (s *server) pageAgent(r *http.Request) string {
 
 // agentPage guards a page handler: form posts must come from this site,
 // and the agent must be signed in.
-func (s *server) agentPage(h func(w http.ResponseWriter, r *http.Request, agent string)) http.HandlerFunc {
+func (s *Desk) agentPage(h func(w http.ResponseWriter, r *http.Request, agent string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := crossOrigin.Check(r); err != nil {
 			http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
@@ -169,7 +216,7 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 
 // agentSignIn starts a session: the agent's name and, with authentication
 // on, a token that has the agent scope.
-func (s *server) agentSignIn(w http.ResponseWriter, r *http.Request) {
+func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
 	if err := crossOrigin.Check(r); err != nil {
 		http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
 		return
@@ -181,7 +228,7 @@ func (s *server) agentSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.TrimSpace(r.PostFormValue("agent"))
 	v := &pageView{Title: "Sign in", Form: pageForm{Agent: name}}
-	if p := checkAgent(name); p != "" {
+	if p := callbacks.CheckAgent(name); p != "" {
 		v.Error = "Your name: " + strings.TrimPrefix(p, "agent: ")
 		s.render(w, r, http.StatusBadRequest, "signin.html", v)
 		return
@@ -200,7 +247,7 @@ func (s *server) agentSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // agentSignOut ends the session.
-func (s *server) agentSignOut(w http.ResponseWriter, r *http.Request) {
+func (s *Desk) agentSignOut(w http.ResponseWriter, r *http.Request) {
 	if err := crossOrigin.Check(r); err != nil {
 		http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
 		return
@@ -219,11 +266,11 @@ func stamp(t time.Time, loc *time.Location) string {
 }
 
 // agentHome lists the queues and the agent's open callbacks.
-func (s *server) agentHome(w http.ResponseWriter, r *http.Request, agent string) {
+func (s *Desk) agentHome(w http.ResponseWriter, r *http.Request, agent string) {
 	v := &pageView{Title: "Queues", Agent: agent}
 	selected := r.URL.Query().Get("queue")
 	if err := s.fillQueues(r, v, selected); err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
 	if r.URL.Query().Get("empty") != "" && selected != "" {
@@ -238,9 +285,9 @@ func (s *server) agentHome(w http.ResponseWriter, r *http.Request, agent string)
 }
 
 // fillQueues adds every queue with its counts, and the agent's claims.
-func (s *server) fillQueues(r *http.Request, v *pageView, selected string) error {
+func (s *Desk) fillQueues(r *http.Request, v *pageView, selected string) error {
 	ctx := r.Context()
-	cbq := s.callbacks()
+	cbq := s.o.Queues
 	names, err := cbq.Names(ctx)
 	if err != nil {
 		return err
@@ -260,7 +307,7 @@ func (s *server) fillQueues(r *http.Request, v *pageView, selected string) error
 		} else if n := cfg.Next(now); !n.IsZero() {
 			qv.Status = "opens " + stamp(n, cfg.Location)
 		}
-		cbs, err := s.callbacks().Waiting(ctx, name, 0, 1000)
+		cbs, err := s.o.Queues.Waiting(ctx, name, 0, 1000)
 		if err != nil {
 			return err
 		}
@@ -285,24 +332,24 @@ func (s *server) fillQueues(r *http.Request, v *pageView, selected string) error
 
 // agentClaim claims the next callable callback of the chosen queue and
 // opens it.
-func (s *server) agentClaim(w http.ResponseWriter, r *http.Request, agent string) {
+func (s *Desk) agentClaim(w http.ResponseWriter, r *http.Request, agent string) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	queue := r.PostFormValue("queue")
-	cb, err := s.callbacks().Claim(r.Context(), queue, agent, 0)
+	cb, err := s.o.Queues.Claim(r.Context(), queue, agent, 0)
 	switch {
 	case errors.Is(err, callbacks.ErrUnknownQueue) || queue == "":
 		v := &pageView{Title: "Queues", Agent: agent, Error: fmt.Sprintf("There is no queue %q.", queue)}
 		if err := s.fillQueues(r, v, ""); err != nil {
-			s.internal(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		s.render(w, r, http.StatusBadRequest, "home.html", v)
 	case err != nil:
-		s.internal(w, r, err)
+		s.fail(w, r, err)
 	case cb == nil:
 		http.Redirect(w, r, "/agent?empty=1&queue="+url.QueryEscape(queue), http.StatusSeeOther)
 	default:
@@ -312,7 +359,7 @@ func (s *server) agentClaim(w http.ResponseWriter, r *http.Request, agent string
 
 // agentCallback shows one callback: customer, talking points, timeline
 // and, to the agent who holds it, the outcome form.
-func (s *server) agentCallback(w http.ResponseWriter, r *http.Request, agent string) {
+func (s *Desk) agentCallback(w http.ResponseWriter, r *http.Request, agent string) {
 	v := &pageView{Agent: agent}
 	if rec := r.URL.Query().Get("recorded"); rec != "" {
 		v.Notice = "Recorded: " + outcomeLabel(rec) + "."
@@ -321,28 +368,28 @@ func (s *server) agentCallback(w http.ResponseWriter, r *http.Request, agent str
 }
 
 // showCallback renders the callback page into v.
-func (s *server) showCallback(w http.ResponseWriter, r *http.Request, code int, id string, v *pageView) {
+func (s *Desk) showCallback(w http.ResponseWriter, r *http.Request, code int, id string, v *pageView) {
 	ctx := r.Context()
-	cb, err := s.callbacks().Find(ctx, id)
+	cb, err := s.o.Queues.Find(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		v.Title, v.Error = "Queues", "There is no callback "+id+": it may have been erased."
 		if err := s.fillQueues(r, v, ""); err != nil {
-			s.internal(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		s.render(w, r, http.StatusNotFound, "home.html", v)
 		return
 	}
 	if err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
-	prof, entries, err := s.callbacks().Customer(ctx, cb.Customer, 30)
+	prof, entries, err := s.o.Queues.Customer(ctx, cb.Customer, 30)
 	if err != nil {
-		s.internal(w, r, err)
+		s.fail(w, r, err)
 		return
 	}
-	cbq := s.callbacks()
+	cbq := s.o.Queues
 	cfg, ok := cbq.Config(cb.Queue)
 	if !ok {
 		cfg = flows.DefaultQueue(cb.Queue)
@@ -537,7 +584,7 @@ func timelineEntry(e store.Entry, loc *time.Location) entryView {
 }
 
 // agentOutcome records the outcome form.
-func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent string) {
+func (s *Desk) agentOutcome(w http.ResponseWriter, r *http.Request, agent string) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
@@ -549,9 +596,9 @@ func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent stri
 	o := callbacks.Outcome{Outcome: f.Outcome, Note: f.Note}
 	ctx := r.Context()
 	if f.RequestedAt != "" {
-		cb, err := s.callbacks().Find(ctx, id)
+		cb, err := s.o.Queues.Find(ctx, id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.internal(w, r, err)
+			s.fail(w, r, err)
 			return
 		}
 		loc := time.UTC
@@ -568,7 +615,7 @@ func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent stri
 		}
 		o.RequestedAt = t
 	}
-	_, err := s.callbacks().Record(ctx, id, agent, o)
+	_, err := s.o.Queues.Record(ctx, id, agent, o)
 	var inv *callbacks.InvalidError
 	switch {
 	case errors.As(err, &inv):
@@ -582,7 +629,7 @@ func (s *server) agentOutcome(w http.ResponseWriter, r *http.Request, agent stri
 	case errors.Is(err, store.ErrNotFound):
 		s.showCallback(w, r, http.StatusNotFound, id, v)
 	case err != nil:
-		s.internal(w, r, err)
+		s.fail(w, r, err)
 	default:
 		http.Redirect(w, r, "/agent/callbacks/"+url.PathEscape(id)+"?recorded="+url.QueryEscape(o.Outcome), http.StatusSeeOther)
 	}
@@ -622,7 +669,7 @@ func notHolder(err error) string {
 }
 
 // agentStatic serves the style sheet and the script.
-func (s *server) agentStatic(w http.ResponseWriter, r *http.Request) {
+func (s *Desk) agentStatic(w http.ResponseWriter, r *http.Request) {
 	name := path.Base(r.PathValue("file"))
 	types := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 	typ, ok := types[path.Ext(name)]

@@ -1,0 +1,30 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/aheadhq/ahead/internal/metrics"
+)
+
+func TestMeasureCountsResults(t *testing.T) {
+	t.Parallel()
+	kind := "test:measure"
+	errs := []error{nil, errors.New("timeout"), fmt.Errorf("bad payload: %w", asynq.SkipRetry), nil}
+	for _, want := range errs {
+		h := measure(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return want }))
+		if got := h.ProcessTask(context.Background(), asynq.NewTask(kind, nil)); got != want {
+			t.Fatalf("measure returned %v, want %v", got, want)
+		}
+	}
+	for result, want := range map[string]float64{"done": 2, "retry": 1, "dropped": 1} {
+		if got := testutil.ToFloat64(metrics.Tasks.WithLabelValues(kind, result)); got != want {
+			t.Errorf("ahead_tasks_total{kind=%q,result=%q} = %v, want %v", kind, result, got, want)
+		}
+	}
+}
