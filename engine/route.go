@@ -108,10 +108,9 @@ func (w *Engine) route(ctx context.Context, evs []*flows.Event, loaded *store.Lo
 			// What this batch planned for the customer must be in Redis
 			// before a cancel looks for it.
 			if targets, _ := cat.Flows.CancelTargets(ev, cust); len(targets) > 0 {
-				if err := w.flush(ctx, b); err != nil {
+				if err := w.settle(ctx, b); err != nil {
 					return err
 				}
-				b = &batch{now: now, entered: b.entered, again: again}
 			}
 		}
 		marks, err := w.cancelFor(ctx, cat, ev, cust, b.once(ev))
@@ -221,7 +220,21 @@ func (w *Engine) debounced(ctx context.Context, b *batch, f *flows.Flow, s *flow
 	if s.Debounce <= 0 {
 		return false, nil
 	}
-	joined, err := w.o.Store.Debounce(ctx, ev.CustomerID, f.Name+"|"+s.ID+"|"+ev.Subject, id, ev.ID, ev.Type)
+	slot := f.Name + "|" + s.ID + "|" + ev.Subject
+	if b.slots[ev.CustomerID+"|"+slot] {
+		// An earlier event of this batch took the slot: what the batch
+		// planned must be in Redis before this event can join it.
+		if err := w.settle(ctx, b); err != nil {
+			return false, err
+		}
+	}
+	joined, err := w.o.Store.Debounce(ctx, ev.CustomerID, slot, id, ev.ID, ev.Type)
+	if err == nil && (joined == "" || joined == id) {
+		if b.slots == nil {
+			b.slots = map[string]bool{}
+		}
+		b.slots[ev.CustomerID+"|"+slot] = true
+	}
 	if err != nil || joined == "" || joined == id {
 		return false, err
 	}
@@ -253,6 +266,17 @@ type batch struct {
 	entries []store.Entry
 	keeps   []store.Keep
 	again   func(*flows.Event) bool // events that may have been routed before
+	slots   map[string]bool         // debounce slots (customer|flow|step|subject) taken by ivs
+}
+
+// settle writes what b planned so far and empties it, so that later events
+// of the batch see it in Redis.
+func (w *Engine) settle(ctx context.Context, b *batch) error {
+	if err := w.flush(ctx, b); err != nil {
+		return err
+	}
+	b.ivs, b.entries, b.keeps, b.slots = nil, nil, nil, nil
+	return nil
 }
 
 // once reports whether the journal entries of routing ev are to be
