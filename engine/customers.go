@@ -64,6 +64,12 @@ func (w *Engine) PutProfile(ctx context.Context, cus string, c *flows.Customer) 
 	if c.ID != "" && c.ID != cus {
 		return nil, &Invalid{What: "invalid customer", Problems: []string{"id: does not match the id in the path"}}
 	}
+	if gone, err := w.isErased(ctx, cus); err != nil || gone {
+		if gone {
+			err = fmt.Errorf("store profile of %s: %w", cus, ErrErased)
+		}
+		return nil, err
+	}
 	probe := &flows.Event{ID: "profile", Type: "customer.updated", CustomerID: cus, Customer: c}
 	var problems []string
 	for _, fe := range flows.ValidateEvent(probe) {
@@ -103,6 +109,11 @@ func (w *Engine) PutProfile(ctx context.Context, cus string, c *flows.Customer) 
 // Unsubscribe records the opt-out of cus from channel that a one-click
 // unsubscribe link asked for.
 func (w *Engine) Unsubscribe(ctx context.Context, cus, channel string) error {
+	// A link from a message sent before the customer was erased brings
+	// nothing back.
+	if gone, err := w.isErased(ctx, cus); err != nil || gone {
+		return err
+	}
 	now := w.o.Clock.Now().UTC()
 	if err := w.o.Store.SetConsent(ctx, cus, map[string]bool{channel: false}, now); err != nil {
 		return err

@@ -97,6 +97,11 @@ type Options struct {
 	LateLimit time.Duration
 	// EventTTL is how long an event is kept after its last step is due (default 30 days).
 	EventTTL time.Duration
+	// TombstoneTTL is how long an erased customer stays suppressed:
+	// their events are acknowledged and dropped, links and webhooks create
+	// nothing (default DefaultTombstoneTTL). The tombstone holds a hash of
+	// the customer id keyed with SigningKey, never the id.
+	TombstoneTTL time.Duration
 	// Forget withdraws a customer's callbacks from the systems they were
 	// handed to (TaskRouter) when the customer is erased; nil when none.
 	Forget func(ctx context.Context, customer string) error
@@ -121,6 +126,9 @@ func New(o Options, catalog *Catalog) *Engine {
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
+	}
+	if o.TombstoneTTL <= 0 {
+		o.TombstoneTTL = DefaultTombstoneTTL
 	}
 	if o.EventTTL <= 0 {
 		o.EventTTL = 30 * 24 * time.Hour

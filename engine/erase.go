@@ -9,8 +9,14 @@ import (
 // Erase removes everything ahead holds of cus: pending work is cancelled,
 // the customer's queued tasks (steps and events still to route) are
 // removed, callbacks handed to another system are withdrawn there, then
-// every key of the customer is deleted.
+// every key of the customer is deleted. A tombstone then keeps the
+// customer from coming back: see Options.TombstoneTTL.
 func (w *Engine) Erase(ctx context.Context, cus string) error {
+	// The tombstone first: an event that arrives while the customer is
+	// erased is dropped, not stored again.
+	if err := w.o.Store.Bury(ctx, w.tomb(cus), w.o.Clock.Now(), w.o.TombstoneTTL); err != nil {
+		return err
+	}
 	pending, err := w.o.Store.PendingOf(ctx, cus)
 	if err != nil {
 		return err

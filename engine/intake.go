@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aheadhq/ahead/flows"
@@ -27,6 +28,22 @@ const intakeTimeout = 30 * time.Second
 // too, the events are forgotten again, so that the producer's retry is not
 // taken for a duplicate, and the error wraps ErrUnavailable.
 func (w *Engine) Ingest(ctx context.Context, events []*flows.Event) (accepted, dups int, err error) {
+	in, err := w.Take(ctx, events)
+	return in.Accepted, in.Duplicates, err
+}
+
+// Intake counts what became of a batch of events.
+type Intake struct {
+	// Accepted events are stored and routed; Duplicates were taken before
+	// (or twice in the batch); Erased belong to erased customers and are
+	// dropped.
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	Erased     int `json:"erased,omitempty"`
+}
+
+// Take takes in events as Ingest does and counts all that became of them.
+func (w *Engine) Take(ctx context.Context, events []*flows.Event) (Intake, error) {
 	return w.intake(ctx, events, "")
 }
 
@@ -41,7 +58,7 @@ func (w *Engine) Raise(ctx context.Context, ev *flows.Event) error {
 		}
 		return fmt.Errorf("take in event %s: %w", ev.ID, errors.Join(msgs...))
 	}
-	if _, _, err := w.intake(ctx, []*flows.Event{ev}, "raised by ahead"); err != nil {
+	if _, err := w.intake(ctx, []*flows.Event{ev}, "raised by ahead"); err != nil {
 		return fmt.Errorf("take in event %s: %w", ev.ID, err)
 	}
 	return nil
@@ -49,17 +66,29 @@ func (w *Engine) Raise(ctx context.Context, ev *flows.Event) error {
 
 // intake is the one way events come in; reason, when set, is journaled
 // with each event's received entry.
-func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason string) (accepted, dups int, err error) {
+func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason string) (in Intake, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), intakeTimeout)
 	defer cancel()
 	now := w.o.Clock.Now().UTC()
+	customers := make([]string, 0, len(events))
+	for _, ev := range events {
+		customers = append(customers, ev.CustomerID)
+	}
+	erased, err := w.erased(ctx, slices.Compact(slices.Sorted(slices.Values(customers))))
+	if err != nil {
+		return in, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	seen := map[[2]string]bool{}
 	var refs []store.EventRef
 	var uniq []*flows.Event
 	for _, ev := range events {
 		k := [2]string{ev.CustomerID, ev.ID}
+		if erased[ev.CustomerID] {
+			in.Erased++
+			continue
+		}
 		if seen[k] {
-			dups++
+			in.Duplicates++
 			continue
 		}
 		seen[k] = true
@@ -68,14 +97,14 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {
-			return 0, 0, err
+			return in, err
 		}
 		refs = append(refs, store.EventRef{Customer: ev.CustomerID, ID: ev.ID, JSON: b})
 		uniq = append(uniq, ev)
 	}
 	got, err := w.o.Store.Accept(ctx, refs, w.EventTTL())
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return in, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	// An event stored before but never routed was taken by a process that
 	// stopped halfway; the producer, who got no answer, sends it again. It
@@ -86,7 +115,7 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 	again := map[*flows.Event]bool{}
 	for i, a := range got {
 		if a == store.AcceptRouted {
-			dups++
+			in.Duplicates++
 			continue
 		}
 		newRefs = append(newRefs, refs[i])
@@ -95,11 +124,11 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 			again[uniq[i]] = true
 		}
 	}
-	rollback := func(cause error) (int, int, error) {
+	rollback := func(cause error) (Intake, error) {
 		if err := w.o.Store.ForgetEvents(ctx, newRefs); err != nil {
 			w.o.Log.Error("forget events after failed intake", "err", err)
 		}
-		return 0, 0, fmt.Errorf("%w: %w", ErrUnavailable, cause)
+		return Intake{}, fmt.Errorf("%w: %w", ErrUnavailable, cause)
 	}
 	received := make([]store.Received, len(newEvents))
 	for i, ev := range newEvents {
@@ -137,5 +166,6 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 		// again, which creates nothing new.
 		w.o.Log.Warn("mark events routed", "events", len(newRefs), "err", err)
 	}
-	return len(newEvents), dups, nil
+	in.Accepted = len(newEvents)
+	return in, nil
 }

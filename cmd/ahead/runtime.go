@@ -194,7 +194,7 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 		Channels: chs, Clock: n.clock, Log: n.log,
 		Timezone: n.cfg.Defaults.Timezone, Locale: n.cfg.Defaults.Locale, Formality: n.cfg.Defaults.Formality,
 		LateLimit: n.cfg.Defaults.LateLimit.Duration(), PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
-		Forget: n.callbacks.Forget,
+		Forget: n.callbacks.Forget, TombstoneTTL: n.cfg.Privacy.TombstoneTTL.Duration(),
 	}, cat))
 	return nil
 }

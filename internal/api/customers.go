@@ -109,6 +109,8 @@ func (s *server) failed(w http.ResponseWriter, r *http.Request, err error) bool 
 		return false
 	case errors.As(err, &bad):
 		writeError(w, http.StatusBadRequest, bad.What, bad.Problems...)
+	case errors.Is(err, engine.ErrErased):
+		writeError(w, http.StatusConflict, err.Error()+"; nothing of theirs is stored again while the erasure is remembered")
 	default:
 		s.internal(w, r, err)
 	}

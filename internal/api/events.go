@@ -58,12 +58,13 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid events; nothing was accepted", problems...)
 		return
 	}
-	accepted, dups, err := s.o.Engine.Ingest(r.Context(), events)
+	in, err := s.o.Engine.Take(r.Context(), events)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	metrics.Events.WithLabelValues("accepted").Add(float64(accepted))
-	metrics.Events.WithLabelValues("duplicate").Add(float64(dups))
-	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": accepted, "duplicates": dups})
+	metrics.Events.WithLabelValues("accepted").Add(float64(in.Accepted))
+	metrics.Events.WithLabelValues("duplicate").Add(float64(in.Duplicates))
+	metrics.Events.WithLabelValues("erased").Add(float64(in.Erased))
+	writeJSON(w, http.StatusAccepted, in)
 }

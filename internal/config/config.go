@@ -19,6 +19,7 @@ type Config struct {
 	Twilio   Twilio   `yaml:"twilio"`
 	Worker   Worker   `yaml:"worker"`
 	Log      Log      `yaml:"log"`
+	Privacy  Privacy  `yaml:"privacy"`
 
 	// src maps a key path ("smtp.port", "api.tokens[1].token") to where its
 	// value came from: "file:line" or the name of an environment variable.
@@ -156,6 +157,15 @@ type Worker struct {
 	Addr string `yaml:"addr"`
 }
 
+// Privacy says how ahead remembers an erasure.
+type Privacy struct {
+	// TombstoneTTL is how long an erased customer stays suppressed: their
+	// events are acknowledged and dropped, and links and webhooks create
+	// nothing. The tombstone holds a keyed hash of the customer id, never
+	// the id.
+	TombstoneTTL Duration `yaml:"tombstone_ttl"`
+}
+
 // Log configures logging.
 type Log struct {
 	// Level is debug, info, warn or error.
@@ -193,7 +203,8 @@ func Default() *Config {
 			ShutdownTimeout: Duration(30 * time.Second),
 			Addr:            ":9090",
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:     Log{Level: "info", Format: "text"},
+		Privacy: Privacy{TombstoneTTL: Duration(90 * 24 * time.Hour)},
 	}
 }
 

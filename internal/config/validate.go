@@ -83,6 +83,9 @@ func (c *Config) Validate() error {
 	c.validateSMTP(p)
 	c.validateTwilio(p)
 	c.validateWorker(p)
+	if c.Privacy.TombstoneTTL.Duration() < time.Hour {
+		p.add("privacy.tombstone_ttl", "must be at least 1h, got %s", c.Privacy.TombstoneTTL)
+	}
 	oneOf(p, "log.level", c.Log.Level, logLevels)
 	oneOf(p, "log.format", c.Log.Format, logFormats)
 	return errors.Join(p.errs...)

@@ -44,3 +44,7 @@ const (
 // RateLimitKey is the key of a channel's send-rate window, shared by every
 // worker that sends over it.
 func RateLimitKey(channel string) string { return "ahead:{ratelimit}:" + channel + ":window" }
+
+// tombKey marks an erased customer by a keyed hash of the id, never the
+// id itself; its hash tag is that hash.
+func tombKey(hash string) string { return "ahead:{tomb:" + hash + "}" }
