@@ -27,6 +27,9 @@ type Outcome struct {
 	// Task, when set, is the TaskRouter task the outcome comes from; it
 	// must be the task that offers the callback.
 	Task string `json:"-"`
+	// Actor, when it is not the agent, is who recorded the outcome for the
+	// agent (an admin); the journal names both.
+	Actor string `json:"-"`
 }
 
 // InvalidError reports an outcome that cannot be recorded, one problem per
@@ -134,6 +137,9 @@ func (q *Queues) Record(ctx context.Context, id, agent string, o Outcome) (*stor
 	cb.Outcome, cb.Note = o.Outcome, o.Note
 	cb.Agent, cb.Claimed, cb.LeaseUntil, cb.TaskSID = "", time.Time{}, time.Time{}, ""
 	attempt := fmt.Sprintf("attempt %d of %d", cb.Attempts, cfg.MaxAttempts)
+	if o.Actor != "" && o.Actor != by {
+		by += " (recorded by " + o.Actor + ")"
+	}
 	reason := fmt.Sprintf("%s by %s, %s", o.Outcome, by, attempt)
 	exhausted, why := "", "max_attempts"
 	switch o.Outcome {

@@ -406,3 +406,36 @@ func (q *Queues) Customer(ctx context.Context, cus string, limit int) (store.Pro
 	entries, err := q.o.Store.Timeline(ctx, cus, limit)
 	return prof, entries, err
 }
+
+// Reassign hands callback id to agent for lease, whoever works it now:
+// what an admin does when a call must move to another agent. The journal
+// names actor, who reassigned it. It returns ErrNotHolder for a callback
+// that has ended.
+func (q *Queues) Reassign(ctx context.Context, id, agent, actor string, lease time.Duration) (*store.Callback, error) {
+	cb, err := q.o.Store.FindCallback(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cb.State == store.CallbackDone {
+		return nil, fmt.Errorf("reassign callback %s: it has ended (%s): %w", id, cb.Result, ErrNotHolder)
+	}
+	cfg := q.rules(cb.Queue)
+	if lease <= 0 {
+		lease = cfg.Lease
+	}
+	now := q.o.Clock.Now().UTC()
+	from := cb.Agent
+	cb.State, cb.Agent, cb.Claimed, cb.LeaseUntil = store.CallbackClaimed, agent, now, now.Add(lease)
+	if err := q.o.Store.SaveCallback(ctx, cb); err != nil {
+		if errors.Is(err, store.ErrCallbackChanged) {
+			return nil, fmt.Errorf("reassign callback %s: %w: %w", id, err, ErrNotHolder)
+		}
+		return nil, err
+	}
+	why := fmt.Sprintf("reassigned to %s by %s until %s", agent, actor, q.local(cb.LeaseUntil, cfg))
+	if from != "" && from != agent {
+		why = fmt.Sprintf("reassigned from %s to %s by %s until %s", from, agent, actor, q.local(cb.LeaseUntil, cfg))
+	}
+	q.journal(ctx, cb, "claimed", why)
+	return cb, nil
+}

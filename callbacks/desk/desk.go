@@ -25,17 +25,14 @@ import (
 // to the handlers below, a small style sheet and a few lines of script for
 // keyboard shortcuts. An agent signs in with a name and, when the server
 // checks tokens, a bearer token with the agent scope; both are kept in
-// cookies that only this path gets (HttpOnly, SameSite=Strict).
+// a signed, expiring session cookie that only this path gets (HttpOnly,
+// SameSite=Strict). With tokens checked, the agent is the one the token
+// names: a session cannot be made out for somebody else.
 
 //go:embed agent
 var agentFS embed.FS
 
 var agentPages = template.Must(template.ParseFS(agentFS, "agent/*.html"))
-
-const (
-	cookieAgent = "ahead_agent"
-	cookieToken = "ahead_agent_token"
-)
 
 // crossOrigin rejects form posts from other sites.
 var crossOrigin = http.NewCrossOriginProtection()
@@ -103,14 +100,20 @@ type Options struct {
 	Clock  clock.Clock
 	Log    *slog.Logger
 	// Authorize reports whether a bearer token has a scope; nil runs the
-	// desk without tokens (ahead dev).
+	// desk without tokens (ahead dev), where agents sign in by name.
 	Authorize func(token, scope string) bool
+	// Identify names the agent a token acts as.
+	Identify func(token string) (httpx.Caller, bool)
+	// SigningKey signs the session cookies; empty means a random key, so
+	// sessions end when the process does.
+	SigningKey []byte
 }
 
 // Desk is the agent desk: an http.Handler for /agent and below.
 type Desk struct {
 	o   Options
 	mux *http.ServeMux
+	key []byte
 }
 
 // New returns the agent desk.
@@ -121,7 +124,7 @@ func New(o Options) *Desk {
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
-	s := &Desk{o: o, mux: http.NewServeMux()}
+	s := &Desk{o: o, mux: http.NewServeMux(), key: sessionKey(o.SigningKey)}
 	s.mux.HandleFunc("GET /agent", s.agentPage(s.agentHome))
 	s.mux.HandleFunc("POST /agent/session", s.agentSignIn)
 	s.mux.HandleFunc("POST /agent/session/end", s.agentSignOut)
@@ -157,28 +160,25 @@ func (s *Desk) render(w http.ResponseWriter, r *http.Request, code int, name str
 	_, _ = w.Write(buf.Bytes())
 }
 
-// agentToken reports whether tok may use the agent desk.
-func (s *Desk) agentToken(tok string) bool {
-	return tok != "" && (s.o.Authorize(tok, httpx.ScopeAgent) || s.o.Authorize(tok, httpx.ScopeAdmin))
+// tokenAgent returns the agent a token acts as, when it may use the desk.
+func (s *Desk) tokenAgent(tok string) (string, bool) {
+	if tok == "" || !s.o.Authorize(tok, httpx.ScopeAgent) && !s.o.Authorize(tok, httpx.ScopeAdmin) || s.o.Identify == nil {
+		return "", false
+	}
+	c, ok := s.o.Identify(tok)
+	if !ok || callbacks.CheckAgent(c.Agent) != "" {
+		return "", false
+	}
+	return c.Agent, true
 }
 
 // pageAgent returns the signed-in agent of a request, or "".
 func (s *Desk) pageAgent(r *http.Request) string {
-	if s.o.Authorize != nil {
-		c, err := r.Cookie(cookieToken)
-		if err != nil || !s.agentToken(c.Value) {
-			return ""
-		}
-	}
-	c, err := r.Cookie(cookieAgent)
+	c, err := r.Cookie(cookieSession)
 	if err != nil {
 		return ""
 	}
-	name, err := url.QueryUnescape(c.Value)
-	if err != nil || callbacks.CheckAgent(name) != "" {
-		return ""
-	}
-	return name
+	return s.open(c.Value, s.o.Clock.Now())
 }
 
 // agentPage guards a page handler: form posts must come from this site,
@@ -228,21 +228,22 @@ func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.TrimSpace(r.PostFormValue("agent"))
 	v := &pageView{Title: "Sign in", Form: pageForm{Agent: name}}
-	if p := callbacks.CheckAgent(name); p != "" {
-		v.Error = "Your name: " + strings.TrimPrefix(p, "agent: ")
-		s.render(w, r, http.StatusBadRequest, "signin.html", v)
-		return
-	}
 	if s.o.Authorize != nil {
-		tok := strings.TrimSpace(r.PostFormValue("token"))
-		if !s.agentToken(tok) {
+		// The token says who the agent is; a name typed beside it is not
+		// taken.
+		agent, ok := s.tokenAgent(strings.TrimSpace(r.PostFormValue("token")))
+		if !ok {
 			v.Error = "That token is unknown or lacks the agent scope."
 			s.render(w, r, http.StatusUnauthorized, "signin.html", v)
 			return
 		}
-		setCookie(w, r, cookieToken, tok, 0)
+		name = agent
+	} else if p := callbacks.CheckAgent(name); p != "" {
+		v.Error = "Your name: " + strings.TrimPrefix(p, "agent: ")
+		s.render(w, r, http.StatusBadRequest, "signin.html", v)
+		return
 	}
-	setCookie(w, r, cookieAgent, url.QueryEscape(name), 0)
+	setCookie(w, r, cookieSession, s.seal(name, s.o.Clock.Now().Add(SessionTTL)), int(SessionTTL/time.Second))
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
 }
 
@@ -252,8 +253,7 @@ func (s *Desk) agentSignOut(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
 		return
 	}
-	setCookie(w, r, cookieAgent, "", -1)
-	setCookie(w, r, cookieToken, "", -1)
+	setCookie(w, r, cookieSession, "", -1)
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
 }
 

@@ -75,7 +75,7 @@ func TestAgentDeskInChromium(t *testing.T) {
 	cfg.API.SigningKey = "agent-e2e-signing-key-0123456789"
 	cfg.API.Tokens = []config.Token{
 		{Name: "admin", Token: agentAdminToken, Scopes: []string{"admin"}},
-		{Name: "desk", Token: agentDeskToken, Scopes: []string{"agent"}},
+		{Name: "desk", Token: agentDeskToken, Scopes: []string{"agent"}, Agent: "Evi Jansen"},
 	}
 	cfg.Worker.PollInterval = config.Duration(100 * time.Millisecond)
 	cfg.Worker.Concurrency = 4

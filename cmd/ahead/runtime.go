@@ -27,6 +27,7 @@ import (
 	"github.com/aheadhq/ahead/internal/api"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/httpx"
 	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
@@ -202,12 +203,17 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 // handler returns the API.
 func (n *node) handler() http.Handler {
 	var authorize func(string, string) bool
+	var identify func(string) (httpx.Caller, bool)
 	if !n.devMode && !n.cfg.API.InsecureNoAuth {
 		authorize = n.cfg.Authorize
+		identify = func(tok string) (httpx.Caller, bool) {
+			c, ok := n.cfg.Identify(tok)
+			return httpx.Caller{Name: c.Name, Agent: c.Agent, Admin: c.Admin}, ok
+		}
 	}
 	return api.New(api.Options{
 		Engine: n.worker.Engine, Callbacks: n.callbacks, Clock: n.clock, Log: n.log,
-		Authorize: authorize, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
+		Authorize: authorize, Identify: identify, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
 		PublicURL: n.cfg.API.PublicURL, TwilioAuthToken: n.cfg.Twilio.AuthToken,
 		Ready: func() error { return n.ready(context.Background()) },
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/httpx"
 )
 
 // callbacks returns the callback queues, built once at start-up.
@@ -141,11 +142,16 @@ func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid claim", err.Error())
 		return
 	}
+	agent, _, forbidden := acting(r, req.Agent)
+	if forbidden != "" {
+		writeError(w, http.StatusForbidden, forbidden)
+		return
+	}
 	var problems []string
 	if req.Queue == "" {
 		problems = append(problems, "queue: required")
 	}
-	if p := callbacks.CheckAgent(req.Agent); p != "" {
+	if p := callbacks.CheckAgent(agent); p != "" {
 		problems = append(problems, p)
 	}
 	var lease time.Duration
@@ -159,7 +165,7 @@ func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid claim", problems...)
 		return
 	}
-	cb, err := s.callbacks().Claim(r.Context(), req.Queue, req.Agent, lease)
+	cb, err := s.callbacks().Claim(r.Context(), req.Queue, agent, lease)
 	switch {
 	case errors.Is(err, callbacks.ErrUnknownQueue):
 		writeError(w, http.StatusBadRequest, "invalid claim", fmt.Sprintf("queue: %q is not defined in %s", req.Queue, flows.QueuesFile))
@@ -192,16 +198,21 @@ func (s *server) recordOutcome(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid outcome", err.Error())
 		return
 	}
-	if p := callbacks.CheckAgent(req.Agent); p != "" {
+	agent, actor, forbidden := acting(r, req.Agent)
+	if forbidden != "" {
+		writeError(w, http.StatusForbidden, forbidden)
+		return
+	}
+	if p := callbacks.CheckAgent(agent); p != "" {
 		writeError(w, http.StatusBadRequest, "invalid outcome", p)
 		return
 	}
-	o := callbacks.Outcome{Outcome: req.Outcome, Note: req.Note}
+	o := callbacks.Outcome{Outcome: req.Outcome, Note: req.Note, Actor: actor}
 	if req.RequestedAt != nil {
 		o.RequestedAt = *req.RequestedAt
 	}
 	id := r.PathValue("id")
-	cb, err := s.callbacks().Record(r.Context(), id, req.Agent, o)
+	cb, err := s.callbacks().Record(r.Context(), id, agent, o)
 	if err != nil {
 		s.outcomeError(w, r, id, err)
 		return
@@ -222,4 +233,68 @@ func (s *server) outcomeError(w http.ResponseWriter, r *http.Request, id string,
 	default:
 		s.internal(w, r, err)
 	}
+}
+
+// acting returns the agent a request acts as and who acts. An agent token
+// acts as its own agent: asking for another is forbidden (the third
+// result says why). An admin token acts for the agent it names, or its
+// own; without authentication the request names the agent.
+func acting(r *http.Request, asked string) (agent, actor, forbidden string) {
+	c, ok := httpx.CallerOf(r)
+	switch {
+	case !ok:
+		return asked, asked, ""
+	case c.Admin && asked != "":
+		return asked, c.Name, ""
+	case asked != "" && asked != c.Agent:
+		return "", "", fmt.Sprintf("agent: this token acts as %q, not %q", c.Agent, asked)
+	}
+	return c.Agent, c.Name, ""
+}
+
+// assignRequest is the body of POST /v1/callbacks/{id}/assign.
+type assignRequest struct {
+	Agent string `json:"agent"`
+	// Lease is how long the new holder has it, in minutes.
+	Lease *int `json:"lease"`
+}
+
+// assignCallback hands a callback to another agent, whoever holds it: an
+// admin's reassignment, journaled with the admin's name.
+func (s *server) assignCallback(w http.ResponseWriter, r *http.Request) {
+	body := s.readBody(w, r)
+	if body == nil {
+		return
+	}
+	var req assignRequest
+	if err := decodeStrict(body, &req, ""); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid assignment", err.Error())
+		return
+	}
+	var problems []string
+	if p := callbacks.CheckAgent(req.Agent); p != "" {
+		problems = append(problems, p)
+	}
+	var lease time.Duration
+	if req.Lease != nil {
+		if *req.Lease < 1 || *req.Lease > MaxLease {
+			problems = append(problems, fmt.Sprintf("lease: must be from 1 to %d minutes", MaxLease))
+		}
+		lease = time.Duration(*req.Lease) * time.Minute
+	}
+	if len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid assignment", problems...)
+		return
+	}
+	actor := "an admin"
+	if c, ok := httpx.CallerOf(r); ok {
+		actor = c.Name
+	}
+	id := r.PathValue("id")
+	cb, err := s.callbacks().Reassign(r.Context(), id, req.Agent, actor, lease)
+	if err != nil {
+		s.outcomeError(w, r, id, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cb)
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -8,8 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aheadhq/ahead/internal/api"
+	"github.com/aheadhq/ahead/internal/httpx"
 )
 
 // browser is an HTTP client with cookies that does not follow redirects.
@@ -84,6 +87,10 @@ func TestAgentPageWithAuth(t *testing.T) {
 	tokens := map[string][]string{"agent-token-0123456789": {api.ScopeAgent}, "events-token-0123456789": {api.ScopeEvents}}
 	e := setup(t, func(o *api.Options) {
 		o.Authorize = func(tok, scope string) bool { return slices.Contains(tokens[tok], scope) }
+		o.Identify = func(tok string) (httpx.Caller, bool) {
+			_, ok := tokens[tok]
+			return httpx.Caller{Name: "desk-ann", Agent: "Ann"}, ok
+		}
 	})
 	e.clock.Set(tuesday10)
 	e.queueCallback("cb_1", "cus_1", "Europe/Amsterdam", tuesday10.Add(-90*60e9), 0)
@@ -93,7 +100,10 @@ func TestAgentPageWithAuth(t *testing.T) {
 	if p.code != http.StatusOK {
 		t.Fatalf("GET /agent: %d", p.code)
 	}
-	p.has(t, `<label for="agent">Your name</label>`, `<label for="token">Agent token</label>`, `action="/agent/session"`)
+	p.has(t, `<label for="token">Agent token</label>`, `action="/agent/session"`)
+	if strings.Contains(p.body, `<label for="agent">Your name</label>`) {
+		t.Error("the sign-in asks for a name while the token says who the agent is")
+	}
 	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 		t.Errorf("CSP %q", csp)
 	}
@@ -103,12 +113,13 @@ func TestAgentPageWithAuth(t *testing.T) {
 	if p := b.post("/agent/claim", "queue", "retention"); p.code != http.StatusUnauthorized {
 		t.Errorf("claim without a session: %d", p.code)
 	}
-	if p := b.post("/agent/session", "agent", "Ann", "token", "events-token-0123456789"); p.code != http.StatusUnauthorized {
+	if p := b.post("/agent/session", "token", "events-token-0123456789"); p.code != http.StatusUnauthorized {
 		t.Errorf("sign in with a token without the agent scope: %d", p.code)
 	} else {
-		p.has(t, "That token is unknown or lacks the agent scope.", `value="Ann"`)
+		p.has(t, "That token is unknown or lacks the agent scope.")
 	}
-	p = b.post("/agent/session", "agent", "Ann", "token", "agent-token-0123456789")
+	// A name typed beside the token is not taken: the token says who it is.
+	p = b.post("/agent/session", "agent", "Alice", "token", "agent-token-0123456789")
 	if p.code != http.StatusSeeOther || p.location != "/agent" {
 		t.Fatalf("sign in: %d → %s", p.code, p.location)
 	}
@@ -118,8 +129,8 @@ func TestAgentPageWithAuth(t *testing.T) {
 			t.Errorf("cookie %s", c)
 		}
 	}
-	if len(cookies) != 2 {
-		t.Errorf("cookies %v", cookies)
+	if len(cookies) != 1 || strings.Contains(cookies[0], "agent-token-0123456789") {
+		t.Errorf("cookies %v, want one session cookie without the token", cookies)
 	}
 
 	p = b.get("/agent")
@@ -228,5 +239,48 @@ func TestAgentPageWithoutAuth(t *testing.T) {
 	}
 	if p := b.get("/agent/static/common.html"); p.code != http.StatusNotFound {
 		t.Errorf("a template is served: %d", p.code)
+	}
+}
+
+// A desk session cannot be forged or stretched: a cookie changed to name
+// another agent, or made with another key, or past its end, signs nobody in.
+func TestAgentSessionCannotBeForged(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.clock.Set(tuesday10)
+	b := newBrowser(t, e)
+	p := b.post("/agent/session", "agent", "Bob")
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", p.code)
+	}
+	var session *http.Cookie
+	for _, c := range (&http.Response{Header: p.header}).Cookies() {
+		if c.Name == "ahead_session" {
+			session = c
+		}
+	}
+	if session == nil || strings.Contains(session.Value, "Bob") {
+		t.Fatalf("session cookie %v, want one that does not spell the name", session)
+	}
+	body, sig, _ := strings.Cut(session.Value, ".")
+	alice := base64.RawURLEncoding.EncodeToString([]byte("Alice"))
+	for name, value := range map[string]string{
+		"another name, same signature": alice + "." + strings.SplitN(session.Value, ".", 2)[1],
+		"no signature":                 body + "." + strings.SplitN(sig, ".", 2)[0],
+		"plain name":                   "Alice",
+	} {
+		other := newBrowser(t, e)
+		u, _ := url.Parse(e.url + "/agent")
+		other.c.Jar.SetCookies(u, []*http.Cookie{{Name: "ahead_session", Value: value, Path: "/agent"}})
+		if p := other.get("/agent"); !strings.Contains(p.body, "Sign in") || strings.Contains(p.body, "Signed in as") {
+			t.Errorf("%s: signed in with a forged session", name)
+		}
+	}
+	if p := b.get("/agent"); !strings.Contains(p.body, "Signed in as <strong>Bob</strong>") {
+		t.Fatalf("the real session does not work: %s", p.body)
+	}
+	e.clock.Advance(13 * time.Hour)
+	if p := b.get("/agent"); strings.Contains(p.body, "Signed in as") {
+		t.Error("the session still works 13 hours after sign-in")
 	}
 }

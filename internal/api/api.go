@@ -33,6 +33,9 @@ type Options struct {
 	// Authorize reports whether a bearer token has a scope. Nil serves
 	// every route without authentication.
 	Authorize func(token, scope string) bool
+	// Identify names who a bearer token belongs to and which agent it acts
+	// as; agent routes record claims and outcomes under that agent.
+	Identify func(token string) (httpx.Caller, bool)
 	// MaxBody bounds a request body (default 5 MiB).
 	MaxBody int64
 	// PublicURL is the URL providers reach the API at (api.public_url);
@@ -63,7 +66,9 @@ func New(o Options) http.Handler {
 		o.MaxBody = 5 << 20
 	}
 	s := &server{o: o}
-	auth := func(scope string, h http.HandlerFunc) http.HandlerFunc { return httpx.Auth(o.Authorize, scope, h) }
+	auth := func(scope string, h http.HandlerFunc) http.HandlerFunc {
+		return httpx.Auth(o.Authorize, scope, httpx.WithCaller(o.Identify, h))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/events", auth(httpx.ScopeEvents, s.postEvents))
 	mux.HandleFunc("GET /v1/customers/{id}/timeline", auth(httpx.ScopeAgent, s.timeline))
@@ -74,8 +79,9 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /v1/callbacks", auth(httpx.ScopeAgent, s.listCallbacks))
 	mux.HandleFunc("POST /v1/callbacks/claim", auth(httpx.ScopeAgent, s.claimCallback))
 	mux.HandleFunc("POST /v1/callbacks/{id}/outcome", auth(httpx.ScopeAgent, s.recordOutcome))
+	mux.HandleFunc("POST /v1/callbacks/{id}/assign", auth(httpx.ScopeAdmin, s.assignCallback))
 	if o.Callbacks != nil {
-		d := desk.New(desk.Options{Queues: o.Callbacks, Clock: o.Clock, Log: o.Log, Authorize: o.Authorize})
+		d := desk.New(desk.Options{Queues: o.Callbacks, Clock: o.Clock, Log: o.Log, Authorize: o.Authorize, Identify: o.Identify, SigningKey: o.SigningKey})
 		mux.Handle("/agent", d)
 		mux.Handle("/agent/", d)
 	}

@@ -34,6 +34,36 @@ func (c *Config) Authorize(token, scope string) bool {
 	return ok == 1
 }
 
+// Caller is who a bearer token belongs to.
+type Caller struct {
+	// Name is the token's name; Agent the agent it acts as (its agent
+	// claim, else its name).
+	Name, Agent string
+	// Admin says the token has the admin scope.
+	Admin bool
+}
+
+// Identify returns who the configured token equal to token belongs to,
+// and false if there is none. It compares in constant time like Authorize.
+func (c *Config) Identify(token string) (Caller, bool) {
+	if token == "" {
+		return Caller{}, false
+	}
+	got := sha256.Sum256([]byte(token))
+	var who Caller
+	found := false
+	for _, t := range c.API.Tokens {
+		want := sha256.Sum256([]byte(t.Token))
+		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 && t.Token != "" && !found {
+			who, found = Caller{Name: t.Name, Agent: t.Agent, Admin: slices.Contains(t.Scopes, ScopeAdmin)}, true
+			if who.Agent == "" {
+				who.Agent = t.Name
+			}
+		}
+	}
+	return who, found
+}
+
 // TokenName returns the name of the configured token equal to token, for
 // logs and the journal, and false if there is none. It compares in
 // constant time like Authorize.

@@ -92,6 +92,9 @@ type Token struct {
 	// Scopes are what the token may do: events, agent, admin. Admin implies
 	// every other scope.
 	Scopes []string `yaml:"scopes"`
+	// Agent is the agent an agent-scope token acts as: the name its claims
+	// and call outcomes are recorded under. Empty means Name.
+	Agent string `yaml:"agent"`
 }
 
 // Defaults apply to a customer whose profile does not say otherwise.

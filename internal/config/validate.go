@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aheadhq/ahead/channels/twilio"
 )
@@ -236,6 +237,9 @@ func (c *Config) validateAPI(p *problems) {
 		}
 		for k, s := range t.Scopes {
 			oneOf(p, fmt.Sprintf("%s.scopes[%d]", key, k), s, scopes)
+		}
+		if t.Agent != "" && (len(t.Agent) > 100 || strings.IndexFunc(t.Agent, unicode.IsControl) >= 0) {
+			p.add(key+".agent", "must be at most 100 characters, without control characters")
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"net/http"
 	"strings"
 )
@@ -40,4 +41,37 @@ func Auth(authorize func(token, scope string) bool, scope string, h http.Handler
 		}
 		Error(w, http.StatusForbidden, "token lacks scope "+scope)
 	}
+}
+
+// Caller is who a request's bearer token belongs to.
+type Caller struct {
+	// Name is the token's name; Agent the agent it acts as.
+	Name, Agent string
+	// Admin says the token has the admin scope.
+	Admin bool
+}
+
+type callerKey struct{}
+
+// WithCaller wraps h so that it finds the request's caller with CallerOf;
+// identify maps a bearer token to its caller. A nil identify (no
+// authentication) leaves the caller unknown.
+func WithCaller(identify func(token string) (Caller, bool), h http.HandlerFunc) http.HandlerFunc {
+	if identify == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if c, ok := identify(strings.TrimSpace(tok)); ok {
+			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, c))
+		}
+		h(w, r)
+	}
+}
+
+// CallerOf returns the caller WithCaller found for r, and false when the
+// server runs without authentication.
+func CallerOf(r *http.Request) (Caller, bool) {
+	c, ok := r.Context().Value(callerKey{}).(Caller)
+	return c, ok
 }
