@@ -350,6 +350,7 @@ func (w *Engine) update(ctx context.Context, iv *store.Intervention, entries ...
 			metrics.CountOutcome(e.State, e.Channel, outcomeReason(e))
 		}
 	}
+	w.warnFailed(iv, entries)
 	return nil
 }
 

@@ -158,6 +158,10 @@ type Step struct {
 	// late limit.
 	Deadline time.Duration
 	Line     int
+	// ChannelsKey and ChannelsLine say where the step names its channels:
+	// "steps[0].channels" and its line, for messages about them.
+	ChannelsKey  string
+	ChannelsLine int
 
 	afterText  string // after as written in the flow
 	beforeText string // before as written in the flow

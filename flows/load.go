@@ -537,6 +537,10 @@ func (d *doc) step(n *yaml.Node, path string) *Step {
 		d.errf(s.channelsNode, path+".channels", "give channel or channels, not both")
 	case s.channelNode == nil && s.channelsNode == nil:
 		d.errf(yamlx.Resolve(n), path+".channel", "required (or channels)")
+	case s.channelNode != nil:
+		s.ChannelsKey, s.ChannelsLine = path+".channel", s.channelNode.Line+d.off
+	default:
+		s.ChannelsKey, s.ChannelsLine = path+".channels", s.channelsNode.Line+d.off
 	}
 	if yamlx.Required(d, seen, n, path, "template") && s.Template != "" && d.l.tc != nil {
 		for _, ch := range s.Channels {

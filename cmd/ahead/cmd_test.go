@@ -108,6 +108,35 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestServeRefusesChannelsOff: a flow step none of whose channels the
+// configuration turns on stops start-up, naming the file, line and field.
+func TestServeRefusesChannelsOff(t *testing.T) {
+	opt := redistest.Options(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "ahead.yaml")
+	os.WriteFile(cfg, []byte(`redis: { url: "redis://`+opt.Addr+`/`+itoa(opt.DB)+`" }
+api:
+  tokens:
+    - { name: producer, token: "producer-token-0123456789", scopes: [events] }
+flows: ../../flows/classics
+smtp: { host: 127.0.0.1, from: "ahead@example.com" }
+`), 0o644)
+	for _, mode := range []string{"serve", "worker"} {
+		_, _, err := runCmd(mode, "--config", cfg)
+		want := "../../flows/classics/payment-failed.yaml:44: steps[1].channel: sms is not configured (twilio.account_sid is empty)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s with SMS off: %v, want an error naming %s", mode, err, want)
+		}
+	}
+	out, _, err := runCmd("flows", "validate", "--config", cfg, "../../flows/classics")
+	if err == nil || !strings.Contains(err.Error(), "payment-failed.yaml:44: steps[1].channel: sms is not configured") {
+		t.Errorf("flows validate --config: %v", err)
+	}
+	if !strings.Contains(out, "warning: ../../flows/classics/outage.yaml") || !strings.Contains(out, "the step goes out over email") {
+		t.Errorf("flows validate --config warns of nothing:\n%s", out)
+	}
+}
+
 // TestServeRuns starts `ahead serve` on real Redis and checks the probes and auth.
 func TestServeRuns(t *testing.T) {
 	opt := redistest.Options(t)
@@ -117,10 +146,18 @@ func TestServeRuns(t *testing.T) {
 	os.WriteFile(cfg, []byte(`redis: { url: "redis://`+opt.Addr+`/`+itoa(opt.DB)+`" }
 api:
   addr: "127.0.0.1:`+itoa(port)+`"
+  public_url: "https://ahead.example.com"
   tokens:
     - { name: producer, token: "producer-token-0123456789", scopes: [events] }
 flows: ../../flows/classics
 worker: { addr: "" }
+smtp: { host: 127.0.0.1, from: "ahead@example.com" }
+twilio:
+  account_sid: "AC0123456789abcdef0123456789abcdef"
+  auth_token: "0123456789abcdef0123456789abcdef"
+  api_url: "http://127.0.0.1:1"
+  sms_from: "+3197010000000"
+  whatsapp_from: "+3197010000001"
 `), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

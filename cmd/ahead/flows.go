@@ -14,17 +14,35 @@ import (
 	"github.com/aheadhq/ahead/internal/config"
 )
 
-// validate runs `ahead flows validate DIR`: exit status 0 only when every
-// flow and template in DIR is valid.
+// validate runs `ahead flows validate [--config FILE] DIR`: exit status 0
+// only when every flow and template in DIR is valid and, with a
+// configuration, every step has a channel it turns on.
 func validate(args []string, stdout io.Writer) error {
-	if len(args) != 1 {
-		return fmt.Errorf("%w: ahead flows validate DIR", errUsage)
+	fs := flag.NewFlagSet("ahead flows validate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	path := fs.String("config", "", "configuration file: check that it turns on a channel of every step")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return fmt.Errorf("%w: ahead flows validate [--config FILE] DIR", errUsage)
 	}
-	cat, err := engine.Load(args[0])
+	dir := fs.Arg(0)
+	cat, err := engine.Load(dir)
 	if err != nil {
-		return fmt.Errorf("%s is not valid:\n%w", args[0], err)
+		return fmt.Errorf("%s is not valid:\n%w", dir, err)
 	}
-	fmt.Fprintf(stdout, "%s: %d flows valid\n", args[0], len(cat.Flows.Flows()))
+	if *path != "" {
+		cfg, err := config.Load(*path, nil)
+		if err != nil {
+			return err
+		}
+		warnings, err := checkChannels(cfg, cat)
+		for _, w := range warnings {
+			fmt.Fprintf(stdout, "warning: %s\n", w)
+		}
+		if err != nil {
+			return fmt.Errorf("%s needs channels %s leaves off:\n%w", dir, *path, err)
+		}
+	}
+	fmt.Fprintf(stdout, "%s: %d flows valid\n", dir, len(cat.Flows.Flows()))
 	for _, f := range cat.Flows.Flows() {
 		fmt.Fprintf(stdout, "  %s (%d steps, version %s)\n", f.Name, len(f.Steps), f.Version)
 	}

@@ -56,6 +56,16 @@ func (n *node) reload(why string) {
 		n.log.Error("reload flows: keeping the flows in force", "trigger", why, "err", err)
 		return
 	}
+	if !n.devMode {
+		warnings, err := checkChannels(n.cfg, cat)
+		if err != nil {
+			n.log.Error("reload flows: keeping the flows in force", "trigger", why, "err", err)
+			return
+		}
+		for _, w := range warnings {
+			n.log.Warn("a channel of a step is off", "where", w)
+		}
+	}
 	n.worker.SetCatalog(cat)
 	n.log.Info("flows reloaded", "trigger", why, "flows", len(cat.Flows.Flows()))
 }

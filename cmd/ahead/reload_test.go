@@ -56,6 +56,14 @@ func startWatched(t *testing.T, dir string) (*e2e, *logBuffer) {
 	cfg.Flows = dir
 	cfg.API.Tokens = []config.Token{{Name: "e2e", Token: e2eToken, Scopes: []string{"admin"}}}
 	cfg.Worker.PollInterval = config.Duration(100 * time.Millisecond)
+	// The classics need their channels on to be put in force; nothing is
+	// sent in these tests.
+	cfg.SMTP.Host, cfg.SMTP.From = "127.0.0.1", "ahead@example.com"
+	cfg.API.PublicURL = "https://ahead.example.com"
+	cfg.Twilio = config.Twilio{
+		AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: "0123456789abcdef0123456789abcdef",
+		APIURL: "http://127.0.0.1:1", SMSFrom: "+3197010000000", WhatsAppFrom: "+3197010000001",
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,15 @@ func serve(ctx context.Context, mode string, args []string, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("flows %s:\n%w", cfg.Flows, err)
 	}
+	if mode != "api" {
+		warnings, err := checkChannels(cfg, cat)
+		if err != nil {
+			return fmt.Errorf("flows %s need channels the configuration leaves off:\n%w", cfg.Flows, err)
+		}
+		for _, w := range warnings {
+			log.Warn("a channel of a step is off", "where", w)
+		}
+	}
 	n := &node{cfg: cfg, clock: clock.Real{}, log: log}
 	if err := n.open(ctx, cat); err != nil {
 		return err

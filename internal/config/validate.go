@@ -402,3 +402,33 @@ func (c *Config) twilioConfig() twilio.Config {
 		SMSFrom: t.SMSFrom, MessagingServiceSID: t.MessagingServiceSID, WhatsAppFrom: t.WhatsAppFrom,
 	}
 }
+
+// ChannelOff says why the configuration leaves a channel off ("twilio.account_sid
+// is empty"), or "" when the channel can send. Callbacks and the outbox
+// need no settings.
+func (c *Config) ChannelOff(name string) string {
+	tw := c.Twilio
+	switch name {
+	case "email":
+		if c.SMTP.Host == "" {
+			return "smtp.host is empty"
+		}
+	case "sms":
+		switch {
+		case tw.AccountSID == "":
+			return "twilio.account_sid is empty"
+		case tw.SMSFrom == "" && tw.MessagingServiceSID == "":
+			return "twilio.sms_from and twilio.messaging_service_sid are empty"
+		}
+	case "whatsapp":
+		switch {
+		case tw.AccountSID == "":
+			return "twilio.account_sid is empty"
+		case tw.WhatsAppFrom == "":
+			return "twilio.whatsapp_from is empty"
+		}
+	case "webhook":
+		return "the webhook channel is not configured"
+	}
+	return ""
+}
