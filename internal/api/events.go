@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/httpx"
 	"github.com/aheadhq/ahead/internal/metrics"
 )
 
@@ -44,8 +45,9 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 			prefix = fmt.Sprintf("events[%d].", i)
 		}
 		ev := new(flows.Event)
-		if err := decodeStrict(raw, ev, prefix); err != nil {
-			problems = append(problems, err.Error())
+		bad, ok := httpx.DecodeAll(raw, ev, prefix)
+		problems = append(problems, bad...)
+		if !ok {
 			continue
 		}
 		for _, fe := range flows.ValidateEvent(ev) {
