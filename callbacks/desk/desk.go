@@ -8,8 +8,10 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -79,8 +81,30 @@ type queueView struct {
 }
 
 type fieldView struct {
-	Label, Value, Href string
-	Warn               bool
+	Label, Value string
+	// Href is a link built from a checked value: tel: for an E.164
+	// number, mailto: for an address.
+	Href template.URL
+	Warn bool
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// telLink returns the tel: link of an E.164 number, "" for anything else.
+func telLink(phone string) template.URL {
+	if !e164.MatchString(phone) {
+		return ""
+	}
+	return template.URL("tel:" + phone)
+}
+
+// mailLink returns the mailto: link of an address, "" when it is none.
+func mailLink(addr string) template.URL {
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Name != "" {
+		return ""
+	}
+	return template.URL("mailto:" + url.PathEscape(a.Address))
 }
 
 type entryView struct {
@@ -525,18 +549,18 @@ func firstOf(vals ...string) string {
 // customerFields lists a profile for agents: the contact points first.
 func customerFields(p store.Profile, loc *time.Location, now time.Time) []fieldView {
 	var out []fieldView
-	add := func(label, key, href string) {
+	add := func(label, key string, href template.URL) {
 		if v := p[key]; v != "" {
 			out = append(out, fieldView{Label: label, Value: v, Href: href})
 		}
 	}
 	add("Name", "name", "")
-	add("Phone", "phone", "tel:"+p["phone"])
+	add("Phone", "phone", telLink(p["phone"]))
 	if t := p[callbacks.ProfilePhoneInvalid]; t != "" {
 		out = append(out, fieldView{Label: "Phone flagged", Value: "wrong number, since " + t, Warn: true})
 	}
 	add("WhatsApp", "whatsapp", "")
-	add("Email", "email", "mailto:"+p["email"])
+	add("Email", "email", mailLink(p["email"]))
 	out = append(out, fieldView{Label: "Time zone", Value: loc.String() + ", now " + now.In(loc).Format("15:04")})
 	add("Language", "locale", "")
 	add("Tone", "formality", "")

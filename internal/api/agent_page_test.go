@@ -211,7 +211,10 @@ func TestAgentPageWithoutAuth(t *testing.T) {
 	other := newBrowser(t, e)
 	other.post("/agent/session", "agent", "Cleo")
 	p = other.get("/agent/callbacks/cb_1")
-	p.has(t, "claimed by Bob", "Not yours to record")
+	p.has(t, "claimed by Bob", "Not yours to record", `<dt>Phone</dt><dd><a href="tel:&#43;31612345678">`)
+	if strings.Contains(p.body, "ZgotmplZ") {
+		t.Error("a link on the callback page was refused by the template: #ZgotmplZ")
+	}
 	if strings.Contains(p.body, `id="outcome"`) {
 		t.Error("another agent gets the outcome form")
 	}

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -14,8 +17,8 @@ func TestExampleConfig(t *testing.T) {
 	}
 	// Its Twilio credentials are placeholders: serve refuses them, naming
 	// each key and its line, until they are replaced.
-	want := examplePath + ":103: twilio.account_sid: not an account SID (AC followed by 32 hexadecimal digits)\n" +
-		examplePath + ":104: twilio.auth_token: may hold only letters and digits"
+	want := fmt.Sprintf("%s:%d: twilio.account_sid: not an account SID (AC followed by 32 hexadecimal digits)\n", examplePath, lineOf(t, "account_sid: \"ACchange-me")) +
+		fmt.Sprintf("%s:%d: twilio.auth_token: may hold only letters and digits", examplePath, lineOf(t, "auth_token: \"change-me-twilio"))
 	if err := c.Requires("serve"); err == nil || err.Error() != want {
 		t.Fatalf("ahead serve on the example:\n got %v\nwant %s", err, want)
 	}
@@ -52,4 +55,20 @@ func TestExampleIsComplete(t *testing.T) {
 			t.Errorf("%s lacks %s", examplePath, key)
 		}
 	}
+}
+
+// lineOf returns the line of the example that holds text.
+func lineOf(t *testing.T, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", examplePath, text)
+	return 0
 }
