@@ -160,3 +160,24 @@ func (w *Engine) Cancel(ctx context.Context, cus, flow, reason string) ([]string
 	}
 	return done, nil
 }
+
+// Voice returns the locale and formality to address cus in: the
+// profile's, else the defaults. An unknown or erased customer gets the
+// defaults.
+func (w *Engine) Voice(ctx context.Context, cus string) (locale, formality string, err error) {
+	locale, formality = w.o.Locale, w.o.Formality
+	p, err := w.o.Store.Profile(ctx, cus)
+	if errors.Is(err, store.ErrNotFound) {
+		return locale, formality, nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if v := p[store.FieldLocale]; v != "" {
+		locale = v
+	}
+	if v := p[store.FieldFormality]; v != "" {
+		formality = v
+	}
+	return locale, formality, nil
+}

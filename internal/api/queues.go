@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-
-	"github.com/aheadhq/ahead/internal/signed"
 )
 
 // listCallbacks lists a callback queue in the order agents work them;
@@ -65,39 +63,4 @@ func (s *server) outbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": items})
-}
-
-const unsubscribedPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Unsubscribed</title>
-<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>You are unsubscribed</h1>
-<p>You will get no more of these messages.</p></body></html>`
-
-const confirmPage = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Unsubscribe</title>
-<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>Unsubscribe</h1>
-<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">Unsubscribe me</button></form></body></html>`
-
-// unsubscribePage asks for confirmation: mail scanners follow GET links,
-// so only a POST unsubscribes (RFC 8058).
-func (s *server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := signed.Parse(s.o.SigningKey, r.PathValue("token")); err != nil || len(s.o.SigningKey) == 0 {
-		writeError(w, http.StatusNotFound, "unknown unsubscribe link")
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(confirmPage))
-}
-
-// unsubscribe records the opt-out a signed link names.
-func (s *server) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	cus, channel, err := signed.Parse(s.o.SigningKey, r.PathValue("token"))
-	if err != nil || len(s.o.SigningKey) == 0 {
-		writeError(w, http.StatusNotFound, "unknown unsubscribe link")
-		return
-	}
-	if err := s.o.Engine.Unsubscribe(r.Context(), cus, channel); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte(unsubscribedPage))
 }
