@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -80,14 +79,10 @@ func (s *server) listQueue(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "state: must be queued, claimed, done or callable")
 		return
 	}
-	limit := 1000
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "limit: must be an integer from 1 to 1000")
-			return
-		}
-		limit = n
+	limit, err := httpx.Limit(r, 1000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	// A queue queues.yaml does not define lists what it still holds.
 	cfg, _ := cbq.Config(queue)

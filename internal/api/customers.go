@@ -4,24 +4,20 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/httpx"
 )
 
 // timeline answers the customer's journal, newest first, and the current
 // state of every intervention.
 func (s *server) timeline(w http.ResponseWriter, r *http.Request) {
 	cus := r.PathValue("id")
-	limit := 500
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "limit: must be a positive integer")
-			return
-		}
-		limit = n
+	limit, err := httpx.Limit(r, 500)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	tl, err := s.o.Engine.Timeline(r.Context(), cus, limit)
 	if errors.Is(err, engine.ErrNotFound) {

@@ -2,7 +2,8 @@ package api
 
 import (
 	"net/http"
-	"strconv"
+
+	"github.com/aheadhq/ahead/internal/httpx"
 )
 
 // listCallbacks lists a callback queue in the order agents work them;
@@ -56,7 +57,11 @@ func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
 
 // outbox lists what the outbox channel stored, newest first.
 func (s *server) outbox(w http.ResponseWriter, r *http.Request) {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	limit, err := httpx.Limit(r, 1000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	items, err := s.o.Engine.Outbox(r.Context(), limit)
 	if err != nil {
 		s.internal(w, r, err)

@@ -199,3 +199,20 @@ func findMember(raw []byte, t reflect.Type, path string, bad func(*reflect.Struc
 	}
 	return "", nil, false
 }
+
+// MaxLimit is the most items a list route returns at once.
+const MaxLimit = 5000
+
+// Limit reads the limit query parameter of a list route: def when it is
+// absent, else a whole number from 1 to MaxLimit, or an error naming it.
+func Limit(r *http.Request, def int) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, fmt.Errorf("limit: must be a whole number from 1 to %d, got %q", MaxLimit, v)
+	}
+	return n, nil
+}
