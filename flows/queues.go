@@ -531,25 +531,37 @@ func (l *loader) checkQueues() {
 // queueLine finds the line of the queue key of step i of f in its file,
 // or the step's line.
 func queueLine(f *Flow, i int) int {
+	_, line := f.StepKey(i, "queue")
+	return line
+}
+
+// StepKey returns the first of keys that step i of f sets and the line of
+// its value in the flow's file: where a problem with that setting is
+// reported. When the step sets none of them, or its source cannot be read,
+// key is "" and line the step's own line.
+func (f *Flow) StepKey(i int, keys ...string) (key string, line int) {
 	st := f.Steps[i]
 	var n yaml.Node
 	if yaml.Unmarshal(f.Source, &n) != nil {
-		return st.Line
+		return "", st.Line
 	}
 	root := docRoot(&n)
 	if root == nil {
-		return st.Line
+		return "", st.Line
 	}
 	root = resolve(root)
 	off := f.Line - root.Line
 	steps := lookup(root, "steps")
 	if steps == nil || steps.Kind != yaml.SequenceNode || i >= len(steps.Content) {
-		return st.Line
+		return "", st.Line
 	}
-	if q := lookup(resolve(steps.Content[i]), "queue"); q != nil {
-		return q.Line + off
+	item := resolve(steps.Content[i])
+	for _, key := range keys {
+		if v := lookup(item, key); v != nil {
+			return key, v.Line + off
+		}
 	}
-	return st.Line
+	return "", st.Line
 }
 
 // lookup returns the value of key in the mapping n, or nil.

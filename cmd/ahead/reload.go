@@ -52,6 +52,9 @@ func (n *node) watchFlows(ctx context.Context) {
 // reload validates the flow folder and puts it in force.
 func (n *node) reload(why string) {
 	cat, err := engine.Load(n.cfg.Flows)
+	if err == nil {
+		err = n.checkFlows(cat)
+	}
 	if err != nil {
 		n.log.Error("reload flows: keeping the flows in force", "trigger", why, "err", err)
 		return

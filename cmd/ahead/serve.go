@@ -45,11 +45,19 @@ func serve(ctx context.Context, mode string, args []string, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("flows %s:\n%w", cfg.Flows, err)
 	}
-	n := &node{cfg: cfg, clock: clock.Real{}, log: log}
+	n := &node{cfg: cfg, clock: clock.Real{}, log: log, sends: mode != "api"}
+	if mode != "worker" {
+		if n.stripe, err = stripeSource(cfg.Sources.Stripe); err != nil {
+			return err
+		}
+	}
 	if err := n.open(ctx, cat); err != nil {
 		return err
 	}
 	defer n.rdb.Close()
+	if err := n.checkFlows(cat); err != nil {
+		return fmt.Errorf("flows %s:\n%w", cfg.Flows, err)
+	}
 	go n.watchFlows(ctx)
 	log.Info("ahead started", "mode", mode, "flows", len(cat.Flows.Flows()), "config", cfg.Redacted().Flows)
 	return n.runAll(ctx, mode != "worker", mode != "api", cfg.API.Addr, nil)

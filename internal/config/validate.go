@@ -84,6 +84,8 @@ func (c *Config) Validate() error {
 	c.validateDefaults(p)
 	c.validateSMTP(p)
 	c.validateTwilio(p)
+	c.validateWebhook(p)
+	c.validateSources(p)
 	c.validateWorker(p)
 	oneOf(p, "log.level", c.Log.Level, logLevels)
 	oneOf(p, "log.format", c.Log.Format, logFormats)
@@ -330,6 +332,63 @@ func (c *Config) validateTwilio(p *problems) {
 }
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+// validateWebhook checks the list of per-flow URLs here and leaves every
+// other rule to the webhook channel's own Validate, naming the list item
+// of a flow it finds fault with.
+func (c *Config) validateWebhook(p *problems) {
+	w := c.Webhook
+	if !w.On() {
+		if w.Timeout < 0 {
+			p.add("webhook.timeout", "%s is negative", w.Timeout)
+		}
+		return
+	}
+	first := map[string]int{}
+	for i, f := range w.Flows {
+		key := fmt.Sprintf("webhook.flows[%d]", i)
+		switch j, dup := first[f.Flow]; {
+		case strings.TrimSpace(f.Flow) == "":
+			p.add(key+".flow", "required: the name of a flow")
+		case dup:
+			p.add(key+".flow", "duplicate flow %q (also webhook.flows[%d])", f.Flow, j)
+		default:
+			first[f.Flow] = i
+		}
+	}
+	var errs []error
+	if err := w.Channel().Validate(); err != nil {
+		errs = []error{err}
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = joined.Unwrap()
+		}
+	}
+	for _, err := range errs {
+		key, msg, _ := strings.Cut(err.Error(), ": ")
+		if key == "webhook.flows" {
+			continue // an empty flow name, reported above with its item
+		}
+		if name, ok := strings.CutPrefix(key, "webhook.flows."); ok {
+			if i, known := first[name]; known {
+				key = fmt.Sprintf("webhook.flows[%d].url", i)
+			}
+		}
+		p.add(key, "%s", msg)
+	}
+}
+
+func (c *Config) validateSources(p *problems) {
+	s := c.Sources.Stripe
+	if s.Tolerance <= 0 {
+		p.add("sources.stripe.tolerance", "must be positive, got %s", s.Tolerance)
+	}
+	if s.Secret == "" && s.Mapping != "" {
+		p.add("sources.stripe.secret", "required when sources.stripe.mapping is set")
+	}
+	if strings.TrimSpace(s.Secret) != s.Secret {
+		p.add("sources.stripe.secret", "must not start or end with white space")
+	}
+}
 
 func (c *Config) validateWorker(p *problems) {
 	w := c.Worker
