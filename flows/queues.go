@@ -540,28 +540,12 @@ func queueLine(f *Flow, i int) int {
 // reported. When the step sets none of them, or its source cannot be read,
 // key is "" and line the step's own line.
 func (f *Flow) StepKey(i int, keys ...string) (key string, line int) {
-	st := f.Steps[i]
-	var n yaml.Node
-	if yaml.Unmarshal(f.Source, &n) != nil {
-		return "", st.Line
-	}
-	root := docRoot(&n)
-	if root == nil {
-		return "", st.Line
-	}
-	root = resolve(root)
-	off := f.Line - root.Line
-	steps := lookup(root, "steps")
-	if steps == nil || steps.Kind != yaml.SequenceNode || i >= len(steps.Content) {
-		return "", st.Line
-	}
-	item := resolve(steps.Content[i])
 	for _, key := range keys {
-		if v := lookup(item, key); v != nil {
-			return key, v.Line + off
+		if line, ok := f.at("steps", i, key); ok {
+			return key, line
 		}
 	}
-	return "", st.Line
+	return "", f.Steps[i].Line
 }
 
 // lookup returns the value of key in the mapping n, or nil.

@@ -15,7 +15,8 @@ import (
 )
 
 // validate runs `ahead flows validate DIR`: exit status 0 only when every
-// flow and template in DIR is valid.
+// flow and template in DIR is valid. Warnings (see flows.Set.Warnings) are
+// printed and do not change the exit status.
 func validate(args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%w: ahead flows validate DIR", errUsage)
@@ -27,6 +28,9 @@ func validate(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d flows valid\n", args[0], len(cat.Flows.Flows()))
 	for _, f := range cat.Flows.Flows() {
 		fmt.Fprintf(stdout, "  %s (%d steps, version %s)\n", f.Name, len(f.Steps), f.Version)
+	}
+	for _, w := range cat.Flows.Warnings() {
+		fmt.Fprintf(stdout, "warning: %v\n", w)
 	}
 	return nil
 }
