@@ -2,14 +2,18 @@ package engine
 
 import "github.com/aheadhq/ahead/flows"
 
-// consent checks the customer's word on a channel: an opt-out stops every
-// flow on it, and a marketing flow needs explicit consent. It returns the
-// reason and cause of a refusal, or two empty strings.
+// consent checks the customer's word on a channel: an opt-out from the
+// channel stops every flow on it, an opt-out from marketing on it stops
+// marketing flows only, and a marketing flow needs explicit consent. It
+// returns the reason and cause of a refusal, or two empty strings.
 func consent(channel string, f *flows.Flow, p *Profile) (reason, cause string) {
+	marketing := f.Purpose == flows.PurposeMarketing
 	switch {
 	case p.OptedOut[channel]:
 		return "customer opted out", "opted_out"
-	case f.Purpose == flows.PurposeMarketing && !p.Consented[channel]:
+	case marketing && p.MarketingOptedOut[channel]:
+		return "customer opted out of marketing on " + channel, "opted_out"
+	case marketing && !p.Consented[channel]:
 		return "no marketing consent for " + channel, "no_consent"
 	}
 	return "", ""

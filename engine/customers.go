@@ -99,27 +99,48 @@ func (w *Engine) PutProfile(ctx context.Context, cus string, c *flows.Customer) 
 	if err := w.o.Store.SetConsent(ctx, cus, ConsentOf(c), now); err != nil {
 		return nil, err
 	}
-	for ch, v := range c.Consent {
-		_ = w.o.Store.Journal(ctx, cus, store.Entry{At: now, Kind: store.KindProfile, State: "consent_" + v, Channel: ch, Reason: "consent set through the API"})
+	for key, v := range c.Consent {
+		e := store.Entry{At: now, Kind: store.KindProfile, State: "consent_" + v, Channel: key, Reason: "consent set through the API"}
+		if ch, ok := strings.CutPrefix(key, flows.MarketingPrefix); ok {
+			e.Channel, e.Reason = ch, "marketing consent set through the API"
+		}
+		_ = w.o.Store.Journal(ctx, cus, e)
 	}
 	_ = w.o.Store.Journal(ctx, cus, store.Entry{At: w.o.Clock.Now().UTC(), Kind: store.KindProfile, State: "updated"})
 	return w.o.Store.Profile(ctx, cus)
 }
 
-// Unsubscribe records the opt-out of cus from channel that a one-click
-// unsubscribe link asked for.
-func (w *Engine) Unsubscribe(ctx context.Context, cus, channel string) error {
+// Unsubscribe records the opt-out that a one-click unsubscribe link asked
+// for. word is what the link names: a channel ("email", from a service
+// message: an opt-out from every message over it) or a marketing word
+// ("marketing.email", from a marketing message: an opt-out from marketing
+// over it only).
+func (w *Engine) Unsubscribe(ctx context.Context, cus, word string) error {
 	// A link from a message sent before the customer was erased brings
 	// nothing back.
 	if gone, err := w.isErased(ctx, cus); err != nil || gone {
 		return err
 	}
 	now := w.o.Clock.Now().UTC()
-	if err := w.o.Store.SetConsent(ctx, cus, map[string]bool{channel: false}, now); err != nil {
+	if err := w.o.Store.SetConsent(ctx, cus, map[string]bool{word: false}, now); err != nil {
 		return err
 	}
-	_ = w.o.Store.Journal(ctx, cus, store.Entry{At: now, Kind: store.KindProfile, State: "opted_out", Channel: channel, Reason: "one-click unsubscribe"})
+	e := store.Entry{At: now, Kind: store.KindProfile, State: "opted_out", Channel: word, Reason: "one-click unsubscribe"}
+	if ch, ok := strings.CutPrefix(word, flows.MarketingPrefix); ok {
+		e.State, e.Channel, e.Reason = "opted_out_marketing", ch, "one-click unsubscribe from marketing"
+	}
+	_ = w.o.Store.Journal(ctx, cus, e)
 	return nil
+}
+
+// unsubscribeWord is what the unsubscribe link of a message of flow f over
+// channel opts out of: marketing over the channel for a marketing flow,
+// else every message over the channel.
+func unsubscribeWord(f *flows.Flow, channel string) string {
+	if f.Purpose == flows.PurposeMarketing {
+		return flows.MarketingConsent(channel)
+	}
+	return channel
 }
 
 // Cancel cancels the pending interventions of cus: all of them, or those

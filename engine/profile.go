@@ -13,9 +13,12 @@ import (
 // learnt about the customer.
 type Profile struct {
 	*flows.Customer
-	// OptedOut and Consented name the channels the customer opted out of,
-	// and those with explicit marketing consent.
+	// OptedOut and Consented name the channels the customer opted out of
+	// (every message over them), and those with explicit marketing consent.
 	OptedOut, Consented map[string]bool
+	// MarketingOptedOut names the channels the customer opted out of
+	// marketing on; service messages still go over them.
+	MarketingOptedOut map[string]bool
 	// PhoneInvalid says an agent found the phone number wrong.
 	PhoneInvalid bool
 	// LastInbound is when the customer last wrote, on any channel;
@@ -28,10 +31,10 @@ type Profile struct {
 func ReadProfile(cus string, p store.Profile) *Profile {
 	out := &Profile{
 		Customer: &flows.Customer{
-			ID: cus, Name: p[store.FieldName], Email: p[store.FieldEmail], Phone: p[store.FieldPhone], WhatsApp: p[store.FieldWhatsApp],
+			ID: cus, Name: p[store.FieldName], FirstName: p[store.FieldFirstName], Email: p[store.FieldEmail], Phone: p[store.FieldPhone], WhatsApp: p[store.FieldWhatsApp],
 			Timezone: p[store.FieldTimezone], Locale: p[store.FieldLocale], Formality: p[store.FieldFormality],
 		},
-		OptedOut: map[string]bool{}, Consented: map[string]bool{}, LastInboundOn: map[string]time.Time{},
+		OptedOut: map[string]bool{}, Consented: map[string]bool{}, MarketingOptedOut: map[string]bool{}, LastInboundOn: map[string]time.Time{},
 		PhoneInvalid: p[store.FieldPhoneInvalid] != "",
 	}
 	out.LastInbound, _ = time.Parse(time.RFC3339Nano, p[store.FieldLastInbound])
@@ -43,6 +46,8 @@ func ReadProfile(cus string, p store.Profile) *Profile {
 	for k := range p {
 		if ch, ok := strings.CutPrefix(k, store.ConsentField("")); ok {
 			out.Consented[ch] = true
+		} else if ch, ok := strings.CutPrefix(k, store.MarketingOptOutField("")); ok {
+			out.MarketingOptedOut[ch] = true
 		} else if ch, ok := strings.CutPrefix(k, store.OptOutField("")); ok {
 			out.OptedOut[ch] = true
 		}
@@ -59,6 +64,12 @@ func ReadProfile(cus string, p store.Profile) *Profile {
 			c.Consent = map[string]string{}
 		}
 		c.Consent[ch] = flows.ConsentRevoked
+	}
+	for ch := range out.MarketingOptedOut {
+		if c.Consent == nil {
+			c.Consent = map[string]string{}
+		}
+		c.Consent[flows.MarketingConsent(ch)] = flows.ConsentRevoked
 	}
 	return out
 }
@@ -84,7 +95,7 @@ func ProfileFields(c *flows.Customer) store.Profile {
 		return store.Profile{}
 	}
 	return store.Profile{
-		store.FieldName: c.Name, store.FieldEmail: c.Email, store.FieldPhone: c.Phone, store.FieldWhatsApp: c.WhatsApp,
+		store.FieldName: c.Name, store.FieldFirstName: c.FirstName, store.FieldEmail: c.Email, store.FieldPhone: c.Phone, store.FieldWhatsApp: c.WhatsApp,
 		store.FieldTimezone: c.Timezone, store.FieldLocale: c.Locale, store.FieldFormality: c.Formality,
 	}
 }

@@ -13,15 +13,8 @@ import (
 func (g *guard) skipIf(ctx context.Context, now time.Time, contacts []store.Contact) (bool, error) {
 	w, iv := g.w, g.iv
 	vars := flows.SkipVars{Event: g.ev, Customer: g.cust, Now: now}
-	if g.step.SkipReadsEventsSince() {
-		vars.EventsSince = g.since
-		if g.since == nil {
-			since, err := w.o.Store.EventsSince(ctx, iv.Customer, g.ev.OccurredAt, g.ev.ID)
-			if err != nil {
-				return true, w.retry(ctx, iv, err)
-			}
-			vars.EventsSince = since
-		}
+	if err := g.history(ctx, &vars); err != nil {
+		return true, w.retry(ctx, iv, err)
 	}
 	if v := g.prof[FieldLastInbound]; v != "" {
 		vars.LastInbound, _ = time.Parse(time.RFC3339Nano, v)

@@ -273,7 +273,7 @@ func (w *Engine) try(ctx context.Context, iv *store.Intervention, name string, c
 		Content: content, SessionOpen: name == channels.WhatsApp && sessionOpen(p, w.o.Clock.Now()),
 	}
 	if w.o.PublicURL != "" && len(w.o.SigningKey) > 0 && name != channels.Callback {
-		m.Unsubscribe = w.o.PublicURL + "/v1/unsubscribe/" + signed.Token(w.o.SigningKey, iv.Customer, name)
+		m.Unsubscribe = w.o.PublicURL + "/v1/unsubscribe/" + signed.Token(w.o.SigningKey, iv.Customer, unsubscribeWord(f, name))
 	}
 	rc, err := ch.Send(ctx, m)
 	if err != nil {

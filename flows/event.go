@@ -23,8 +23,11 @@ type Event struct {
 // tone. In an event it is a partial profile; empty fields leave the stored
 // profile as it is.
 type Customer struct {
-	ID        string `json:"id,omitempty"`
-	Name      string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+	// FirstName is the name to greet the customer by ("Anna"), where Name
+	// is the full name ("Anna de Vries").
+	FirstName string `json:"first_name,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Phone     string `json:"phone,omitempty"`
 	WhatsApp  string `json:"whatsapp,omitempty"`
@@ -33,7 +36,9 @@ type Customer struct {
 	Formality string `json:"formality,omitempty"`
 	// Consent records the customer's word per channel: "granted" (explicit
 	// consent, which marketing flows need) or "revoked" (an opt-out, which
-	// stops every flow on that channel).
+	// stops every flow on that channel). A key "marketing.CHANNEL" is the
+	// word on marketing alone: "revoked" stops marketing flows on the
+	// channel and leaves service flows alone.
 	Consent Consent `json:"consent,omitempty"`
 }
 
@@ -82,6 +87,14 @@ const (
 	ConsentRevoked = "revoked"
 )
 
+// MarketingPrefix starts a consent key about marketing only:
+// "marketing.email" is the customer's word on marketing over email, where
+// "email" is their word on every message over email.
+const MarketingPrefix = "marketing."
+
+// MarketingConsent returns the consent key for marketing over channel.
+func MarketingConsent(channel string) string { return MarketingPrefix + channel }
+
 // Merge copies the non-empty fields of p onto c.
 func (c *Customer) Merge(p *Customer) {
 	if p == nil {
@@ -93,6 +106,7 @@ func (c *Customer) Merge(p *Customer) {
 		}
 	}
 	set(&c.Name, p.Name)
+	set(&c.FirstName, p.FirstName)
 	set(&c.Email, p.Email)
 	set(&c.Phone, p.Phone)
 	set(&c.WhatsApp, p.WhatsApp)

@@ -15,7 +15,7 @@ import (
 //
 //	event     id, type, customer_id, occurred_at (a timestamp), subject and
 //	          data (the event's data object, {} when there is none)
-//	customer  id, name, email, phone, whatsapp, timezone, locale and
+//	customer  id, name, first_name, email, phone, whatsapp, timezone, locale and
 //	          formality ("" when unknown), and consent (channel to
 //	          "granted" or "revoked")
 //
@@ -132,15 +132,16 @@ func Vars(ev *Event, c *Customer) map[string]any {
 			"data":        data,
 		},
 		"customer": map[string]any{
-			"id":        id,
-			"name":      c.Name,
-			"email":     c.Email,
-			"phone":     c.Phone,
-			"whatsapp":  c.WhatsApp,
-			"timezone":  c.Timezone,
-			"locale":    c.Locale,
-			"formality": c.Formality,
-			"consent":   consent(c.Consent),
+			"id":         id,
+			"name":       c.Name,
+			"first_name": c.FirstName,
+			"email":      c.Email,
+			"phone":      c.Phone,
+			"whatsapp":   c.WhatsApp,
+			"timezone":   c.Timezone,
+			"locale":     c.Locale,
+			"formality":  c.Formality,
+			"consent":    consent(c.Consent),
 		},
 	}
 }

@@ -145,9 +145,9 @@ type Step struct {
 	CancelOn []CancelRule
 	// SkipIf is a CEL expression evaluated when the step is due, over fresh
 	// state; true skips the step. See SkipVars.
-	SkipIf    string
-	skipPrg   cel.Program
-	skipSince bool // skip_if refers to events_since
+	SkipIf  string
+	skipPrg cel.Program
+	reads   skipReads // what skip_if reads of the customer's other events
 	// Debounce collapses triggers: while the step is pending, a new
 	// triggering event for the same customer (and subject) does not plan a
 	// second contact but hands its data to the pending one, which waits
@@ -158,10 +158,6 @@ type Step struct {
 	// late limit.
 	Deadline time.Duration
 	Line     int
-	// ChannelsKey and ChannelsLine say where the step names its channels:
-	// "steps[0].channels" and its line, for messages about them.
-	ChannelsKey  string
-	ChannelsLine int
 
 	afterText  string // after as written in the flow
 	beforeText string // before as written in the flow

@@ -17,26 +17,22 @@ import (
 //	customer      the profile as it is now, plus last_inbound_at (a
 //	              timestamp; the zero time when the customer never wrote)
 //	now           the current time
-//	events_since  the types of the customer's events received since the
-//	              trigger event, e.g. "invoice.question" in events_since
+//	events_since  the customer's events that occurred after the trigger
+//	              event, and events_before(type, window) those before it
+//	              (see history.go); e.g. "invoice.question" in events_since
 //	contacts      the customer's proactive contacts of the last 30 days,
 //	              newest first, each {at, channel, flow, step}; e.g.
 //	              contacts.exists(c, c.at > now - duration("72h"))
 var skipEnv = sync.OnceValues(func() (*cel.Env, error) {
-	return cel.NewEnv(
+	return cel.NewEnv(append([]cel.EnvOption{
 		cel.Variable("event", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("customer", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("now", cel.TimestampType),
-		cel.Variable("events_since", cel.ListType(cel.StringType)),
 		cel.Variable("contacts", cel.ListType(cel.MapType(cel.StringType, cel.DynType))),
 		cel.CrossTypeNumericComparisons(true),
 		cel.DefaultUTCTimeZone(true),
-	)
+	}, historyOptions()...)...)
 })
-
-// compileSkip compiles a skip_if expression and names the variables it
-// refers to.
-func compileSkip(src string) (cel.Program, map[string]bool, error) { return compileRefs(skipEnv, src) }
 
 // Contact is one proactive contact a customer received.
 type Contact struct {
@@ -52,14 +48,23 @@ type SkipVars struct {
 	Customer    *Customer
 	LastInbound time.Time
 	Now         time.Time
+	// EventsSince holds the types of Since, or, when Since was not read
+	// (SkipReadsEventData is false), of the events received since the
+	// trigger; oldest first.
 	EventsSince []string
-	Contacts    []Contact
+	// Since holds the events that occurred after the trigger, oldest
+	// first, when SkipReadsEventData says the expression reads them.
+	Since []*Event
+	// Before holds the events before the trigger that SkipEventsBefore
+	// asks for, newest first.
+	Before   []*Event
+	Contacts []Contact
 }
 
 // SkipReadsEventsSince reports whether the step's skip_if refers to
 // events_since, so that a caller reads the events received since the
 // trigger only when they are used.
-func (s *Step) SkipReadsEventsSince() bool { return s.skipSince }
+func (s *Step) SkipReadsEventsSince() bool { return s.reads.since }
 
 // Skip evaluates the step's skip_if; false when it has none.
 func (s *Step) Skip(v SkipVars) (bool, error) {
@@ -69,11 +74,13 @@ func (s *Step) Skip(v SkipVars) (bool, error) {
 	vars := Vars(v.Event, v.Customer)
 	vars["customer"].(map[string]any)["last_inbound_at"] = v.LastInbound
 	vars["now"] = v.Now
-	since := v.EventsSince
-	if since == nil {
-		since = []string{}
+	types := v.EventsSince
+	if types == nil {
+		types = []string{}
 	}
-	vars["events_since"] = since
+	vars[typesSinceVar] = types
+	vars["events_since"] = eventList(v.Since)
+	vars[beforeVar] = eventList(v.Before)
 	contacts := make([]map[string]any, len(v.Contacts))
 	for i, c := range v.Contacts {
 		contacts[i] = map[string]any{"at": c.At, "channel": c.Channel, "flow": c.Flow, "step": c.Step}

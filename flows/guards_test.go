@@ -196,7 +196,7 @@ func TestSkipReadsEventsSince(t *testing.T) {
 		want bool
 	}{
 		{`"application.withdrawn" in events_since`, true},
-		{`events_since.exists(t, t == "x") || now > event.occurred_at`, true},
+		{`events_since.exists(e, e.type == "x") || now > event.occurred_at`, true},
 		{`size(events_since) > 0`, true},
 		{`contacts.exists(c, c.flow == "events_since")`, false},
 		{`has(event.data.events_since) && event.data.events_since == true`, false},

@@ -72,6 +72,8 @@ type Set struct {
 	byName map[string]*Flow
 	policy *Policy
 	queues *queueSet // nil without queues.yaml
+	// warnings are what loaded but is likely a mistake (see Warnings).
+	warnings []*Error
 }
 
 // Flows returns the flows, sorted by name.
@@ -142,6 +144,7 @@ func (l *loader) finish() (*Set, error) {
 		s.flows = append(s.flows, f)
 	}
 	slices.SortFunc(s.flows, func(a, b *Flow) int { return strings.Compare(a.Name, b.Name) })
+	s.warnings = lint(l.flows)
 	return s, nil
 }
 
@@ -491,13 +494,11 @@ var stepKeys = map[string]keyFunc[*stepLoad]{
 		s.CancelOn = d.cancelRules(v, field)
 	},
 	"skip_if": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
-		var refs map[string]bool
 		s.SkipIf, s.skipPrg = d.expr(v, field, func(src string) (cel.Program, error) {
-			prg, r, err := compileSkip(src)
-			refs = r
+			prg, reads, err := compileSkip(src)
+			s.reads = reads
 			return prg, err
 		}, "leave the key out to never skip")
-		s.skipSince = refs["events_since"]
 	},
 	"debounce": func(d *doc, s *stepLoad, v *yaml.Node, field string) {
 		s.Debounce = d.lateLimit(v, field)
@@ -537,10 +538,6 @@ func (d *doc) step(n *yaml.Node, path string) *Step {
 		d.errf(s.channelsNode, path+".channels", "give channel or channels, not both")
 	case s.channelNode == nil && s.channelsNode == nil:
 		d.errf(yamlx.Resolve(n), path+".channel", "required (or channels)")
-	case s.channelNode != nil:
-		s.ChannelsKey, s.ChannelsLine = path+".channel", s.channelNode.Line+d.off
-	default:
-		s.ChannelsKey, s.ChannelsLine = path+".channels", s.channelsNode.Line+d.off
 	}
 	if yamlx.Required(d, seen, n, path, "template") && s.Template != "" && d.l.tc != nil {
 		for _, ch := range s.Channels {

@@ -532,25 +532,21 @@ func (l *loader) checkQueues() {
 // queueLine finds the line of the queue key of step i of f in its file,
 // or the step's line.
 func queueLine(f *Flow, i int) int {
-	st := f.Steps[i]
-	var n yaml.Node
-	if yaml.Unmarshal(f.Source, &n) != nil {
-		return st.Line
+	_, line := f.StepKey(i, "queue")
+	return line
+}
+
+// StepKey returns the first of keys that step i of f sets and the line of
+// its value in the flow's file: where a problem with that setting is
+// reported. When the step sets none of them, or its source cannot be read,
+// key is "" and line the step's own line.
+func (f *Flow) StepKey(i int, keys ...string) (key string, line int) {
+	for _, key := range keys {
+		if line, ok := f.at("steps", i, key); ok {
+			return key, line
+		}
 	}
-	root := yamlx.Root(&n)
-	if root == nil {
-		return st.Line
-	}
-	root = yamlx.Resolve(root)
-	off := f.Line - root.Line
-	steps := lookup(root, "steps")
-	if steps == nil || steps.Kind != yaml.SequenceNode || i >= len(steps.Content) {
-		return st.Line
-	}
-	if q := lookup(yamlx.Resolve(steps.Content[i]), "queue"); q != nil {
-		return q.Line + off
-	}
-	return st.Line
+	return "", f.Steps[i].Line
 }
 
 // lookup returns the value of key in the mapping n, or nil.

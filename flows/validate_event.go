@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldError is one problem with one field of an event. Field is the JSON
@@ -21,6 +22,9 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // maxIDLen is the longest event id, customer id or subject accepted.
 const maxIDLen = 200
+
+// maxCustomerNameLen is the longest name or first name accepted, in characters.
+const maxCustomerNameLen = 200
 
 var (
 	phoneRe  = regexp.MustCompile(`^\+[0-9]{8,15}$`)
@@ -84,6 +88,12 @@ func ValidateCustomer(c *Customer) []FieldError {
 	case strings.ContainsAny(c.ID, "{}"):
 		add("id", "must not contain '{' or '}'")
 	}
+	if utf8.RuneCountInString(c.Name) > maxCustomerNameLen {
+		add("name", "longer than %d characters", maxCustomerNameLen)
+	}
+	if utf8.RuneCountInString(c.FirstName) > maxCustomerNameLen {
+		add("first_name", "longer than %d characters", maxCustomerNameLen)
+	}
 	if c.Email != "" {
 		if _, err := mail.ParseAddress(c.Email); err != nil {
 			add("email", "bad address %q: %v", c.Email, err)
@@ -108,12 +118,13 @@ func ValidateCustomer(c *Customer) []FieldError {
 	default:
 		add("formality", "unknown formality %q: want informal or formal", c.Formality)
 	}
-	for _, ch := range slices.Sorted(maps.Keys(c.Consent)) {
-		switch v := c.Consent[ch]; {
+	for _, key := range slices.Sorted(maps.Keys(c.Consent)) {
+		ch := strings.TrimPrefix(key, MarketingPrefix)
+		switch v := c.Consent[key]; {
 		case ch != "email" && ch != "sms" && ch != "whatsapp" && ch != "callback":
-			add("consent."+ch, "unknown channel (want email, sms, whatsapp or callback)")
+			add("consent."+key, "unknown channel (want email, sms, whatsapp or callback, alone or as marketing.CHANNEL)")
 		case v != ConsentGranted && v != ConsentRevoked:
-			add("consent."+ch, "unknown value %q: want granted or revoked", v)
+			add("consent."+key, "unknown value %q: want granted or revoked", v)
 		}
 	}
 	return errs

@@ -102,6 +102,10 @@ func TestConsentPerPurpose(t *testing.T) {
 		{"marketing with sms consent", "offer", map[string]bool{channels.SMS: true}, channels.SMS, ""},
 		{"marketing with sms revoked", "offer", map[string]bool{channels.SMS: false, channels.Email: true}, channels.Email, "fallback:sms:opted_out"},
 		{"marketing with email revoked", "offer", map[string]bool{channels.Email: false}, "", "fallback:sms:no_consent skipped::opted_out"},
+		// An opt-out from marketing leaves service messages alone.
+		{"service with marketing revoked", "notice", map[string]bool{"marketing.sms": false, "marketing.email": false}, channels.SMS, ""},
+		{"marketing with marketing sms revoked", "offer", map[string]bool{"marketing.sms": false, channels.Email: true}, channels.Email, "fallback:sms:opted_out"},
+		{"marketing with marketing consent", "offer", map[string]bool{"marketing.sms": true}, channels.SMS, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -12,15 +12,11 @@
 //
 // # Wiring
 //
-// Build one channel at start-up from the webhook section of ahead.yaml and
-// register it under channels.Webhook:
+// One channel is built at start-up from the webhook section of ahead.yaml
+// (whose list of per-flow URLs config.Webhook.Channel turns into the map
+// Config.Flows) and registered under channels.Webhook:
 //
-//	ch, err := webhook.New(webhook.Config{
-//		URL:     cfg.Webhook.URL,                // webhook.url
-//		Secret:  cfg.Webhook.Secret,             // webhook.secret
-//		Timeout: cfg.Webhook.Timeout.Duration(), // webhook.timeout; 0 means 10s
-//		Flows:   cfg.Webhook.Flows,              // webhook.flows: flow name → URL
-//	})
+//	ch, err := webhook.New(cfg.Webhook.Channel())
 //
 // The error names the key at fault. Channel.URL tells, for each flow that
 // uses the webhook channel, whether it has a URL, so start-up can refuse a

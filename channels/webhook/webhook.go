@@ -115,10 +115,16 @@ func (c *Channel) Name() string { return channels.Webhook }
 // URL returns the URL that receives flow's messages: the flow's own from
 // Config.Flows, else Config.URL; "" when there is none.
 func (c *Channel) URL(flow string) string {
-	if u, ok := c.flows[flow]; ok {
+	return Config{URL: c.url, Flows: c.flows}.URLFor(flow)
+}
+
+// URLFor returns the URL that receives flow's messages: the flow's own
+// from Flows, else URL; "" when there is none.
+func (cfg Config) URLFor(flow string) string {
+	if u, ok := cfg.Flows[flow]; ok {
 		return u
 	}
-	return c.url
+	return cfg.URL
 }
 
 // Send posts m to the URL of its flow and returns the answer's

@@ -16,19 +16,27 @@ import (
 func checkChannels(cfg *config.Config, cat *engine.Catalog) (warnings []string, err error) {
 	var errs []error
 	for _, f := range cat.Flows.Flows() {
-		for _, s := range f.Steps {
+		for i, s := range f.Steps {
 			var off, on []string
 			for _, ch := range s.Channels {
-				if why := cfg.ChannelOff(ch); why != "" {
-					off = append(off, fmt.Sprintf("%s is not configured (%s)", ch, why))
-				} else {
+				why := cfg.ChannelOffFor(ch, f.Name)
+				switch {
+				case why == "":
 					on = append(on, ch)
+				case ch == "webhook":
+					off = append(off, why)
+				default:
+					off = append(off, fmt.Sprintf("%s is not configured (%s)", ch, why))
 				}
 			}
 			if len(off) == 0 {
 				continue
 			}
-			at := fmt.Sprintf("%s:%d: %s", f.File, s.ChannelsLine, s.ChannelsKey)
+			key, line := f.StepKey(i, "channels", "channel")
+			if key == "" {
+				key = "channels"
+			}
+			at := fmt.Sprintf("%s:%d: steps[%d].%s", f.File, line, i, key)
 			if len(on) == 0 {
 				errs = append(errs, fmt.Errorf("%s: %s", at, strings.Join(off, "; ")))
 				continue

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,13 +160,32 @@ twilio:
   sms_from: "+3197010000000"
   whatsapp_from: "+3197010000001"
 `), 0o644)
+	base, stop := startServe(t, cfg, port)
+	ev := filepath.Join(dir, "ev.json")
+	os.WriteFile(ev, []byte(`{"id":"e1","type":"subscription.created","customer_id":"c1"}`), 0o644)
+	if _, _, err := runCmd("events", "send", "--url", base, ev); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("send without token: err = %v, want 401", err)
+	}
+	if out, _, err := runCmd("events", "send", "--url", base, "--token", "producer-token-0123456789", ev); err != nil || !strings.Contains(out, `"accepted": 1`) {
+		t.Errorf("send with token: %v %s", err, out)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}
+
+// startServe runs `ahead serve --config cfg` with the API on port until
+// it is ready, and returns the API's base URL and a stop function that
+// ends it and returns its error.
+func startServe(t *testing.T, cfg string, port int) (base string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		var out, errb bytes.Buffer
 		done <- run(ctx, []string{"serve", "--config", cfg}, strings.NewReader(""), &out, &errb)
 	}()
-	base := "http://127.0.0.1:" + itoa(port)
+	base = "http://127.0.0.1:" + itoa(port)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if _, _, err := runCmd("health", "--url", base+"/readyz"); err == nil {
@@ -177,18 +197,14 @@ twilio:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	ev := filepath.Join(dir, "ev.json")
-	os.WriteFile(ev, []byte(`{"id":"e1","type":"subscription.created","customer_id":"c1"}`), 0o644)
-	if _, _, err := runCmd("events", "send", "--url", base, ev); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("send without token: err = %v, want 401", err)
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
 	}
-	if out, _, err := runCmd("events", "send", "--url", base, "--token", "producer-token-0123456789", ev); err != nil || !strings.Contains(out, `"accepted": 1`) {
-		t.Errorf("send with token: %v %s", err, out)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
+	t.Cleanup(func() { _ = stop() })
+	return base, stop
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

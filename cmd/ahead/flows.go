@@ -16,7 +16,8 @@ import (
 
 // validate runs `ahead flows validate [--config FILE] DIR`: exit status 0
 // only when every flow and template in DIR is valid and, with a
-// configuration, every step has a channel it turns on.
+// configuration, every step has a channel it turns on. Warnings (see
+// flows.Set.Warnings) are printed and do not change the exit status.
 func validate(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("ahead flows validate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -45,6 +46,9 @@ func validate(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d flows valid\n", dir, len(cat.Flows.Flows()))
 	for _, f := range cat.Flows.Flows() {
 		fmt.Fprintf(stdout, "  %s (%d steps, version %s)\n", f.Name, len(f.Steps), f.Version)
+	}
+	for _, w := range cat.Flows.Warnings() {
+		fmt.Fprintf(stdout, "warning: %v\n", w)
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ Usage:
   ahead api --config FILE       API only
   ahead worker --config FILE    worker only
   ahead flows validate DIR      check every flow and template in DIR
+  ahead flows init DIR [--classic NAME]... [--force] | --list
+      copy experience classics into DIR to start from
   ahead flows simulate --flows DIR --event FILE [--now RFC3339] [--json]
       the interventions an event would schedule, without Redis
   ahead events send [--url URL] [--token TOKEN] FILE...
@@ -59,15 +61,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return serve(ctx, cmd, rest, stderr)
 	case "flows":
 		if len(rest) == 0 {
-			return fmt.Errorf("%w: ahead flows validate|simulate", errUsage)
+			return fmt.Errorf("%w: ahead flows validate|simulate|init", errUsage)
 		}
 		switch rest[0] {
 		case "validate":
 			return validate(rest[1:], stdout)
 		case "simulate":
 			return simulate(rest[1:], stdout)
+		case "init":
+			return flowsInit(rest[1:], stdout)
 		}
-		return fmt.Errorf("%w: unknown flows command %q (validate, simulate)", errUsage, rest[0])
+		return fmt.Errorf("%w: unknown flows command %q (validate, simulate, init)", errUsage, rest[0])
 	case "events":
 		if len(rest) == 0 || rest[0] != "send" {
 			return fmt.Errorf("%w: ahead events send [--url URL] [--token TOKEN] FILE...", errUsage)

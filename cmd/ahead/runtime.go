@@ -22,6 +22,7 @@ import (
 	"github.com/aheadhq/ahead/channels/email"
 	"github.com/aheadhq/ahead/channels/outbox"
 	"github.com/aheadhq/ahead/channels/twilio"
+	"github.com/aheadhq/ahead/channels/webhook"
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/api"
@@ -42,7 +43,11 @@ type node struct {
 	store   *store.Store
 	client  *asynq.Client
 	worker  *tasks.Worker
-	devMode bool // dev: email, SMS and WhatsApp go to the outbox; no auth
+	devMode bool // dev: email, SMS, WhatsApp and webhook go to the outbox; no auth
+	// webhook is the webhook channel, nil while the webhook section is empty.
+	webhook *webhook.Channel
+	// stripe serves POST /v1/sources/stripe; nil while it is off.
+	stripe *api.Stripe
 
 	// callbacks are the callback queues: the channel, agent claims and
 	// outcomes, and the sweep.
@@ -133,6 +138,14 @@ func (n *node) channelsFor() (map[string]channels.Channel, error) {
 		}
 		chs[channels.Email] = e
 	}
+	if n.cfg.Webhook.On() {
+		wh, err := webhook.New(n.cfg.Webhook.Channel())
+		if err != nil {
+			return nil, err
+		}
+		n.webhook = wh
+		chs[channels.Webhook] = wh
+	}
 	if tw := n.cfg.Twilio; tw.AccountSID != "" {
 		cfg := twilio.Config{
 			AccountSID: tw.AccountSID, AuthToken: tw.AuthToken, APIURL: tw.APIURL,
@@ -214,7 +227,7 @@ func (n *node) handler() http.Handler {
 	return api.New(api.Options{
 		Engine: n.worker.Engine, Callbacks: n.callbacks, Clock: n.clock, Log: n.log,
 		Authorize: authorize, Identify: identify, MaxBody: n.cfg.API.MaxBodyBytes, SigningKey: []byte(n.cfg.API.SigningKey),
-		PublicURL: n.cfg.API.PublicURL, TwilioAuthToken: n.cfg.Twilio.AuthToken,
+		PublicURL: n.cfg.API.PublicURL, TwilioAuthToken: n.cfg.Twilio.AuthToken, Stripe: n.stripe,
 		Ready: func() error { return n.ready(context.Background()) },
 	})
 }

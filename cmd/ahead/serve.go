@@ -55,6 +55,11 @@ func serve(ctx context.Context, mode string, args []string, stderr io.Writer) er
 		}
 	}
 	n := &node{cfg: cfg, clock: clock.Real{}, log: log}
+	if mode != "worker" {
+		if n.stripe, err = stripeSource(cfg.Sources.Stripe); err != nil {
+			return err
+		}
+	}
 	if err := n.open(ctx, cat); err != nil {
 		return err
 	}

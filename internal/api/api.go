@@ -45,6 +45,8 @@ type Options struct {
 	TwilioAuthToken string
 	// SigningKey checks one-click unsubscribe tokens.
 	SigningKey []byte
+	// Stripe serves POST /v1/sources/stripe; nil answers it 404.
+	Stripe *Stripe
 	// Ready reports whether the server can take work (Redis reachable,
 	// flows loaded); nil asks the engine whether its store answers.
 	Ready func() error
@@ -90,6 +92,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("POST /v1/webhooks/twilio/status", s.twilioStatus)
 	mux.HandleFunc("POST /v1/webhooks/twilio/inbound", s.twilioInbound)
 	mux.HandleFunc("POST /v1/webhooks/twilio/taskrouter", s.taskrouterEvent)
+	mux.HandleFunc("POST /v1/sources/stripe", s.stripeEvent)
 	mux.HandleFunc("GET /v1/unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /v1/unsubscribe/{token}", s.unsubscribe)
 	addProbes(mux, s.ready)

@@ -5,7 +5,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/aheadhq/ahead/channels/webhook"
 	"github.com/aheadhq/ahead/internal/yamlx"
+	"github.com/aheadhq/ahead/sources/stripe"
 )
 
 // Config is the whole of ahead's configuration. Build one with Default or
@@ -17,6 +19,8 @@ type Config struct {
 	Defaults Defaults `yaml:"defaults"`
 	SMTP     SMTP     `yaml:"smtp"`
 	Twilio   Twilio   `yaml:"twilio"`
+	Webhook  Webhook  `yaml:"webhook"`
+	Sources  Sources  `yaml:"sources"`
 	Worker   Worker   `yaml:"worker"`
 	Log      Log      `yaml:"log"`
 	Privacy  Privacy  `yaml:"privacy"`
@@ -144,6 +148,60 @@ type Twilio struct {
 	MaxPerSecond int `yaml:"max_per_second"`
 }
 
+// Webhook configures the webhook channel: each message is posted as
+// signed JSON to a URL of the user's own. The channel is off while URL,
+// Secret and Flows are all empty; see channels/webhook for the rules.
+type Webhook struct {
+	// URL receives the messages of every flow that Flows does not name.
+	URL string `yaml:"url"`
+	// Secret signs every request; at least 16 characters.
+	Secret string `yaml:"secret"`
+	// Timeout bounds one request.
+	Timeout Duration `yaml:"timeout"`
+	// Flows gives some flows a URL of their own.
+	Flows []WebhookFlow `yaml:"flows"`
+}
+
+// WebhookFlow is the URL that receives one flow's webhook messages.
+type WebhookFlow struct {
+	Flow string `yaml:"flow"`
+	URL  string `yaml:"url"`
+}
+
+// On reports whether the webhook section is set at all.
+func (w Webhook) On() bool { return w.URL != "" || w.Secret != "" || len(w.Flows) > 0 }
+
+// Channel returns the settings as the webhook channel takes them: the
+// list of per-flow URLs as a map from flow name to URL.
+func (w Webhook) Channel() webhook.Config {
+	cfg := webhook.Config{URL: w.URL, Secret: w.Secret, Timeout: w.Timeout.Duration()}
+	for _, f := range w.Flows {
+		if cfg.Flows == nil {
+			cfg.Flows = map[string]string{}
+		}
+		cfg.Flows[f.Flow] = f.URL
+	}
+	return cfg
+}
+
+// Sources configures the providers whose own webhooks ahead takes in as
+// events.
+type Sources struct {
+	Stripe Stripe `yaml:"stripe"`
+}
+
+// Stripe configures POST /v1/sources/stripe, which is off (404) while
+// Secret is empty.
+type Stripe struct {
+	// Secret is the Stripe endpoint's signing secret ("whsec_…").
+	Secret string `yaml:"secret"`
+	// Tolerance is how far a signature's timestamp may lie from now.
+	Tolerance Duration `yaml:"tolerance"`
+	// Mapping is a mapping file that adds or replaces rules of the default
+	// mapping of Stripe events to ahead events; "" uses the default.
+	Mapping string `yaml:"mapping"`
+}
+
 // Worker configures the process that runs scheduled steps.
 type Worker struct {
 	// Concurrency is how many tasks one worker process runs at once.
@@ -198,7 +256,9 @@ func Default() *Config {
 			TLS:     "mandatory",
 			Timeout: Duration(30 * time.Second),
 		},
-		Twilio: Twilio{APIURL: "https://api.twilio.com"},
+		Twilio:  Twilio{APIURL: "https://api.twilio.com"},
+		Webhook: Webhook{Timeout: Duration(webhook.DefaultTimeout)},
+		Sources: Sources{Stripe: Stripe{Tolerance: Duration(stripe.DefaultTolerance)}},
 		Worker: Worker{
 			Concurrency:     20,
 			Shards:          4,
@@ -251,6 +311,7 @@ func (c *Config) clone() *Config {
 	d := *c
 	d.Redis.Cluster = append([]string(nil), c.Redis.Cluster...)
 	d.Redis.Sentinel.Addrs = append([]string(nil), c.Redis.Sentinel.Addrs...)
+	d.Webhook.Flows = append([]WebhookFlow(nil), c.Webhook.Flows...)
 	d.API.Tokens = nil
 	for _, t := range c.API.Tokens {
 		t.Scopes = append([]string(nil), t.Scopes...)

@@ -100,6 +100,14 @@ func TestLoadInvalid(t *testing.T) {
 		{"twilio_api_url.yaml", `testdata/twilio_api_url.yaml:2: twilio.api_url: must be an absolute http(s) URL, got "api.twilio.com"`},
 		{"twilio_numbers.yaml", "testdata/twilio_numbers.yaml:4: twilio.sms_from: \"06123**678\" is neither an E.164 number like +31612345678 nor an alphanumeric sender ID of up to 11 characters\n" +
 			`testdata/twilio_numbers.yaml:5: twilio.whatsapp_from: "06123**678" is not an E.164 number like +31612345678`},
+		{"webhook_url.yaml", `testdata/webhook_url.yaml:2: webhook.url: not an absolute http(s) URL`},
+		{"webhook_secret.yaml", "testdata/webhook_secret.yaml:1: webhook.secret: required\n" +
+			`testdata/webhook_secret.yaml:3: webhook.timeout: -5s is negative`},
+		{"webhook_flows.yaml", "testdata/webhook_flows.yaml:6: webhook.flows[1].flow: required: the name of a flow\n" +
+			"testdata/webhook_flows.yaml:8: webhook.flows[2].flow: duplicate flow \"late-order\" (also webhook.flows[0])\n" +
+			`testdata/webhook_flows.yaml:11: webhook.flows[3].url: not an absolute http(s) URL`},
+		{"stripe.yaml", "testdata/stripe.yaml:3: sources.stripe.tolerance: must be positive, got 0s\n" +
+			`testdata/stripe.yaml:2: sources.stripe.secret: required when sources.stripe.mapping is set`},
 		{"worker.yaml", "testdata/worker.yaml:2: worker.concurrency: must be 1 or more, got 0\n" +
 			"testdata/worker.yaml:3: worker.shards: must be 1-64, got 65\n" +
 			"testdata/worker.yaml:4: worker.poll_interval: must be positive, got -1s\n" +

@@ -14,7 +14,17 @@ var durationType = reflect.TypeFor[Duration]()
 // EnvPrefix starts the name of every environment override.
 const EnvPrefix = "AHEAD_"
 
-var tokensType = reflect.TypeFor[[]Token]()
+var (
+	tokensType       = reflect.TypeFor[[]Token]()
+	webhookFlowsType = reflect.TypeFor[[]WebhookFlow]()
+
+	// ownForm parses the lists whose environment form is not a plain
+	// comma-separated list of values.
+	ownForm = map[reflect.Type]func(string) (any, error){
+		tokensType:       func(s string) (any, error) { return ParseTokens(s) },
+		webhookFlowsType: func(s string) (any, error) { return ParseWebhookFlows(s) },
+	}
+)
 
 // EnvName returns the environment variable that overrides the key at path,
 // e.g. "smtp.port" → "AHEAD_SMTP_PORT".
@@ -84,12 +94,12 @@ func (c *Config) setSource(path, src string) {
 // setEnv parses an environment value into v.
 func setEnv(v reflect.Value, s string) error {
 	switch {
-	case v.Type() == tokensType:
-		tokens, err := ParseTokens(s)
+	case ownForm[v.Type()] != nil:
+		x, err := ownForm[v.Type()](s)
 		if err != nil {
 			return err
 		}
-		v.Set(reflect.ValueOf(tokens))
+		v.Set(reflect.ValueOf(x))
 		return nil
 	case v.Kind() == reflect.Slice:
 		parts := splitList(s)
@@ -142,4 +152,19 @@ func ParseTokens(s string) ([]Token, error) {
 		tokens = append(tokens, t)
 	}
 	return tokens, nil
+}
+
+// ParseWebhookFlows parses the AHEAD_WEBHOOK_FLOWS form of per-flow
+// webhook URLs: a comma-separated list of flow=url, e.g.
+// "late-order=https://crm.example.com/in,outage=https://ops.example.com/hook".
+func ParseWebhookFlows(s string) ([]WebhookFlow, error) {
+	var out []WebhookFlow
+	for i, item := range splitList(s) {
+		flow, u, ok := strings.Cut(item, "=")
+		if !ok {
+			return nil, fmt.Errorf("item %d: want flow=url", i+1)
+		}
+		out = append(out, WebhookFlow{Flow: strings.TrimSpace(flow), URL: strings.TrimSpace(u)})
+	}
+	return out, nil
 }

@@ -135,6 +135,8 @@ func TestEnvEveryKey(t *testing.T) {
 			return "3m", Duration(3 * time.Minute)
 		case v.Type() == tokensType:
 			return "n:0123456789abcdef:events+agent", []Token{{Name: "n", Token: "0123456789abcdef", Scopes: []string{"events", "agent"}}}
+		case v.Type() == webhookFlowsType:
+			return "late-order=https://crm.example.com/in", []WebhookFlow{{Flow: "late-order", URL: "https://crm.example.com/in"}}
 		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
 			return "a:1,b:2", []string{"a:1", "b:2"}
 		case v.Kind() == reflect.String:

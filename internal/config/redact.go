@@ -10,8 +10,9 @@ const Hidden = "***"
 
 // Redacted returns a copy of c that is safe to log: the Redis passwords (in
 // the URL, redis.password and redis.sentinel.password),
-// bearer tokens, the signing key, the SMTP password and the Twilio auth
-// token are replaced by "***". Secrets that are not set stay empty, so the
+// bearer tokens, the signing key, the SMTP password, the Twilio auth
+// token, the webhook secret (and passwords in webhook URLs) and the Stripe
+// signing secret are replaced by "***". Secrets that are not set stay empty, so the
 // copy still shows which are configured.
 func (c *Config) Redacted() *Config {
 	d := c.clone()
@@ -24,6 +25,12 @@ func (c *Config) Redacted() *Config {
 	hide(&d.API.SigningKey)
 	hide(&d.SMTP.Password)
 	hide(&d.Twilio.AuthToken)
+	d.Webhook.URL = redactURL(d.Webhook.URL)
+	for i := range d.Webhook.Flows {
+		d.Webhook.Flows[i].URL = redactURL(d.Webhook.Flows[i].URL)
+	}
+	hide(&d.Webhook.Secret)
+	hide(&d.Sources.Stripe.Secret)
 	return d
 }
 

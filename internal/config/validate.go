@@ -83,6 +83,8 @@ func (c *Config) Validate() error {
 	c.validateDefaults(p)
 	c.validateSMTP(p)
 	c.validateTwilio(p)
+	c.validateWebhook(p)
+	c.validateSources(p)
 	c.validateWorker(p)
 	if c.Privacy.TombstoneTTL.Duration() < time.Hour {
 		p.add("privacy.tombstone_ttl", "must be at least 1h, got %s", c.Privacy.TombstoneTTL)
@@ -336,6 +338,63 @@ func (c *Config) validateTwilio(p *problems) {
 	}
 }
 
+// validateWebhook checks the list of per-flow URLs here and leaves every
+// other rule to the webhook channel's own Validate, naming the list item
+// of a flow it finds fault with.
+func (c *Config) validateWebhook(p *problems) {
+	w := c.Webhook
+	if !w.On() {
+		if w.Timeout < 0 {
+			p.add("webhook.timeout", "%s is negative", w.Timeout)
+		}
+		return
+	}
+	first := map[string]int{}
+	for i, f := range w.Flows {
+		key := fmt.Sprintf("webhook.flows[%d]", i)
+		switch j, dup := first[f.Flow]; {
+		case strings.TrimSpace(f.Flow) == "":
+			p.add(key+".flow", "required: the name of a flow")
+		case dup:
+			p.add(key+".flow", "duplicate flow %q (also webhook.flows[%d])", f.Flow, j)
+		default:
+			first[f.Flow] = i
+		}
+	}
+	var errs []error
+	if err := w.Channel().Validate(); err != nil {
+		errs = []error{err}
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = joined.Unwrap()
+		}
+	}
+	for _, err := range errs {
+		key, msg, _ := strings.Cut(err.Error(), ": ")
+		if key == "webhook.flows" {
+			continue // an empty flow name, reported above with its item
+		}
+		if name, ok := strings.CutPrefix(key, "webhook.flows."); ok {
+			if i, known := first[name]; known {
+				key = fmt.Sprintf("webhook.flows[%d].url", i)
+			}
+		}
+		p.add(key, "%s", msg)
+	}
+}
+
+func (c *Config) validateSources(p *problems) {
+	s := c.Sources.Stripe
+	if s.Tolerance <= 0 {
+		p.add("sources.stripe.tolerance", "must be positive, got %s", s.Tolerance)
+	}
+	if s.Secret == "" && s.Mapping != "" {
+		p.add("sources.stripe.secret", "required when sources.stripe.mapping is set")
+	}
+	if strings.TrimSpace(s.Secret) != s.Secret {
+		p.add("sources.stripe.secret", "must not start or end with white space")
+	}
+}
+
 func (c *Config) validateWorker(p *problems) {
 	w := c.Worker
 	if w.Concurrency < 1 {
@@ -428,7 +487,24 @@ func (c *Config) ChannelOff(name string) string {
 			return "twilio.whatsapp_from is empty"
 		}
 	case "webhook":
-		return "the webhook channel is not configured"
+		if !c.Webhook.On() {
+			return "the webhook channel is not configured: set webhook.url and webhook.secret"
+		}
+	}
+	return ""
+}
+
+// ChannelOffFor says why the configuration leaves a channel off for one
+// flow, or "": the webhook channel may have a URL for some flows only.
+func (c *Config) ChannelOffFor(name, flow string) string {
+	if name != "webhook" {
+		return c.ChannelOff(name)
+	}
+	if !c.Webhook.On() {
+		return fmt.Sprintf("the webhook channel is not configured: set webhook.url and webhook.secret, or add {flow: %s, url: …} to webhook.flows", flow)
+	}
+	if c.Webhook.Channel().URLFor(flow) == "" {
+		return fmt.Sprintf("the webhook channel has no URL for flow %q: set webhook.url, or add {flow: %s, url: …} to webhook.flows", flow, flow)
 	}
 	return ""
 }

@@ -216,7 +216,7 @@ func (r *stepReads) state(eventID string) *StepState {
 		st.Event = b
 	}
 	if r.since != nil {
-		st.Since = typesExcept(r.since.Val(), eventID)
+		st.Since = newestTypes(r.since.Val(), eventID)
 	}
 	return st
 }
@@ -234,7 +234,7 @@ func (s *InterventionStore) Start(ctx context.Context, cus, id, eventID string, 
 		begin = beginScript.EvalSha(ctx, p, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap)
 		r.queue(ctx, p, cus, eventID, since)
 		if !occurred.IsZero() {
-			r.since = p.ZRangeByScore(ctx, recentKey(cus), sinceRange(occurred))
+			r.since = p.ZRevRangeByScore(ctx, recentKey(cus), sinceRange(occurred))
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,48 +13,84 @@ import (
 
 // Profile fields that hold a customer's word per channel.
 const (
-	consentPrefix = "consent_" // explicit consent, with its time
-	optOutPrefix  = "optout_"  // an opt-out, with its time
+	consentPrefix         = "consent_"          // explicit marketing consent, with its time
+	optOutPrefix          = "optout_"           // an opt-out from every message, with its time
+	marketingOptOutPrefix = "optout_marketing_" // an opt-out from marketing only, with its time
 )
 
-// setConsentScript records the customer's word per channel, unless the
-// profile holds a newer word for that channel.
-// KEYS: profile. ARGV: customer id, stamp, then channel and "1" (granted)
-// or "0" (revoked) for each channel.
+// MarketingWord starts a consent key that is about marketing only:
+// "marketing.email" is the customer's word on marketing over email, where
+// "email" is their word on every message over email.
+const MarketingWord = "marketing."
+
+// setConsentScript records the customer's word per channel and purpose,
+// unless the profile holds a newer word that it would undo.
+// KEYS: profile. ARGV: customer id, stamp, then per word: the field to
+// set, the number n of fields it clears, and those n fields.
 var setConsentScript = redis.NewScript(`
 local stamp = ARGV[2]
 local function newer(v)
   return v and string.match(v, '^%d%d%d%d%-%d%d%-%d%dT') ~= nil and v > stamp
 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1])
-for i = 3, #ARGV, 2 do
-  local set, other = 'optout_' .. ARGV[i], 'consent_' .. ARGV[i]
-  if ARGV[i + 1] == '1' then set, other = other, set end
-  if not newer(redis.call('HGET', KEYS[1], other)) then
+local i = 3
+while i <= #ARGV do
+  local set, n = ARGV[i], tonumber(ARGV[i + 1])
+  local clears = {}
+  for j = 1, n do clears[j] = ARGV[i + 1 + j] end
+  i = i + 2 + n
+  local undone = false
+  for _, f in ipairs(clears) do
+    if newer(redis.call('HGET', KEYS[1], f)) then undone = true end
+  end
+  if not undone then
     if not newer(redis.call('HGET', KEYS[1], set)) then
       redis.call('HSET', KEYS[1], set, stamp)
     end
-    redis.call('HDEL', KEYS[1], other)
+    for _, f in ipairs(clears) do redis.call('HDEL', KEYS[1], f) end
   end
 end
 return 1
 `)
 
-// SetConsent records consent per channel at the time at: granted
-// (explicit consent) or revoked (an opt-out). Each replaces the other for
-// its channel, unless the other was recorded after at: an event that
+// consentFields returns the field a word sets and the fields it clears.
+// A word on a channel ("email") is about every message over it: granted
+// records marketing consent and lifts both opt-outs, revoked opts out of
+// every message and withdraws marketing consent. A word on marketing
+// ("marketing.email") leaves service messages alone: granted records
+// marketing consent and lifts the marketing opt-out (not an opt-out from
+// every message), revoked opts out of marketing and withdraws marketing
+// consent.
+func consentFields(key string, granted bool) (set string, clears []string) {
+	if ch, ok := strings.CutPrefix(key, MarketingWord); ok {
+		if granted {
+			return consentPrefix + ch, []string{marketingOptOutPrefix + ch}
+		}
+		return marketingOptOutPrefix + ch, []string{consentPrefix + ch}
+	}
+	if granted {
+		return consentPrefix + key, []string{optOutPrefix + key, marketingOptOutPrefix + key}
+	}
+	return optOutPrefix + key, []string{consentPrefix + key}
+}
+
+// SetConsent records the customer's word at the time at, per key: a
+// channel ("email": every message over it) or MarketingWord and a channel
+// ("marketing.email": marketing over it only), true for granted and false
+// for revoked (see consentFields). A word is not recorded when the profile
+// holds a word recorded after at that it would undo: an event that
 // occurred before the customer sent STOP does not undo the opt-out.
 func (s *CustomerStore) SetConsent(ctx context.Context, cus string, consent map[string]bool, at time.Time) error {
 	if len(consent) == 0 {
 		return nil
 	}
 	args := []any{cus, at.UTC().Format(time.RFC3339)}
-	for _, ch := range slices.Sorted(maps.Keys(consent)) {
-		v := "0"
-		if consent[ch] {
-			v = "1"
+	for _, key := range slices.Sorted(maps.Keys(consent)) {
+		set, clears := consentFields(key, consent[key])
+		args = append(args, set, len(clears))
+		for _, f := range clears {
+			args = append(args, f)
 		}
-		args = append(args, ch, v)
 	}
 	if err := setConsentScript.Run(ctx, s.rdb, []string{profileKey(cus)}, args...).Err(); err != nil {
 		return fmt.Errorf("store consent: %w", err)

@@ -104,32 +104,21 @@ func (s *EventStore) NoteEvent(ctx context.Context, cus, typ, id string, at time
 	return s.NoteEvents(ctx, []Noted{{Customer: cus, Type: typ, ID: id, At: at}})
 }
 
-// EventsSince returns the types of the customer's events received after
-// since, other than the event except.
+// EventsSince returns the types of the customer's events that occurred
+// after since, other than the event except: of the newest MaxHistory,
+// oldest first.
 func (s *EventStore) EventsSince(ctx context.Context, cus string, since time.Time, except string) ([]string, error) {
-	ms, err := s.rdb.ZRangeByScore(ctx, recentKey(cus), sinceRange(since)).Result()
+	ms, err := s.rdb.ZRevRangeByScore(ctx, recentKey(cus), sinceRange(since)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load recent events: %w", err)
 	}
-	return typesExcept(ms, except), nil
+	return newestTypes(ms, except), nil
 }
 
-// sinceRange selects the recent events received after t.
+// sinceRange selects the newest recent events (one more than MaxHistory,
+// in case one is left out) that occurred after t.
 func sinceRange(t time.Time) *redis.ZRangeBy {
-	return &redis.ZRangeBy{Min: "(" + strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf"}
-}
-
-// typesExcept returns the types of recent events (type|id), but for the
-// event except.
-func typesExcept(members []string, except string) []string {
-	out := []string{}
-	for _, m := range members {
-		typ, id, _ := strings.Cut(m, "|")
-		if id != except {
-			out = append(out, typ)
-		}
-	}
-	return out
+	return &redis.ZRangeBy{Min: "(" + strconv.FormatInt(t.UnixMilli(), 10), Max: "+inf", Count: MaxHistory + 1}
 }
 
 // enterScript records an entry unless one is recorded that is younger
