@@ -253,6 +253,8 @@ type batch struct {
 	entries []store.Entry
 	keeps   []store.Keep
 	again   func(*flows.Event) bool // events that may have been routed before
+	// entrants are the runs of measured flows started, for their reports.
+	entrants []store.Entrant
 }
 
 // once reports whether the journal entries of routing ev are to be
@@ -290,6 +292,7 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			return err
 		}
 		run := RunID(ev.CustomerID, ev.ID, f.Name)
+		runArm, planned := arm(f, ev.CustomerID), false
 		for _, s := range f.Steps {
 			id := InterventionID(ev.CustomerID, ev.ID, f.Name, s.ID)
 			joined, err := w.debounced(ctx, b, f, s, ev, id)
@@ -319,9 +322,13 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 				Run: run, Flow: f.Name, Version: f.Version, Step: s.ID, EventID: ev.ID,
 				EventType: ev.Type, Subject: ev.Subject, Channels: s.Channels, Due: plan.At.UTC(), Planned: plan.At.UTC(),
 				TaskQueue: w.o.Queue.StepQueue(ev.CustomerID), TaskID: id, State: store.Scheduled, Reason: plan.Reason,
-				Occurred: ev.OccurredAt,
+				Occurred: ev.OccurredAt, Arm: runArm,
 			}
 			details := map[string]string{}
+			if runArm != "" {
+				details["arm"] = runArm
+			}
+			planned = true
 			if ferr != nil {
 				iv.State, cause = store.Skipped, "from"
 			} else if plan.Late {
@@ -342,6 +349,9 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			if due.After(last) {
 				last = due
 			}
+		}
+		if planned && f.Measured() {
+			b.entrants = append(b.entrants, entrant(f, ev, run, now))
 		}
 	}
 	if keep := last.Sub(now) + w.o.EventTTL; keep > w.EventTTL()-time.Hour {
@@ -366,6 +376,9 @@ func (w *Engine) flush(ctx context.Context, b *batch) error {
 		if st == "created" {
 			metrics.Interventions.WithLabelValues(b.ivs[i].State, "").Inc()
 		}
+	}
+	if err := w.addEntrants(ctx, b.entrants, b.now); err != nil {
+		return err
 	}
 	// Keep the events (their data renders in the templates) until their last step is done.
 	if len(b.keeps) > 0 {
