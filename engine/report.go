@@ -197,12 +197,13 @@ func goalUnit(spec string) string {
 func (r *Report) words(arms [2]stats.Arm, p ReportPart, per *stats.Interval, verdict stats.Verdict, seq *stats.Interval, which string) (string, string) {
 	t, c := arms[0], arms[1]
 	runs := "runs whose goal window has closed"
+	empty := "No runs whose goal window has closed yet."
 	if which == "open" {
-		runs = "runs whose goal window is still open"
+		runs, empty = "runs whose goal window is still open", "No runs with an open goal window."
 	}
 	switch {
 	case t.N+c.N == 0:
-		return fmt.Sprintf("No %s yet.", runs), ""
+		return empty, ""
 	case r.Goal == "none":
 		return fmt.Sprintf("Flow %s has no goal, so there is nothing to compare: %d entrants, %d in the holdout.", r.Flow, t.N+c.N, c.N), ""
 	case c.N == 0:
@@ -253,6 +254,9 @@ func (r *Report) words(arms [2]stats.Arm, p ReportPart, per *stats.Interval, ver
 // num formats a count per 1,000 or a percentage without needless
 // decimals: 31, 2.5.
 func num(x float64) string {
+	if math.Abs(x) < 0.05 {
+		return "0"
+	}
 	if math.Abs(x) >= 10 || x == math.Trunc(x) {
 		return fmt.Sprintf("%.0f", x)
 	}
