@@ -174,7 +174,7 @@ func (w *Engine) goalMatches(ctx context.Context, f *flows.Flow, win *store.Goal
 func goalEntry(f *flows.Flow, win *store.GoalWindow, x goalInput, now time.Time) store.Entry {
 	what := "a " + x.source
 	e := store.Entry{
-		At: now, Kind: "goal", State: "counted", Flow: f.Name, Version: win.Version, Run: win.Run,
+		At: now, Kind: store.KindGoal, State: "counted", Flow: f.Name, Version: win.Version, Run: win.Run,
 		Subject: win.Subject, Cause: "goal",
 		Details: map[string]string{"arm": win.Arm, "period": win.Period, "window_end": win.End.UTC().Format(time.RFC3339)},
 	}

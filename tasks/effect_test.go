@@ -8,6 +8,7 @@ import (
 	"github.com/aheadhq/ahead/channels"
 	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/flows"
+	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -44,6 +45,30 @@ func (b *bundle) arms(t *testing.T, flow, prefix string, n int) (treat, ctrl, al
 	treat = b.customersIn(t, flow, flows.ArmTreatment, prefix, n)
 	ctrl = b.customersIn(t, flow, flows.ArmControl, prefix, n)
 	return treat, ctrl, append(append([]string{}, treat...), ctrl...)
+}
+
+// goalReached reads ahead_goal_reached_total{flow,arm}.
+func goalReached(t *testing.T, flow, arm string) float64 {
+	t.Helper()
+	fams, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "ahead_goal_reached_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["flow"] == flow && labels["arm"] == arm {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 // person is a customer with a phone number of their own.
@@ -142,6 +167,8 @@ func TestGoalsCountedAndReported(t *testing.T) {
 	t.Parallel()
 	b := setupEffect(t)
 	treat, ctrl, all := b.arms(t, "welcome-measured", "cus", 4)
+	reached := func(arm string) float64 { return goalReached(t, "welcome-measured", arm) }
+	reachedT, reachedC := reached(flows.ArmTreatment), reached(flows.ArmControl)
 	var triggers []*flows.Event
 	for i, cus := range all {
 		ev := subscriber("evt_"+cus, cus, "sub_1", person(i))
@@ -199,9 +226,12 @@ func TestGoalsCountedAndReported(t *testing.T) {
 	if rep.Period.ID != f.Period() || !rep.Period.Current || rep.Holdout != 0.5 || rep.Unit != "inbound contacts" || len(rep.Earlier) != 0 {
 		t.Errorf("report period %+v, holdout %v, unit %q, earlier %v", rep.Period, rep.Holdout, rep.Unit, rep.Earlier)
 	}
+	if dt, dc := reached(flows.ArmTreatment)-reachedT, reached(flows.ArmControl)-reachedC; dt != 2 || dc != 2 {
+		t.Errorf("ahead_goal_reached_total rose by %v (treatment) and %v (control), want 2 and 2", dt, dc)
+	}
 	var counted []store.Entry
 	for _, e := range b.journal(t, treat[0]) {
-		if e.Kind == "goal" {
+		if e.Kind == store.KindGoal {
 			counted = append(counted, e)
 		}
 	}

@@ -31,6 +31,10 @@ import (
 // leaves a run or a goal event uncounted (in either arm alike), never
 // counted twice.
 
+// KindGoal is the kind of the journal entry of a goal event counted for a
+// run.
+const KindGoal = "goal"
+
 // dayMs is a day in milliseconds: counters are kept per day on which goal
 // windows close.
 const dayMs = 24 * 60 * 60 * 1000
