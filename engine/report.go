@@ -206,8 +206,11 @@ func (r *Report) words(arms [2]stats.Arm, p ReportPart, per *stats.Interval, ver
 		return empty, ""
 	case r.Goal == "none":
 		return fmt.Sprintf("Flow %s has no goal, so there is nothing to compare: %d entrants, %d in the holdout.", r.Flow, t.N+c.N, c.N), ""
-	case c.N == 0:
+	case c.N == 0 && r.Holdout == 0:
 		return fmt.Sprintf("No holdout among the %d %s: set holdout on flow %s to compare with customers it leaves alone.", t.N, runs, r.Flow), ""
+	case c.N == 0:
+		return fmt.Sprintf("Nobody in the holdout yet among the %d %s: with a %s holdout, about one entrant in %d is held out.",
+			t.N, runs, flows.FormatShare(int(math.Round(r.Holdout*10000))), int(math.Round(1/r.Holdout))), ""
 	case t.N == 0:
 		return fmt.Sprintf("All %d %s are in the holdout: nobody was contacted.", c.N, runs), ""
 	case per == nil:
