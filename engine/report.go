@@ -125,11 +125,8 @@ func (w *Engine) Report(ctx context.Context, name string, o ReportOptions) (*Rep
 	}
 	slices.Reverse(r.Earlier) // newest first
 	r.Holdout, r.Goal = r.Period.Holdout, r.Period.Goal
-	var goal *flows.Goal
-	if r.Period.Current {
-		goal = f.Goal
-	}
-	r.Count = goal != nil && goal.Count || goal == nil && strings.HasSuffix(r.Goal, ", counted")
+	// The goal in words is the same for the same period (Goal.Spec).
+	r.Count = strings.HasSuffix(r.Goal, ", counted")
 	r.Unit = goalUnit(r.Goal)
 	rows, err := w.o.Store.EffectCounts(ctx, name, r.Period.ID)
 	if err != nil {

@@ -57,3 +57,24 @@ func TestRecoversKnownEffect(t *testing.T) {
 		t.Errorf("avoided per 1,000 %+v: want an interval around 150", c.Avoided)
 	}
 }
+
+// The same path on a Redis Cluster of three masters, with fewer entrants
+// and a larger holdout: every customer's writes stay in their slot, the
+// counters in the flow's.
+func TestRecoversKnownEffectCluster(t *testing.T) {
+	rdb := redistest.Cluster(t)
+	res, err := synthetic.Run(context.Background(), synthetic.Options{
+		Redis: rdb, Entrants: 4000, Holdout: "50%", ControlRate: 0.30, TreatRate: 0.15, Seed: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Report.Closed
+	t.Logf("%d entrants in %s: difference %+.2f points, 95%% CI %+.2f to %+.2f", c.Treat.N+c.Control.N, res.Elapsed.Round(1e6), c.Diff.Est*100, c.Diff.Lo*100, c.Diff.Hi*100)
+	if c.Treat.N+c.Control.N != 4000 || c.Treat.Hits != res.Contacts["treatment"] || c.Control.Hits != res.Contacts["control"] {
+		t.Errorf("counted %+v / %+v, drawn %v of %v", c.Treat, c.Control, res.Contacts, res.Entrants)
+	}
+	if d := c.Diff; !(d.Lo < -0.15 && d.Hi > -0.15) || d.Hi >= 0 {
+		t.Errorf("95%% interval %+v: want it to contain -0.15 and exclude 0", d)
+	}
+}
