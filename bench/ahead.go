@@ -101,7 +101,7 @@ func outcomes() (final, sent float64, err error) {
 		case store.Sent:
 			sent += v
 			final += v
-		case store.Skipped, store.Failed, store.Cancelled:
+		case store.Skipped, store.Failed, store.Cancelled, store.HeldOut:
 			final += v
 		}
 	}

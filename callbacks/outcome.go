@@ -191,6 +191,12 @@ func (q *Queues) Record(ctx context.Context, id, agent string, o Outcome) (*stor
 		reason += "; note: " + s
 	}
 	q.journal(ctx, cb, o.Outcome, reason)
+	if o.Outcome == flows.OutcomeCallbackRequested && q.o.Contacted != nil {
+		id := fmt.Sprintf("%s-%d", cb.ID, cb.Attempts)
+		if err := q.o.Contacted(ctx, cb.Customer, flows.SourceCallbackRequested, id, now); err != nil {
+			q.o.Log.Error("count callback request toward goals", "callback", cb.ID, "err", err)
+		}
+	}
 	if cb.State == store.CallbackDone {
 		ended(cb)
 	}

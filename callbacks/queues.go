@@ -38,6 +38,10 @@ type Options struct {
 	// Emit takes in an event for a customer, as POST /v1/events would:
 	// the queue's on_exhausted event. Nil takes in none.
 	Emit func(ctx context.Context, ev *flows.Event) error
+	// Contacted counts a call outcome in which the customer asked to be
+	// called back (source flows.SourceCallbackRequested) toward the goals
+	// that include it; id identifies the outcome. Nil counts none.
+	Contacted func(ctx context.Context, customer, source, id string, at time.Time) error
 	// Export offers callable callbacks of queues with a taskrouter
 	// section to TaskRouter; nil offers none.
 	Export Exporter

@@ -3,8 +3,10 @@
 // routing and planning (which flows an event starts or cancels, and when
 // each step is due in the customer's time zone), the step run with its
 // guards (one file each: deadline, skip_if, quiet hours, window, budget,
-// consent), sending over the channels with fallback, provider delivery
-// reports, inbound messages, cancellation, erasure, and the typed Profile.
+// consent, holdout), sending over the channels with fallback, provider
+// delivery reports, inbound messages, cancellation, erasure, the typed
+// Profile, and the measurement of a flow's effect: arms of its holdout,
+// goal events counted per run (goal.go) and the report (report.go).
 //
 // The engine hands work to a task queue through the Queue interface and
 // never names the queue's technology: it must not import asynq, net/http

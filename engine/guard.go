@@ -53,6 +53,9 @@ func (g *guard) check(ctx context.Context) (done bool, err error) {
 	if at.After(now) {
 		return true, g.deferTo(ctx, at, cause, why)
 	}
+	if done, err := g.heldOut(ctx); done || err != nil {
+		return done, err
+	}
 	// Take the place in the budget; a worker that took it first defers us.
 	c := store.Contact{Intervention: iv.ID, At: now, Channel: iv.Channels[min(iv.Next, len(iv.Channels)-1)], Flow: iv.Flow, Step: iv.Step}
 	per, max, gap := g.budget()

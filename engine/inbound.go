@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -18,8 +19,9 @@ type Inbound struct {
 }
 
 // Receive journals an inbound message as a contact from every customer
-// with that number, opens the WhatsApp service window, and applies opt-out
-// and opt-in keywords to that channel. It returns how many customers have
+// with that number, opens the WhatsApp service window, applies opt-out
+// and opt-in keywords to that channel, and counts any other message
+// toward the goals that include inbound messages. It returns how many customers have
 // the number. A message handled before (the provider sent its webhook
 // again) is not handled twice; it is marked handled last, so a try that
 // failed halfway is handled again.
@@ -59,6 +61,11 @@ func (w *Engine) Receive(ctx context.Context, m Inbound) (int, error) {
 		if err := w.o.Store.Journal(ctx, cus, e); err != nil {
 			return 0, err
 		}
+		if !m.OptOut && !m.OptIn {
+			if err := w.Contacted(ctx, cus, flows.SourceInboundMessage, inboundID(m, stamp), now); err != nil {
+				return 0, err
+			}
+		}
 		if m.ProviderID != "" {
 			if _, err := w.o.Store.RecordDelivery(ctx, cus, m.ProviderID, "inbound"); err != nil {
 				return 0, err
@@ -66,4 +73,13 @@ func (w *Engine) Receive(ctx context.Context, m Inbound) (int, error) {
 		}
 	}
 	return len(ids), nil
+}
+
+// inboundID identifies an inbound message for goal counting: the
+// provider's id, else its sender and time.
+func inboundID(m Inbound, stamp string) string {
+	if m.ProviderID != "" {
+		return m.ProviderID
+	}
+	return m.From + "@" + stamp
 }

@@ -161,6 +161,11 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 			}
 		}
 	}
+	// Count the events toward the goals of the customers' runs, after
+	// routing, so that a run this batch started sees its goal events.
+	if err := w.countEventGoals(ctx, newEvents); err != nil {
+		return rollback(err)
+	}
 	if err := w.o.Store.MarkRouted(ctx, newRefs); err != nil {
 		// Routed all the same; a repeat of these events would be routed
 		// again, which creates nothing new.

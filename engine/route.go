@@ -267,6 +267,8 @@ type batch struct {
 	keeps   []store.Keep
 	again   func(*flows.Event) bool // events that may have been routed before
 	slots   map[string]bool         // debounce slots (customer|flow|step|subject) taken by ivs
+	// entrants are the runs of measured flows started, for their reports.
+	entrants []store.Entrant
 }
 
 // settle writes what b planned so far and empties it, so that later events
@@ -275,7 +277,7 @@ func (w *Engine) settle(ctx context.Context, b *batch) error {
 	if err := w.flush(ctx, b); err != nil {
 		return err
 	}
-	b.ivs, b.entries, b.keeps, b.slots = nil, nil, nil, nil
+	b.ivs, b.entries, b.keeps, b.slots, b.entrants = nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -314,6 +316,7 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			return err
 		}
 		run := RunID(ev.CustomerID, ev.ID, f.Name)
+		runArm, planned := arm(f, ev.CustomerID), false
 		for _, s := range f.Steps {
 			id := InterventionID(ev.CustomerID, ev.ID, f.Name, s.ID)
 			joined, err := w.debounced(ctx, b, f, s, ev, id)
@@ -343,9 +346,13 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 				Run: run, Flow: f.Name, Version: f.Version, Step: s.ID, EventID: ev.ID,
 				EventType: ev.Type, Subject: ev.Subject, Channels: s.Channels, Due: plan.At.UTC(), Planned: plan.At.UTC(),
 				TaskQueue: w.o.Queue.StepQueue(ev.CustomerID), TaskID: id, State: store.Scheduled, Reason: plan.Reason,
-				Occurred: ev.OccurredAt,
+				Occurred: ev.OccurredAt, Arm: runArm,
 			}
 			details := map[string]string{}
+			if runArm != "" {
+				details["arm"] = runArm
+			}
+			planned = true
 			if ferr != nil {
 				iv.State, cause = store.Skipped, "from"
 			} else if plan.Late {
@@ -366,6 +373,9 @@ func (w *Engine) plan(ctx context.Context, b *batch, ev *flows.Event, cust *flow
 			if due.After(last) {
 				last = due
 			}
+		}
+		if planned && f.Measured() {
+			b.entrants = append(b.entrants, entrant(f, ev, run, now))
 		}
 	}
 	if keep := last.Sub(now) + w.o.EventTTL; keep > w.EventTTL()-time.Hour {
@@ -390,6 +400,9 @@ func (w *Engine) flush(ctx context.Context, b *batch) error {
 		if st == "created" {
 			metrics.Interventions.WithLabelValues(b.ivs[i].State, "").Inc()
 		}
+	}
+	if err := w.addEntrants(ctx, b.entrants, b.now); err != nil {
+		return err
 	}
 	// Keep the events (their data renders in the templates) until their last step is done.
 	if len(b.keeps) > 0 {

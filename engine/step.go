@@ -324,6 +324,8 @@ func outcomeReason(e store.Entry) string {
 		return metrics.ReasonProvider
 	case "flow_removed", "step_removed":
 		return metrics.ReasonFlowGone
+	case "holdout":
+		return metrics.ReasonHeldOut
 	}
 	if strings.HasPrefix(e.Reason, "gave up after") {
 		return metrics.ReasonRetries

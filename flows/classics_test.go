@@ -62,6 +62,8 @@ func TestClassicsSimulate(t *testing.T) {
 			{"day4-first-invoice/invoice-explainer", "2026-11-27T09:00:00Z", "2026-11-27T10:00:00+01:00"},
 		}},
 		{"subscription-cancelled.json", "2026-11-24T09:00:00Z", nil},
+		// An inbound contact starts nothing: it is what the flows' goals count.
+		{"contact-inbound.json", "2026-11-24T09:00:00Z", nil},
 		// 22:30: after the window closes, so the next morning at 08:00.
 		{"order-status-changed.json", "2026-11-23T21:30:00Z", []classicDue{
 			{"order-status-update/status-update", "2026-11-24T07:00:00Z", "2026-11-24T08:00:00+01:00"},

@@ -42,6 +42,10 @@ type Flow struct {
 	// enter again once this long has passed since the last entry; 0 never.
 	ReentryAfter time.Duration
 	Steps        []*Step
+	// Holdout is the control group that measures the flow's effect, and
+	// Goal the outcome it is measured on (nil: none); see effect.go.
+	Holdout Holdout
+	Goal    *Goal
 	// Source is the flow's YAML document as written; a run keeps the
 	// version it started with through it.
 	Source []byte

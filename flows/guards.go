@@ -170,6 +170,8 @@ type Policy struct {
 	// Budget limits proactive contacts per customer across all flows and
 	// channels; nil means no limit.
 	Budget *Budget
+	// Holdout is the holdout, in basis points, of flows that set none.
+	Holdout int
 }
 
 // Budget limits how many proactive contacts a customer gets.

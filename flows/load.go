@@ -135,6 +135,7 @@ func newLoader(tc TemplateChecker) *loader {
 
 func (l *loader) finish() (*Set, error) {
 	l.checkQueues()
+	l.applyPolicy()
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
@@ -272,6 +273,9 @@ var flowKeys = map[string]keyFunc[*Flow]{
 	"reentry_after": func(d *doc, f *Flow, v *yaml.Node, field string) {
 		f.ReentryAfter = d.lateLimit(v, field)
 	},
+	"holdout":      loadHoldout,
+	"holdout_salt": loadHoldoutSalt,
+	"goal":         loadGoal,
 	"steps": func(d *doc, f *Flow, v *yaml.Node, field string) {
 		items, ok := yamlx.Seq(d, v, field)
 		if !ok {

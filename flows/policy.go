@@ -19,6 +19,7 @@ import (
 //	  per: 7d
 //	  min_gap: 2h               # least time between two contacts
 //	  service_max: 4            # service flows may go past max up to this
+//	holdout: 0%                 # the control group of flows that set no holdout
 const PolicyFile = "policy.yaml"
 
 // special files of a flow folder are not flows; each has its own loader.
@@ -41,6 +42,7 @@ func (d *doc) policy(root *yaml.Node) {
 }
 
 var policyKeys = map[string]keyFunc[*Policy]{
+	"holdout": loadPolicyHoldout,
 	"quiet_hours": func(d *doc, p *Policy, v *yaml.Node, field string) {
 		items, ok := yamlx.Seq(d, v, field)
 		if !ok {

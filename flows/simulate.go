@@ -16,6 +16,9 @@ type Planned struct {
 	DueLocal string `json:"due_local"`
 	Timezone string `json:"timezone"`
 	Reason   string `json:"reason"`
+	// Arm is the customer's arm of the flow: treatment, or control when
+	// the flow's holdout would hold the step back.
+	Arm string `json:"arm"`
 	// Skipped reports a step that would be skipped: too late, or its from
 	// cannot be evaluated for the event.
 	Skipped bool `json:"skipped,omitempty"`
@@ -63,6 +66,7 @@ func Simulate(s *Set, ev *Event, now time.Time, defaultTZ string) ([]Planned, er
 				Timezone: loc.String(),
 				Reason:   p.Reason,
 				Skipped:  p.Late,
+				Arm:      f.Arm(ev.CustomerID),
 			})
 		}
 	}

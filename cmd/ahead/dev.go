@@ -79,6 +79,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
   timeline:        curl -s http://%[4]s/v1/customers/cus_123/timeline
   callback queue:  curl -s 'http://%[4]s/v1/callbacks?queue=retention'
   outbox:          curl -s http://%[4]s/v1/outbox
+  flow report:     curl -s http://%[4]s/v1/reports/flows/day2-reassurance-call
   agent desk:      http://%[4]s/agent
 
 `, len(cat.Flows.Flows()), cfg.Flows, *scale, a)

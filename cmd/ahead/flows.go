@@ -116,13 +116,13 @@ func simulate(args []string, stdout io.Writer) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FLOW\tSTEP\tCHANNELS\tDUE (UTC)\tDUE (LOCAL)\tREASON")
+	fmt.Fprintln(tw, "FLOW\tSTEP\tARM\tCHANNELS\tDUE (UTC)\tDUE (LOCAL)\tREASON")
 	for _, p := range plans {
 		due := p.Due.UTC().Format(time.RFC3339)
 		if p.Skipped {
 			due = "skipped"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\n", p.Flow, p.Step, p.Channels, due, p.DueLocal, p.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\t%s\n", p.Flow, p.Step, p.Arm, p.Channels, due, p.DueLocal, p.Reason)
 	}
 	return tw.Flush()
 }

@@ -26,6 +26,9 @@ Usage:
       the interventions an event would schedule, without Redis
   ahead events send [--url URL] [--token TOKEN] FILE...
       post events (a JSON object or array per file, - for standard input)
+  ahead report FLOW [--url URL] [--token TOKEN] [--effect 0.02] [--json]
+      a flow's measured effect: treatment against holdout, with intervals
+  ahead report --synthetic      recover a known effect from synthetic entrants
   ahead bench                   performance figures beside raw asynq
   ahead health [--url URL]      exit 0 when the probe at URL answers 200 (container health checks)
 `
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return sendEvents(ctx, rest[1:], stdin, stdout)
 	case "health":
 		return health(ctx, rest, stdout)
+	case "report":
+		return report(ctx, rest, stdout, stderr)
 	case "bench":
 		return bench(ctx, rest, stdout)
 	case "help", "-h", "--help":

@@ -322,6 +322,9 @@ func (n *node) openCallbacks(cat *engine.Catalog) error {
 		},
 		Location: func(p store.Profile) *time.Location { return n.worker.Location(p) },
 		Emit:     func(ctx context.Context, ev *flows.Event) error { return n.worker.Raise(ctx, ev) },
+		Contacted: func(ctx context.Context, customer, source, id string, at time.Time) error {
+			return n.worker.Contacted(ctx, customer, source, id, at)
+		},
 	}
 	var needs []string
 	if cat != nil {

@@ -88,6 +88,7 @@ func New(o Options) http.Handler {
 		mux.Handle("/agent/", d)
 	}
 	mux.HandleFunc("GET /v1/flows", auth(httpx.ScopeAgent, s.listFlows))
+	mux.HandleFunc("GET /v1/reports/flows/{id}", auth(httpx.ScopeAdmin, s.flowReport))
 	mux.HandleFunc("GET /v1/outbox", auth(httpx.ScopeAdmin, s.outbox))
 	mux.HandleFunc("POST /v1/webhooks/twilio/status", s.twilioStatus)
 	mux.HandleFunc("POST /v1/webhooks/twilio/inbound", s.twilioInbound)

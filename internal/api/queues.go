@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/httpx"
 )
 
@@ -31,12 +32,17 @@ func (s *server) listFlows(w http.ResponseWriter, r *http.Request) {
 		Trigger     string   `json:"trigger"`
 		If          string   `json:"if,omitempty"`
 		CancelOn    []string `json:"cancel_on,omitempty"`
+		Holdout     string   `json:"holdout,omitempty"`
+		Goal        string   `json:"goal,omitempty"`
 		Steps       []step   `json:"steps"`
 	}
 	out := []flow{}
 	for _, f := range cat.Flows.Flows() {
 		fl := flow{Name: f.Name, Description: f.Description, Phase: f.Phase, Purpose: f.Purpose,
 			Version: f.Version, Trigger: f.Trigger.Event, If: f.Trigger.If}
+		if f.Measured() {
+			fl.Holdout, fl.Goal = flows.FormatShare(f.Holdout.BP), f.Goal.Spec()
+		}
 		for _, c := range f.CancelOn {
 			fl.CancelOn = append(fl.CancelOn, c.Event)
 		}

@@ -18,6 +18,7 @@ const (
 	ReasonProvider      = "provider"       // the provider refused the message for good
 	ReasonRetries       = "retries"        // transient failures until the tries ran out
 	ReasonFlowGone      = "flow_gone"      // the flow or step is no longer loaded
+	ReasonHeldOut       = "held_out"       // a control run's step: the holdout gets no contact
 	ReasonOther         = "other"
 )
 
@@ -25,14 +26,14 @@ var reasons = map[string]bool{
 	ReasonDelivered: true, ReasonCancelled: true, ReasonTooLate: true, ReasonSkipIf: true,
 	ReasonDeadline: true, ReasonBudget: true, ReasonOptedOut: true, ReasonNoContact: true,
 	ReasonNotConfigured: true, ReasonRender: true, ReasonProvider: true, ReasonRetries: true,
-	ReasonFlowGone: true, ReasonOther: true,
+	ReasonFlowGone: true, ReasonHeldOut: true, ReasonOther: true,
 }
 
 // Outcomes counts interventions that ended, by final state (sent, skipped,
-// cancelled, failed), channel ("" when none was tried) and reason.
+// cancelled, failed, held_out), channel ("" when none was tried) and reason.
 var Outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "ahead_intervention_outcomes_total",
-	Help: "Interventions that ended, by state (sent, skipped, cancelled, failed), channel and reason.",
+	Help: "Interventions that ended, by state (sent, skipped, cancelled, failed, held_out), channel and reason.",
 }, []string{"state", "channel", "reason"})
 
 // CountOutcome counts one intervention that ended. A reason that is not

@@ -1,7 +1,8 @@
 // Package store keeps ahead's own state in Redis: customer profiles, the
 // events received, runs and interventions with their states, the
 // per-customer index of pending work, the journal (timeline), the callback
-// queues and the outbox.
+// queues, the outbox, and the goal windows and effect counters of measured
+// flows (effect.go).
 //
 // Every key of one customer carries that customer's hash tag
 // (ahead:{cus_123}:…), so a customer's keys live in one Redis Cluster slot and

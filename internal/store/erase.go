@@ -51,7 +51,7 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 	// these are the customer's keys of fixed name.
 	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus),
 		contactsKey(cus), recentKey(cus), enteredKey(cus), debounceKey(cus), cancelsKey(cus), deliveryKey(cus),
-		indexKey(cus), legacyIndexKey(cus))
+		indexKey(cus), legacyIndexKey(cus), goalsKey(cus))
 	// All keys share the customer's hash tag, so one DEL is allowed on a cluster.
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("erase customer keys: %w", err)

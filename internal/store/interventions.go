@@ -42,6 +42,9 @@ type Intervention struct {
 	Code       string `json:"code,omitempty"`
 	ProviderID string `json:"provider_id,omitempty"`
 	Attempts   int    `json:"attempts"`
+	// Arm is the run's arm of the flow's holdout: "control" holds the
+	// step back; "" is the treatment.
+	Arm string `json:"arm,omitempty"`
 	// Interrupted is set by Begin when an earlier try stopped while
 	// sending (its worker died): that message may have gone out.
 	Interrupted bool `json:"-"`
@@ -132,7 +135,7 @@ func (iv *Intervention) fields() []any {
 		"task_queue", iv.TaskQueue, "task_id", task, "deferrals", num(iv.Deferrals),
 		"state", iv.State, "reason", iv.Reason,
 		"next", num(iv.Next), "channel", iv.Channel, "code", iv.Code,
-		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts),
+		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts), "arm", iv.Arm,
 	}
 }
 
@@ -155,7 +158,7 @@ func decodeIntervention(cus, id string, m map[string]string) (*Intervention, err
 		Version: m["version"], Step: m["step"], EventID: m["event"],
 		EventType: m["event_type"], Subject: m["subject"], TaskQueue: m["task_queue"], TaskID: m["task_id"],
 		State: m["state"], Reason: m["reason"], Channel: m["channel"],
-		Code: m["code"], ProviderID: m["provider_id"],
+		Code: m["code"], ProviderID: m["provider_id"], Arm: m["arm"],
 	}
 	if iv.TaskID == "" {
 		iv.TaskID = id
@@ -344,7 +347,7 @@ func beginResult(cus, id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err
 var updateScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return 'missing' end
-if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then return 'ended' end
+if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out' then return 'ended' end
 local n = tonumber(ARGV[4])
 local f, gone = {}, {}
 for i = 5 + n, #ARGV, 2 do
@@ -462,7 +465,7 @@ if st == 'sending' then
   redis.call('HSET', KEYS[1], 'cancel', ARGV[3], 'cancel_reason', ARGV[2])
   return 2
 end
-if (not st) or st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then
+if (not st) or st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out' then
   redis.call('HDEL', KEYS[2], ARGV[1])
 end
 return 0

@@ -19,7 +19,8 @@ const (
 )
 
 // Intervention states. An intervention starts scheduled and ends in one of
-// sent, skipped, cancelled or failed. Sending is the short state between
+// sent, skipped, cancelled, failed or held_out (a control run's step,
+// not sent). Sending is the short state between
 // "it is not cancelled" and "it was sent".
 const (
 	Scheduled = "scheduled"
@@ -28,12 +29,13 @@ const (
 	Skipped   = "skipped"
 	Cancelled = "cancelled"
 	Failed    = "failed"
+	HeldOut   = "held_out"
 )
 
 // Final reports whether state is an end state.
 func Final(state string) bool {
 	switch state {
-	case Sent, Skipped, Cancelled, Failed:
+	case Sent, Skipped, Cancelled, Failed, HeldOut:
 		return true
 	}
 	return false

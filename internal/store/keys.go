@@ -15,6 +15,10 @@ func ivKey(cus, id string) string       { return custKey(cus, "iv:"+id) }
 func eventKey(cus, id string) string    { return custKey(cus, "evt:"+id) }
 func callbackRefsKey(cus string) string { return custKey(cus, "callbacks") }
 
+// goalsKey holds the customer's open goal windows: one mark per run of a
+// measured flow, with its arm and count (see effect.go).
+func goalsKey(cus string) string { return custKey(cus, "goals") }
+
 // legacyIndexKey is the set of a customer's keys that earlier versions
 // kept; indexKey, a hash from key name to "", replaced it because Redis
 // stores a small hash compactly. Both are read and erased.
@@ -27,6 +31,12 @@ func queuesKey() string               { return "ahead:{cbq}:names" }
 func statsKey(q string) string        { return "ahead:{cbq:" + q + "}:stats" }
 func sweepKey(q string) string        { return "ahead:{cbq:" + q + "}:sweep" }
 func taskCloseKey(q string) string    { return "ahead:{cbq:" + q + "}:tasks-to-close" }
+
+// A flow's effect counters carry no personal data: entrants, goal hits
+// and sums per arm, by the day goal windows close. They have a tag per
+// flow, so that one flow's counters live in one slot.
+func effectKey(flow, period string) string { return "ahead:{effect:" + flow + "}:counts:" + period }
+func periodsKey(flow string) string        { return "ahead:{effect:" + flow + "}:periods" }
 
 // phoneKey indexes customers by phone or WhatsApp number, so an inbound
 // message finds its customer.
