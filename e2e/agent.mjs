@@ -2,15 +2,21 @@
 //
 //   node e2e/agent.mjs BASEURL SCREENSHOT_PATH
 //
-// BASEURL is a running ahead with a callable callback for "Anna de Vries"
-// in the retention queue. AHEAD_AGENT_TOKEN is the agent token when the
-// server checks tokens. CHROMIUM is the browser (default /usr/bin/chromium).
+// BASEURL is a running ahead with two callable callbacks in the retention
+// queue: "Anna de Vries" first, then "Daan Bakker". AHEAD_AGENT_TOKEN is
+// the agent token when the server checks tokens. CHROMIUM is the browser
+// (default /usr/bin/chromium).
 //
-// It signs in, claims the next callback, checks the customer, talking
-// points and timeline, records "reached" with a note by keyboard and
-// checks that the timeline shows it. SCREENSHOT_PATH gets the claimed
-// callback; the same name with "-queues" and "-recorded" before the
-// extension gets the queues page and the page after the outcome. The exit status is 0 only when every check held.
+// In English, it signs in, claims the next callback (Anna's), checks the
+// customer, talking points and timeline, records "reached" with a note by
+// keyboard and checks that the timeline shows it. Then a browser set to
+// Dutch (nl-NL) signs in, claims Daan's callback, checks that the desk
+// speaks Dutch and records "Geen gehoor" (no answer) by keyboard.
+// SCREENSHOT_PATH gets Anna's claimed callback; the same name with
+// "-queues" and "-recorded" before the extension gets the queues page and
+// the page after the outcome, and with "-nl" and "-queues-nl" the Dutch
+// callback and queues pages. The exit status is 0 only when every check
+// held.
 
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,13 +36,17 @@ function check(ok, what) {
   console.log("ok   " + what);
 }
 
-const profile = mkdtempSync(join(tmpdir(), "ahead-chromium-"));
-let context;
-let code = 0;
-try {
-  context = await chromium.launchPersistentContext(profile, {
+const ext = extname(shot);
+const named = (suffix) => shot.slice(0, shot.length - ext.length) + suffix + ext;
+
+// open starts Chromium with its own profile in a locale such as "en-US"
+// or "nl-NL", which sets the browser's Accept-Language.
+async function open(locale) {
+  const profile = mkdtempSync(join(tmpdir(), "ahead-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
+    locale,
     viewport: { width: 1366, height: 768 },
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,20 +59,36 @@ try {
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("response", (r) => { if (r.status() >= 400) errors.push(r.status() + " " + r.url()); });
+  const close = async () => {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { page, errors, close };
+}
 
-  // Sign in.
+// signIn signs in with the desk's words for the token, the name and the
+// button: with tokens checked the token names the agent; without, the
+// agent types a name.
+async function signIn(page, words) {
   await page.goto(base + "/agent");
-  // With tokens checked the token names the agent; without, the agent
-  // types a name.
   if (await page.locator("#token").count()) {
     check(token !== "", "the server asks for a token and AHEAD_AGENT_TOKEN is set");
-    await page.getByLabel("Agent token").fill(token);
+    await page.getByLabel(words.token).fill(token);
   } else {
-    await page.getByLabel("Your name").fill("Evi Jansen");
+    await page.getByLabel(words.name).fill("Evi Jansen");
   }
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: words.signIn }).click();
   await page.waitForURL(base + "/agent");
-  check(await page.getByText("Signed in as").isVisible(), "signed in");
+  check(await page.getByText(words.signedIn).isVisible(), "signed in: " + words.signedIn);
+}
+
+let browser;
+let code = 0;
+try {
+  browser = await open("en-US");
+  const { page, errors } = browser;
+  await signIn(page, { token: "Agent token", name: "Your name", signIn: "Sign in", signedIn: "Signed in as" });
+  check(await page.locator("html").getAttribute("lang") === "en", "the page is in English");
 
   // Every control has a label.
   const unlabelled = await page.evaluate(() =>
@@ -71,8 +97,6 @@ try {
       .map((el) => el.name || el.id));
   check(unlabelled.length === 0, "every control on the queues page has a label " + JSON.stringify(unlabelled));
 
-  const ext = extname(shot);
-  const named = (suffix) => shot.slice(0, shot.length - ext.length) + suffix + ext;
   await page.screenshot({ path: named("-queues"), fullPage: true });
 
   // Pick the queue and claim the next callback.
@@ -107,12 +131,40 @@ try {
   check(!(await page.locator("#outcome").count()), "the outcome form is gone once the callback ended");
   check(errors.length === 0, "no script errors " + JSON.stringify(errors));
   await page.screenshot({ path: named("-recorded"), fullPage: true });
+  await browser.close();
+
+  // A browser set to Dutch gets the desk in Dutch.
+  browser = await open("nl-NL");
+  const nl = browser;
+  await signIn(nl.page, { token: "Agenttoken", name: "Je naam", signIn: "Inloggen", signedIn: "Ingelogd als" });
+  check(await nl.page.locator("html").getAttribute("lang") === "nl", "the page is in Dutch");
+  check(await nl.page.getByRole("heading", { name: "Terugbelwachtrijen" }).isVisible(), "the queues page speaks Dutch");
+  await nl.page.screenshot({ path: named("-queues-nl"), fullPage: true });
+  await nl.page.getByLabel("Wachtrij", { exact: true }).selectOption("retention");
+  await nl.page.getByRole("button", { name: /Volgende oppakken/ }).click();
+  await nl.page.waitForURL(/\/agent\/callbacks\//);
+  check((await nl.page.locator("h1").innerText()).includes("Daan Bakker"), "the next callback is Daan's");
+  const labels = await nl.page.locator("#outcome label[for^=o-]").allInnerTexts();
+  check(JSON.stringify(labels.map((l) => l.replace(/^\d\s*/, "").trim())) ===
+    JSON.stringify(["Bereikt", "Geen gehoor", "Voicemail", "Later terugbellen", "Afgewezen", "Verkeerd nummer"]),
+    "the outcomes are in Dutch " + JSON.stringify(labels));
+  check((await nl.page.locator("#timeline").innerText()).includes("terugbellen: opgepakt"), "the timeline shows the claim in Dutch");
+  await nl.page.screenshot({ path: named("-nl"), fullPage: true });
+  await nl.page.locator("body").click({ position: { x: 5, y: 5 } });
+  await nl.page.keyboard.press("2");
+  check(await nl.page.locator("#o-no_answer").isChecked(), "the key 2 chooses Geen gehoor");
+  await nl.page.keyboard.press("n");
+  await nl.page.keyboard.type("Voicemail vol; morgen opnieuw.");
+  await nl.page.keyboard.press("Control+Enter");
+  await nl.page.waitForURL(/recorded=no_answer/);
+  check(await nl.page.getByRole("status").filter({ hasText: "Vastgelegd: Geen gehoor." }).isVisible(), "the page confirms the outcome in Dutch");
+  check((await nl.page.locator("#timeline").innerText()).includes("terugbellen: geen gehoor"), "the timeline shows the outcome in Dutch");
+  check(nl.errors.length === 0, "no script errors in Dutch " + JSON.stringify(nl.errors));
   console.log("screenshots: " + shot);
 } catch (e) {
   console.error(e && e.stack ? e.stack : String(e));
   code = 1;
 } finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
+  if (browser) await browser.close();
 }
 process.exit(code);

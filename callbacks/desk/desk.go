@@ -34,13 +34,20 @@ import (
 //go:embed agent
 var agentFS embed.FS
 
-var agentPages = template.Must(template.ParseFS(agentFS, "agent/*.html"))
+// agentPages are the pages in each language, parsed from the same
+// templates with the language's messages.
+var agentPages = map[lang]*template.Template{en: parsePages(en), nl: parsePages(nl)}
+
+func parsePages(l lang) *template.Template {
+	return template.Must(template.New("").Funcs(l.funcs()).ParseFS(agentFS, "agent/*.html"))
+}
 
 // crossOrigin rejects form posts from other sites.
 var crossOrigin = http.NewCrossOriginProtection()
 
 // pageView is what every agent page renders.
 type pageView struct {
+	Lang   lang
 	Title  string
 	Agent  string
 	Auth   bool
@@ -69,6 +76,9 @@ type pageView struct {
 	Problems     []string
 }
 
+// SessionHours is how many hours a session lasts.
+func (v *pageView) SessionHours() int { return int(SessionTTL / time.Hour) }
+
 type pageForm struct {
 	Agent, Outcome, Note, RequestedAt string
 }
@@ -78,6 +88,10 @@ type queueView struct {
 	Hours                               []string
 	Open, Selected                      bool
 	Callable, Queued, Claimed           int
+
+	// Opens is when a closed queue opens next, zero when it never does.
+	Opens time.Time
+	loc   *time.Location
 }
 
 type fieldView struct {
@@ -167,11 +181,13 @@ func (s *Desk) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.Internal(s.o.Log, w, r, err, nil)
 }
 
-// render writes a page; a template failure is a 500.
+// render writes a page in the request's language; a template failure is
+// a 500.
 func (s *Desk) render(w http.ResponseWriter, r *http.Request, code int, name string, v *pageView) {
 	v.Auth = s.o.Authorize != nil
+	v.Lang = langOf(r)
 	var buf bytes.Buffer
-	if err := agentPages.ExecuteTemplate(&buf, name, v); err != nil {
+	if err := agentPages[v.Lang].ExecuteTemplate(&buf, name, v); err != nil {
 		s.fail(w, r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
@@ -180,8 +196,18 @@ func (s *Desk) render(w http.ResponseWriter, r *http.Request, code int, name str
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Language", string(v.Lang))
+	h.Add("Vary", "Accept-Language")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// plainError answers code with a line of text in the request's language.
+func plainError(w http.ResponseWriter, r *http.Request, code int, key string, args ...any) {
+	l := langOf(r)
+	w.Header().Set("Content-Language", string(l))
+	w.Header().Add("Vary", "Accept-Language")
+	http.Error(w, l.T(key, args...), code)
 }
 
 // tokenAgent returns the agent a token acts as, when it may use the desk.
@@ -210,19 +236,20 @@ func (s *Desk) pageAgent(r *http.Request) string {
 func (s *Desk) agentPage(h func(w http.ResponseWriter, r *http.Request, agent string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := crossOrigin.Check(r); err != nil {
-			http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
+			plainError(w, r, http.StatusForbidden, "cross_site")
 			return
 		}
 		agent := s.pageAgent(r)
+		l := langOf(r)
 		switch {
 		case agent != "":
 			h(w, r, agent)
 		case r.Method == http.MethodGet && r.URL.Path == "/agent":
-			s.render(w, r, http.StatusOK, "signin.html", &pageView{Title: "Sign in"})
+			s.render(w, r, http.StatusOK, "signin.html", &pageView{Title: l.T("sign_in")})
 		case r.Method == http.MethodGet:
 			http.Redirect(w, r, "/agent", http.StatusSeeOther)
 		default:
-			s.render(w, r, http.StatusUnauthorized, "signin.html", &pageView{Title: "Sign in", Error: "Sign in first: your session has ended."})
+			s.render(w, r, http.StatusUnauthorized, "signin.html", &pageView{Title: l.T("sign_in"), Error: l.T("session_ended")})
 		}
 	}
 }
@@ -242,28 +269,29 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 // on, a token that has the agent scope.
 func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
 	if err := crossOrigin.Check(r); err != nil {
-		http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
+		plainError(w, r, http.StatusForbidden, "cross_site")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+		plainError(w, r, http.StatusBadRequest, "bad_form", err)
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("agent"))
-	v := &pageView{Title: "Sign in", Form: pageForm{Agent: name}}
+	l := langOf(r)
+	v := &pageView{Title: l.T("sign_in"), Form: pageForm{Agent: name}}
 	if s.o.Authorize != nil {
 		// The token says who the agent is; a name typed beside it is not
 		// taken.
 		agent, ok := s.tokenAgent(strings.TrimSpace(r.PostFormValue("token")))
 		if !ok {
-			v.Error = "That token is unknown or lacks the agent scope."
+			v.Error = l.T("token_refused")
 			s.render(w, r, http.StatusUnauthorized, "signin.html", v)
 			return
 		}
 		name = agent
 	} else if p := callbacks.CheckAgent(name); p != "" {
-		v.Error = "Your name: " + strings.TrimPrefix(p, "agent: ")
+		v.Error = l.T("your_name_is", nameProblem(l, strings.TrimPrefix(p, "agent: ")))
 		s.render(w, r, http.StatusBadRequest, "signin.html", v)
 		return
 	}
@@ -274,34 +302,41 @@ func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
 // agentSignOut ends the session.
 func (s *Desk) agentSignOut(w http.ResponseWriter, r *http.Request) {
 	if err := crossOrigin.Check(r); err != nil {
-		http.Error(w, "cross-site form posts are not accepted", http.StatusForbidden)
+		plainError(w, r, http.StatusForbidden, "cross_site")
 		return
 	}
 	setCookie(w, r, cookieSession, "", -1)
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
 }
 
-// stamp formats an instant for agents, in loc.
-func stamp(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "—"
+// nameProblem says what is wrong with a typed name, in l.
+func nameProblem(l lang, p string) string {
+	for key, text := range map[string]string{"name_required": "required", "name_too_long": "longer than 100 characters", "name_control": "must not contain control characters"} {
+		if p == text {
+			return l.T(key)
+		}
 	}
-	return t.In(loc).Format("Mon 2 Jan 15:04 MST")
+	return p
 }
 
 // agentHome lists the queues and the agent's open callbacks.
 func (s *Desk) agentHome(w http.ResponseWriter, r *http.Request, agent string) {
-	v := &pageView{Title: "Queues", Agent: agent}
+	l := langOf(r)
+	v := &pageView{Title: l.T("queues"), Agent: agent}
 	selected := r.URL.Query().Get("queue")
 	if err := s.fillQueues(r, v, selected); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if r.URL.Query().Get("empty") != "" && selected != "" {
-		v.Notice = "No callback in " + selected + " is callable now."
+		v.Notice = l.T("none_callable", selected)
 		for _, q := range v.Queues {
-			if q.Name == selected && !q.Open {
-				v.Notice += " The queue is closed; it " + q.Status + "."
+			switch {
+			case q.Name != selected || q.Open:
+			case q.Opens.IsZero():
+				v.Notice += l.T("queue_shut")
+			default:
+				v.Notice += l.T("queue_shut_until", l.stamp(q.Opens, q.loc))
 			}
 		}
 	}
@@ -317,19 +352,18 @@ func (s *Desk) fillQueues(r *http.Request, v *pageView, selected string) error {
 		return err
 	}
 	now := s.o.Clock.Now()
+	l := langOf(r)
 	for _, name := range names {
-		cfg, ok := cbq.Config(name)
-		if !ok {
-			cfg = flows.DefaultQueue(name)
-		}
-		qv := queueView{Name: name, Description: cfg.Description, Hours: strings.Split(cfg.HoursText(), ", "), Timezone: cfg.Location.String(), Open: cfg.Open(now), Selected: name == selected}
+		cfg := s.queueConfig(name)
+		qv := queueView{Name: name, Description: cfg.Description, Hours: strings.Split(l.days(cfg.HoursText()), ", "), Timezone: cfg.Location.String(),
+			Open: cfg.Open(now), Selected: name == selected, loc: cfg.Location}
 		if qv.Open {
-			qv.Status = "open now"
+			qv.Status = l.T("open_now")
 			if c := cfg.Close(now); !c.IsZero() {
-				qv.Status = "until " + stamp(c, cfg.Location)
+				qv.Status = l.T("open_until", l.stamp(c, cfg.Location))
 			}
-		} else if n := cfg.Next(now); !n.IsZero() {
-			qv.Status = "opens " + stamp(n, cfg.Location)
+		} else if qv.Opens = cfg.Next(now); !qv.Opens.IsZero() {
+			qv.Status = l.T("opens", l.stamp(qv.Opens, cfg.Location))
 		}
 		cbs, err := s.o.Queues.Waiting(ctx, name, 0, 1000)
 		if err != nil {
@@ -359,14 +393,15 @@ func (s *Desk) fillQueues(r *http.Request, v *pageView, selected string) error {
 func (s *Desk) agentClaim(w http.ResponseWriter, r *http.Request, agent string) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+		plainError(w, r, http.StatusBadRequest, "bad_form", err)
 		return
 	}
 	queue := r.PostFormValue("queue")
 	cb, err := s.o.Queues.Claim(r.Context(), queue, agent, 0)
 	switch {
 	case errors.Is(err, callbacks.ErrUnknownQueue) || queue == "":
-		v := &pageView{Title: "Queues", Agent: agent, Error: fmt.Sprintf("There is no queue %q.", queue)}
+		l := langOf(r)
+		v := &pageView{Title: l.T("queues"), Agent: agent, Error: l.T("no_such_queue", queue)}
 		if err := s.fillQueues(r, v, ""); err != nil {
 			s.fail(w, r, err)
 			return
@@ -386,7 +421,8 @@ func (s *Desk) agentClaim(w http.ResponseWriter, r *http.Request, agent string) 
 func (s *Desk) agentCallback(w http.ResponseWriter, r *http.Request, agent string) {
 	v := &pageView{Agent: agent}
 	if rec := r.URL.Query().Get("recorded"); rec != "" {
-		v.Notice = "Recorded: " + outcomeLabel(rec) + "."
+		l := langOf(r)
+		v.Notice = l.T("recorded", outcomeLabel(l, rec))
 	}
 	s.showCallback(w, r, http.StatusOK, r.PathValue("id"), v)
 }
@@ -394,9 +430,10 @@ func (s *Desk) agentCallback(w http.ResponseWriter, r *http.Request, agent strin
 // showCallback renders the callback page into v.
 func (s *Desk) showCallback(w http.ResponseWriter, r *http.Request, code int, id string, v *pageView) {
 	ctx := r.Context()
+	l := langOf(r)
 	cb, err := s.o.Queues.Find(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		v.Title, v.Error = "Queues", "There is no callback "+id+": it may have been erased."
+		v.Title, v.Error = l.T("queues"), l.T("no_such_callback", id)
 		if err := s.fillQueues(r, v, ""); err != nil {
 			s.fail(w, r, err)
 			return
@@ -413,11 +450,7 @@ func (s *Desk) showCallback(w http.ResponseWriter, r *http.Request, code int, id
 		s.fail(w, r, err)
 		return
 	}
-	cbq := s.o.Queues
-	cfg, ok := cbq.Config(cb.Queue)
-	if !ok {
-		cfg = flows.DefaultQueue(cb.Queue)
-	}
+	cfg := s.queueConfig(cb.Queue)
 	now := s.o.Clock.Now()
 	qloc := cfg.Location
 	zone := cb.Timezone
@@ -434,49 +467,58 @@ func (s *Desk) showCallback(w http.ResponseWriter, r *http.Request, code int, id
 	v.Title = v.CustomerName
 	v.Holder = cb.State == store.CallbackClaimed && cb.Agent == v.Agent
 	v.Zone = cloc.String()
-	v.Local = now.In(cloc).Format("Mon 15:04 MST")
+	v.Local = l.format(now.In(cloc), "Mon 15:04 MST")
 	switch {
 	case cb.State == store.CallbackDone:
-		v.Attempt = fmt.Sprintf("%d of %d calls made", cb.Attempts, cfg.MaxAttempts)
+		v.Attempt = l.T("calls_made_of", cb.Attempts, cfg.MaxAttempts)
 	default:
-		v.Attempt = fmt.Sprintf("call %d of %d", cb.Attempts+1, cfg.MaxAttempts)
+		v.Attempt = l.T("call_of", cb.Attempts+1, cfg.MaxAttempts)
 	}
 	switch {
 	case v.Holder:
-		v.StateText, v.StateClass = "yours until "+cb.LeaseUntil.In(qloc).Format("15:04"), "claimed"
+		v.StateText, v.StateClass = l.T("yours_until", cb.LeaseUntil.In(qloc).Format("15:04")), "claimed"
 	case cb.State == store.CallbackClaimed:
-		v.StateText, v.StateClass = "claimed by "+cb.Agent, "claimed"
-		v.StateHelp = cb.Agent + " holds this callback until " + stamp(cb.LeaseUntil, qloc) + "."
+		v.StateText, v.StateClass = l.T("claimed_by", cb.Agent), "claimed"
+		v.StateHelp = l.T("held_until", cb.Agent, l.stamp(cb.LeaseUntil, qloc))
 	case cb.State == store.CallbackQueued:
-		v.StateText, v.StateClass = "queued", "queued"
-		v.StateHelp = "It is back in the queue, due " + stamp(cb.Due, qloc) + ". Claim the next callback to work the queue in order."
+		v.StateText, v.StateClass = l.state(store.CallbackQueued), "queued"
+		v.StateHelp = l.T("back_in_queue", l.stamp(cb.Due, qloc))
 	default:
-		v.StateText, v.StateClass = "ended: "+strings.ReplaceAll(cb.Result, "_", " "), "done"
-		v.StateHelp = "It ended " + stamp(cb.Ended, qloc) + " (" + strings.ReplaceAll(cb.Result, "_", " ") + ")."
+		v.StateText, v.StateClass = l.T("ended", l.state(cb.Result)), "done"
+		v.StateHelp = l.T("ended_at", l.stamp(cb.Ended, qloc), l.state(cb.Result))
 	}
-	v.Customer = customerFields(prof, cloc, now)
+	v.Customer = customerFields(l, prof, cloc, now)
 	v.Details = []fieldView{
-		{Label: "Queue", Value: cb.Queue + " (" + cfg.HoursText() + ", " + qloc.String() + ")"},
-		{Label: "Due", Value: stamp(cb.Due, qloc)},
-		{Label: "Deadline", Value: stamp(cb.Deadline, qloc)},
-		{Label: "Calls made", Value: fmt.Sprintf("%d of at most %d", cb.Attempts, cfg.MaxAttempts)},
+		{Label: l.T("queue"), Value: cb.Queue + " (" + l.days(cfg.HoursText()) + ", " + qloc.String() + ")"},
+		{Label: l.T("due"), Value: l.stamp(cb.Due, qloc)},
+		{Label: l.T("deadline"), Value: l.stamp(cb.Deadline, qloc)},
+		{Label: l.T("calls_made"), Value: l.T("calls_made_max", cb.Attempts, cfg.MaxAttempts)},
 	}
 	if cb.Outcome != "" {
-		v.Details = append(v.Details, fieldView{Label: "Last outcome", Value: outcomeLabel(cb.Outcome)})
+		v.Details = append(v.Details, fieldView{Label: l.T("last_outcome"), Value: outcomeLabel(l, cb.Outcome)})
 	}
 	if cb.Note != "" {
-		v.Details = append(v.Details, fieldView{Label: "Last note", Value: cb.Note})
+		v.Details = append(v.Details, fieldView{Label: l.T("last_note"), Value: cb.Note})
 	}
 	for _, e := range entries {
-		v.Timeline = append(v.Timeline, timelineEntry(e, qloc))
+		v.Timeline = append(v.Timeline, timelineEntry(l, e, qloc))
 	}
 	checked := v.Form.Outcome
 	for i, o := range outcomeOrder {
 		v.Outcomes = append(v.Outcomes, outcomeView{
-			Value: o, Label: outcomeLabel(o), Key: fmt.Sprint(i + 1), Hint: outcomeHint(o, cb, cfg), Checked: o == checked,
+			Value: o, Label: outcomeLabel(l, o), Key: fmt.Sprint(i + 1), Hint: outcomeHint(l, o, cb, cfg), Checked: o == checked,
 		})
 	}
 	s.render(w, r, code, "callback.html", v)
+}
+
+// queueConfig returns the rules of a queue: its entry in queues.yaml, or
+// the defaults.
+func (s *Desk) queueConfig(name string) *flows.Queue {
+	if cfg, ok := s.o.Queues.Config(name); ok {
+		return cfg
+	}
+	return flows.DefaultQueue(name)
 }
 
 // outcomeOrder is the order of the outcome choices; their shortcuts are 1 to 6.
@@ -485,56 +527,26 @@ var outcomeOrder = []string{
 	flows.OutcomeCallbackRequested, flows.OutcomeDeclined, flows.OutcomeWrongNumber,
 }
 
-func outcomeLabel(o string) string {
-	switch o {
-	case flows.OutcomeReached:
-		return "Reached"
-	case flows.OutcomeNoAnswer:
-		return "No answer"
-	case flows.OutcomeVoicemail:
-		return "Voicemail"
-	case flows.OutcomeCallbackRequested:
-		return "Callback requested"
-	case flows.OutcomeDeclined:
-		return "Declined"
-	case flows.OutcomeWrongNumber:
-		return "Wrong number"
+// outcomeLabel names an outcome on the form, like "No answer".
+func outcomeLabel(l lang, o string) string {
+	if has("outcome_" + o) {
+		return l.T("outcome_" + o)
 	}
 	return o
 }
 
 // outcomeHint says what an outcome will do with this callback.
-func outcomeHint(o string, cb *store.Callback, cfg *flows.Queue) string {
-	last := cb.Attempts+1 >= cfg.MaxAttempts
-	retry := func() string {
-		if last {
-			return "Last try: the callback ends as exhausted."
-		}
-		return "Tries again in " + fmtDuration(cfg.RetryAfter(o)) + ", within opening hours."
-	}
+func outcomeHint(l lang, o string, cb *store.Callback, cfg *flows.Queue) string {
 	switch o {
-	case flows.OutcomeReached:
-		return "Spoke with the customer; the callback ends."
 	case flows.OutcomeNoAnswer, flows.OutcomeVoicemail:
-		return retry()
-	case flows.OutcomeCallbackRequested:
-		return "Calls back at the time below."
-	case flows.OutcomeDeclined:
-		return "Does not want to talk; the callback ends."
-	case flows.OutcomeWrongNumber:
-		return "Flags the phone number as wrong; the callback ends."
+		if cb.Attempts+1 >= cfg.MaxAttempts {
+			return l.T("hint_last")
+		}
+		return l.T("hint_retry", l.duration(cfg.RetryAfter(o)))
+	case flows.OutcomeReached, flows.OutcomeCallbackRequested, flows.OutcomeDeclined, flows.OutcomeWrongNumber:
+		return l.T("hint_" + o)
 	}
 	return ""
-}
-
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	}
-	return strings.TrimSuffix(d.String(), "0s")
 }
 
 func firstOf(vals ...string) string {
@@ -547,23 +559,28 @@ func firstOf(vals ...string) string {
 }
 
 // customerFields lists a profile for agents: the contact points first.
-func customerFields(p store.Profile, loc *time.Location, now time.Time) []fieldView {
+func customerFields(l lang, p store.Profile, loc *time.Location, now time.Time) []fieldView {
 	var out []fieldView
 	add := func(label, key string, href template.URL) {
 		if v := p[key]; v != "" {
 			out = append(out, fieldView{Label: label, Value: v, Href: href})
 		}
 	}
-	add("Name", "name", "")
-	add("Phone", "phone", telLink(p["phone"]))
+	add(l.T("name"), "name", "")
+	add(l.T("phone"), "phone", telLink(p["phone"]))
 	if t := p[callbacks.ProfilePhoneInvalid]; t != "" {
-		out = append(out, fieldView{Label: "Phone flagged", Value: "wrong number, since " + t, Warn: true})
+		out = append(out, fieldView{Label: l.T("phone_flagged"), Value: l.T("wrong_since", l.stampText(t, loc)), Warn: true})
 	}
-	add("WhatsApp", "whatsapp", "")
-	add("Email", "email", mailLink(p["email"]))
-	out = append(out, fieldView{Label: "Time zone", Value: loc.String() + ", now " + now.In(loc).Format("15:04")})
-	add("Language", "locale", "")
-	add("Tone", "formality", "")
+	add(l.T("whatsapp"), "whatsapp", "")
+	add(l.T("email"), "email", mailLink(p["email"]))
+	out = append(out, fieldView{Label: l.T("time_zone"), Value: l.T("zone_now", loc.String(), now.In(loc).Format("15:04"))})
+	add(l.T("language"), "locale", "")
+	if f := p["formality"]; f != "" {
+		if has("tone_" + f) {
+			f = l.T("tone_" + f)
+		}
+		out = append(out, fieldView{Label: l.T("tone"), Value: f})
+	}
 	shown := map[string]bool{"id": true, "name": true, "phone": true, "whatsapp": true, "email": true, "timezone": true,
 		"locale": true, "formality": true, callbacks.ProfilePhoneInvalid: true}
 	var rest []string
@@ -576,7 +593,7 @@ func customerFields(p store.Profile, loc *time.Location, now time.Time) []fieldV
 	for _, k := range rest {
 		label := strings.ReplaceAll(k, "_", " ")
 		if ch, ok := strings.CutPrefix(k, "optout_"); ok {
-			out = append(out, fieldView{Label: "Opted out", Value: ch + " since " + p[k], Warn: true})
+			out = append(out, fieldView{Label: l.T("opted_out"), Value: l.T("since", ch, l.stampText(p[k], loc)), Warn: true})
 			continue
 		}
 		out = append(out, fieldView{Label: label, Value: p[k]})
@@ -584,25 +601,30 @@ func customerFields(p store.Profile, loc *time.Location, now time.Time) []fieldV
 	return out
 }
 
-// timelineEntry describes a journal entry for agents.
-func timelineEntry(e store.Entry, loc *time.Location) entryView {
-	state := strings.ReplaceAll(e.State, "_", " ")
-	v := entryView{At: e.At.In(loc).Format("2 Jan 15:04"), Reason: e.Reason}
+// timelineEntry describes a journal entry for agents. The entry's reason
+// is shown as the journal recorded it.
+func timelineEntry(l lang, e store.Entry, loc *time.Location) entryView {
+	state := l.state(e.State)
+	v := entryView{At: l.format(e.At.In(loc), "2 Jan 15:04"), Reason: e.Reason}
 	switch e.Kind {
 	case store.KindEvent:
-		v.What = "event " + e.EventType
+		v.What = l.T("tl_event", e.EventType)
 		if e.State != "" && e.State != "received" {
-			v.What += " " + state
+			v.What = l.T("tl_event_state", e.EventType, state)
 		}
 	case store.KindCallback:
-		v.What, v.Callback = "call: "+state, true
+		v.What, v.Callback = l.T("tl_call", state), true
 	case store.KindIntervention:
-		v.What = "step " + e.Step + ": " + state
+		v.What = l.T("tl_step", e.Step, state)
 		if e.Channel != "" && !strings.Contains(e.Reason, e.Channel) {
-			v.What += " (" + e.Channel + ")"
+			v.What = l.T("tl_step_channel", e.Step, state, e.Channel)
 		}
 	default:
-		v.What = strings.TrimSpace(e.Kind + " " + state)
+		kind := e.Kind
+		if has("kind_" + kind) {
+			kind = l.T("kind_" + kind)
+		}
+		v.What = strings.TrimSpace(kind + " " + state)
 	}
 	return v
 }
@@ -611,14 +633,16 @@ func timelineEntry(e store.Entry, loc *time.Location) entryView {
 func (s *Desk) agentOutcome(w http.ResponseWriter, r *http.Request, agent string) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form: "+err.Error(), http.StatusBadRequest)
+		plainError(w, r, http.StatusBadRequest, "bad_form", err)
 		return
 	}
+	l := langOf(r)
 	id := r.PathValue("id")
 	f := pageForm{Outcome: r.PostFormValue("outcome"), Note: r.PostFormValue("note"), RequestedAt: strings.TrimSpace(r.PostFormValue("requested_at"))}
 	v := &pageView{Agent: agent, Form: f}
 	o := callbacks.Outcome{Outcome: f.Outcome, Note: f.Note}
 	ctx := r.Context()
+	var cfg *flows.Queue
 	if f.RequestedAt != "" {
 		cb, err := s.o.Queues.Find(ctx, id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -627,13 +651,14 @@ func (s *Desk) agentOutcome(w http.ResponseWriter, r *http.Request, agent string
 		}
 		loc := time.UTC
 		if cb != nil {
-			if l, err := flows.Location(cb.Timezone, ""); err == nil {
-				loc = l
+			cfg = s.queueConfig(cb.Queue)
+			if cl, err := flows.Location(cb.Timezone, ""); err == nil {
+				loc = cl
 			}
 		}
 		t, err := parseLocal(f.RequestedAt, loc)
 		if err != nil {
-			v.Problems = []string{"Call back at: want a date and time, like 2026-11-25T14:30"}
+			v.Problems = []string{l.T("problem", l.T("requested_at"), l.T("want_datetime"))}
 			s.showCallback(w, r, http.StatusBadRequest, id, v)
 			return
 		}
@@ -644,11 +669,11 @@ func (s *Desk) agentOutcome(w http.ResponseWriter, r *http.Request, agent string
 	switch {
 	case errors.As(err, &inv):
 		for _, p := range inv.Problems {
-			v.Problems = append(v.Problems, formProblem(p))
+			v.Problems = append(v.Problems, formProblem(l, p, cfg, o.RequestedAt))
 		}
 		s.showCallback(w, r, http.StatusBadRequest, id, v)
 	case errors.Is(err, callbacks.ErrNotHolder):
-		v.Error = "Not recorded: " + notHolder(err)
+		v.Error = l.T("not_recorded_because", s.notHolder(r, id, agent, err))
 		s.showCallback(w, r, http.StatusConflict, id, v)
 	case errors.Is(err, store.ErrNotFound):
 		s.showCallback(w, r, http.StatusNotFound, id, v)
@@ -669,27 +694,57 @@ func parseLocal(s string, loc *time.Location) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-// formProblem names a field of Record's problems the way the form labels it.
-func formProblem(p string) string {
-	for field, label := range map[string]string{"outcome: ": "Outcome: ", "note: ": "Note: ", "requested_at: ": "Call back at: "} {
-		if rest, ok := strings.CutPrefix(p, field); ok {
-			if field == "outcome: " && rest == "required" {
-				return "Outcome: choose one"
-			}
-			return label + rest
-		}
-	}
-	return p
+// formProblems are the messages of the problems Record finds.
+var formProblems = map[string]string{
+	"outcome: required":                              "choose_one",
+	"note: not valid UTF-8":                          "note_invalid",
+	"requested_at: required with callback_requested": "requested_required",
+	"requested_at: must be in the future":            "requested_future",
+	"requested_at: only with callback_requested":     "requested_only",
 }
 
-// notHolder explains ErrNotHolder without the wrapping.
-func notHolder(err error) string {
+// formProblem says one of Record's problems in l, naming the field the
+// way the form labels it. A call-back time when the queue is closed
+// says when it opens, in the queue's zone (cfg, at: the queue and the
+// time asked for). Other problems keep Record's words.
+func formProblem(l lang, p string, cfg *flows.Queue, at time.Time) string {
+	// The catalog labels the fields Record checks by their form names.
+	field, rest, ok := strings.Cut(p, ": ")
+	if !ok || !slices.Contains([]string{"outcome", "note", "requested_at"}, field) {
+		return p
+	}
+	switch key, ok := formProblems[p]; {
+	case ok:
+		rest = l.T(key)
+	case field == "requested_at" && strings.HasPrefix(rest, "queue ") && cfg != nil && !at.IsZero() && !cfg.Open(at):
+		rest = l.T("requested_closed", cfg.Name, l.days(cfg.HoursText()))
+		if next := cfg.Next(at); !next.IsZero() {
+			rest = l.T("requested_closed_next", cfg.Name, l.days(cfg.HoursText()), l.stamp(next, cfg.Location))
+		}
+	}
+	return l.T("problem", l.T(field), rest)
+}
+
+// notHolder says why agent may not record an outcome of callback id: it
+// has ended, or somebody else or nobody holds it.
+func (s *Desk) notHolder(r *http.Request, id, agent string, err error) string {
+	l := langOf(r)
+	cb, ferr := s.o.Queues.Find(r.Context(), id)
+	switch {
+	case ferr != nil:
+	case cb.State == store.CallbackDone:
+		return l.T("has_ended_result", id, l.state(cb.Result))
+	case cb.State == store.CallbackClaimed && cb.Agent != agent:
+		return l.T("held_by", id, cb.Agent)
+	case cb.State != store.CallbackClaimed:
+		return l.T("held_by_nobody", id)
+	}
+	// The callback changed meanwhile, or a task holds it: Record's words.
 	msg := err.Error()
 	if i := strings.LastIndex(msg, ": "+callbacks.ErrNotHolder.Error()); i > 0 {
 		msg = msg[:i]
 	}
-	msg = strings.TrimPrefix(msg, "record outcome: ")
-	return msg + "."
+	return strings.TrimPrefix(msg, "record outcome: ") + "."
 }
 
 // agentStatic serves the style sheet and the script.

@@ -4,7 +4,8 @@
 // records the call's outcome. It works only through the callbacks
 // package's Queues and is mounted by the HTTP API as an http.Handler.
 //
-// It needs no JavaScript (a few lines add keyboard shortcuts), posts plain
-// forms protected against cross-site requests, and must not import the
-// engine, the task layer or asynq.
+// It speaks Dutch or English, by the agent's browser language. It needs
+// no JavaScript (a few lines add keyboard shortcuts), posts plain forms
+// protected against cross-site requests, and must not import the engine,
+// the task layer or asynq.
 package desk

@@ -34,11 +34,13 @@ func missingTool(t *testing.T, format string, args ...any) {
 }
 
 // TestAgentDeskInChromium runs ahead (API and worker) on real Redis with
-// the experience classics, lets the day-2 reassurance call fall due, and drives
-// the agent desk in headless Chromium with e2e/agent.mjs: sign in with the
-// agent token, claim, record "reached" with a note, see it on the
-// timeline. AHEAD_E2E_SCREENSHOT names the screenshot (default: in the
-// test's temporary folder).
+// the experience classics, lets two day-2 reassurance calls fall due, and
+// drives the agent desk in headless Chromium with e2e/agent.mjs: in
+// English, sign in with the agent token, claim, record "reached" with a
+// note, see it on the timeline; in a browser set to Dutch, claim the
+// second call and record "no answer" from the Dutch desk.
+// AHEAD_E2E_SCREENSHOT names the screenshot (default: in the test's
+// temporary folder).
 func TestAgentDeskInChromium(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -101,13 +103,22 @@ func TestAgentDeskInChromium(t *testing.T) {
 		return res.StatusCode
 	}
 
-	// A subscription two days ago: the day-2 call is due now.
-	event := fmt.Sprintf(`{"id":"evt_agent_e2e","type":"subscription.created","customer_id":"cus_agent_e2e",
+	// Subscriptions two days ago: the day-2 calls are due now, Anna's a
+	// minute before Daan's.
+	for _, c := range []struct {
+		id, name, phone string
+		ago             time.Duration
+	}{
+		{"cus_agent_e2e", "Anna de Vries", "+31612345678", 48*time.Hour + time.Minute},
+		{"cus_agent_e2e_nl", "Daan Bakker", "+31687654321", 48 * time.Hour},
+	} {
+		event := fmt.Sprintf(`{"id":"evt_%s","type":"subscription.created","customer_id":%q,
 		"occurred_at":%q,"subject":"sub_1",
-		"customer":{"name":"Anna de Vries","email":"anna@example.nl","phone":"+31612345678","timezone":"Europe/Amsterdam","locale":"nl","formality":"informal"},
-		"data":{"plan":"family","first_invoice":{"amount":"23.95","date":"2026-11-30"}}}`, virt.Add(-48*time.Hour).UTC().Format(time.RFC3339))
-	if code := call("POST", "/v1/events", event, nil); code != http.StatusAccepted {
-		t.Fatalf("post event: %d", code)
+		"customer":{"name":%q,"email":"anna@example.nl","phone":%q,"timezone":"Europe/Amsterdam","locale":"nl","formality":"informal"},
+		"data":{"plan":"family","first_invoice":{"amount":"23.95","date":"2026-11-30"}}}`, c.id, c.id, virt.Add(-c.ago).UTC().Format(time.RFC3339), c.name, c.phone)
+		if code := call("POST", "/v1/events", event, nil); code != http.StatusAccepted {
+			t.Fatalf("post event: %d", code)
+		}
 	}
 	type listing struct {
 		Callbacks []struct {
@@ -119,11 +130,11 @@ func TestAgentDeskInChromium(t *testing.T) {
 	for {
 		var l listing
 		call("GET", "/v1/callbacks?queue=retention&state=callable", "", &l)
-		if len(l.Callbacks) == 1 {
+		if len(l.Callbacks) == 2 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the day-2 call never became callable: %+v", l)
+			t.Fatalf("the day-2 calls never became callable: %+v", l)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -153,5 +164,12 @@ func TestAgentDeskInChromium(t *testing.T) {
 	if len(tl.Entries) == 0 || tl.Entries[0].Kind != "callback" || tl.Entries[0].State != "reached" ||
 		!strings.HasPrefix(tl.Entries[0].Reason, "reached by Evi Jansen, attempt 1 of 3") {
 		t.Errorf("timeline: %+v", tl.Entries)
+	}
+	// The Dutch desk recorded no answer for Daan: the call is queued again.
+	tl.Entries = nil
+	call("GET", "/v1/customers/cus_agent_e2e_nl/timeline", "", &tl)
+	if len(tl.Entries) == 0 || tl.Entries[0].Kind != "callback" || tl.Entries[0].State != "no_answer" ||
+		!strings.Contains(tl.Entries[0].Reason, "Voicemail vol") {
+		t.Errorf("Daan's timeline: %+v", tl.Entries)
 	}
 }

@@ -1,0 +1,269 @@
+package desk
+
+import (
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNegotiate(t *testing.T) {
+	for _, c := range []struct {
+		header string
+		want   lang
+	}{
+		{"", en},
+		{"nl", nl},
+		{"nl-NL", nl},
+		{"nl-BE", nl},
+		{"NL-nl", nl},
+		{"nl-NL,nl;q=0.9,en;q=0.8", nl},
+		{"en-US,en;q=0.9,nl;q=0.8", en},
+		{"fr", en},
+		{"fr-FR,fr;q=0.9", en},
+		{"de", en},
+		{"*", en},
+		{"nld", en},
+		{"nlx-NL", en},
+		// The highest q wins, wherever it stands.
+		{"en;q=0.5, nl;q=0.8", nl},
+		{"nl;q=0.5, en", en},
+		{"nl;q=0.5, en;q=0.4", nl},
+		{"fr, nl;q=0.5", nl},
+		{"fr, en;q=0.8, nl;q=0.5", en},
+		{" nl-BE ; q=0.7 , en ; q=0.6 ", nl},
+		{"en;Q=0.1, nl", nl},
+		// On a tie the earlier one wins.
+		{"nl, en", nl},
+		{"en, nl", en},
+		{"en;q=0.8, nl;q=0.8", en},
+		{"nl;q=0.8, en-GB;q=0.8", nl},
+		// q=0 refuses a language.
+		{"nl;q=0", en},
+		{"nl;q=0, en;q=0", en},
+		{"nl;q=0.000", en},
+		{"en;q=0, nl;q=0.1", nl},
+		{"nl-BE;q=0, nl", nl},
+		// "*" stands for the languages not named.
+		{"nl, *;q=0.5", nl},
+		{"*;q=0.5, nl", nl},
+		{"en;q=0, *", nl},
+		{"nl;q=0, *", en},
+		{"*, nl", en},
+		// Malformed items are skipped.
+		{"nl;q=2", en},
+		{"nl;q=-1", en},
+		{"nl;q=abc, en", en},
+		{"nl;q=abc", en},
+		{",,;q=1, nl", nl},
+		{";;;", en},
+		{strings.Repeat("fr,", 200) + "nl", en},
+	} {
+		if got := negotiate(c.header); got != c.want {
+			t.Errorf("negotiate(%q) = %s, want %s", c.header, got, c.want)
+		}
+	}
+}
+
+var verb = regexp.MustCompile(`%[-+# 0]*[0-9]*([a-zA-Z%])`)
+
+// verbs returns the verbs of a message, like "sd" for "%s has %d".
+func verbs(s string) string {
+	var out strings.Builder
+	for _, m := range verb.FindAllStringSubmatch(s, -1) {
+		if m[1] != "%" {
+			out.WriteString(m[1])
+		}
+	}
+	return out.String()
+}
+
+// Every message has both languages, with the same arguments.
+func TestCatalog(t *testing.T) {
+	for key, m := range catalog {
+		// Only a separator may be empty, as between the parts of a
+		// duration in English.
+		if m.en == "" && strings.TrimSpace(m.nl) != "" || m.nl == "" && strings.TrimSpace(m.en) != "" || m.en+m.nl == "" {
+			t.Errorf("%s: en %q, nl %q", key, m.en, m.nl)
+			continue
+		}
+		vs := verbs(m.en)
+		if got := verbs(m.nl); got != vs {
+			t.Errorf("%s: arguments %q in English, %q in Dutch", key, vs, got)
+		}
+		var args []any
+		for _, v := range vs {
+			if v == 'd' {
+				args = append(args, 1)
+			} else {
+				args = append(args, "x")
+			}
+		}
+		for _, l := range []lang{en, nl} {
+			if s := l.T(key, args...); strings.Contains(s, "%!") {
+				t.Errorf("%s in %s: %s", key, l, s)
+			}
+		}
+	}
+}
+
+// Every message is used, and the pages and the code use no key the
+// catalog lacks.
+func TestCatalogKeysUsed(t *testing.T) {
+	var src, pages strings.Builder
+	for _, pattern := range []string{"*.go", "agent/*.html"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(b)
+			// Not the catalog itself.
+			if i := strings.Index(text, "var catalog = "); i >= 0 {
+				j := strings.Index(text[i:], "\n}\n")
+				text = text[:i] + text[i+j:]
+			}
+			src.WriteString(text)
+			if strings.HasSuffix(f, ".html") {
+				pages.WriteString(text)
+			}
+		}
+	}
+	text := src.String()
+	// Keys made of a prefix and a value, such as "state_" + s.
+	prefixes := []string{"state_", "outcome_", "hint_", "tone_", "kind_"}
+	for key := range catalog {
+		if strings.Contains(text, `"`+key+`"`) {
+			continue
+		}
+		dynamic := false
+		for _, p := range prefixes {
+			dynamic = dynamic || strings.HasPrefix(key, p) && strings.Contains(text, `"`+p+`"`)
+		}
+		if !dynamic {
+			t.Errorf("message %q is not used", key)
+		}
+	}
+	var keys []string
+	for _, m := range regexp.MustCompile(`\bt "([^"]+)"`).FindAllStringSubmatch(pages.String(), -1) {
+		keys = append(keys, m[1])
+	}
+	for _, m := range regexp.MustCompile(`\.T\("([^"]+)"[,)]`).FindAllStringSubmatch(text, -1) {
+		keys = append(keys, m[1])
+	}
+	if len(keys) < 50 {
+		t.Errorf("found %d keys in use: %q", len(keys), keys)
+	}
+	for _, key := range keys {
+		if !has(key) {
+			t.Errorf("%q is not in the catalog", key)
+		}
+	}
+}
+
+func TestDutchDates(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tue := time.Date(2026, 11, 24, 17, 0, 0, 0, ams)
+	for _, c := range []struct {
+		l      lang
+		t      time.Time
+		layout string
+		want   string
+	}{
+		{nl, tue, "Mon 2 Jan 15:04 MST", "di 24 nov 17:00 CET"},
+		{en, tue, "Mon 2 Jan 15:04 MST", "Tue 24 Nov 17:00 CET"},
+		{nl, tue, "Mon 15:04 MST", "di 17:00 CET"},
+		{nl, tue, "2 Jan 15:04", "24 nov 17:00"},
+		{nl, time.Date(2027, 3, 7, 9, 5, 0, 0, ams), "Mon 2 Jan 15:04 MST", "zo 7 mrt 09:05 CET"},
+		{nl, time.Date(2027, 5, 1, 9, 5, 0, 0, ams), "Mon 2 Jan 15:04 MST", "za 1 mei 09:05 CEST"},
+		{nl, time.Date(2027, 10, 13, 9, 5, 0, 0, ams), "Mon 2 Jan", "wo 13 okt"},
+	} {
+		if got := c.l.format(c.t, c.layout); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.l, c.layout, got, c.want)
+		}
+	}
+	if got := nl.stamp(time.Time{}, ams); got != "—" {
+		t.Errorf("no time: %q", got)
+	}
+	if got := nl.stampText("2026-11-24T09:30:00Z", ams); got != "di 24 nov 10:30 CET" {
+		t.Errorf("stored time: %q", got)
+	}
+	if got := nl.stampText("yesterday", ams); got != "yesterday" {
+		t.Errorf("other text: %q", got)
+	}
+}
+
+func TestDaysAndDurations(t *testing.T) {
+	for _, c := range []struct {
+		l        lang
+		in, want string
+	}{
+		{nl, "mon-fri 09:00-12:30", "ma-vr 09:00-12:30"},
+		{nl, "sat,sun 10:00-14:00", "za,zo 10:00-14:00"},
+		{nl, "daily", "dagelijks"},
+		{nl, "always", "altijd"},
+		{nl, "tue,thu 08:00-20:00", "di,do 08:00-20:00"},
+		{en, "mon-fri 09:00-12:30", "mon-fri 09:00-12:30"},
+	} {
+		if got := c.l.days(c.in); got != c.want {
+			t.Errorf("%s days(%q) = %q, want %q", c.l, c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		d      time.Duration
+		en, nl string
+	}{
+		{2 * time.Hour, "2h", "2 uur"},
+		{24 * time.Hour, "1d", "1 dag"},
+		{72 * time.Hour, "3d", "3 dagen"},
+		{90 * time.Minute, "1h30m", "1 uur 30 min"},
+		{26 * time.Hour, "1d2h", "1 dag 2 uur"},
+		{15 * time.Minute, "15m", "15 min"},
+		{0, "0s", "0 s"},
+	} {
+		if got := en.duration(c.d); got != c.en {
+			t.Errorf("en %v: %q, want %q", c.d, got, c.en)
+		}
+		if got := nl.duration(c.d); got != c.nl {
+			t.Errorf("nl %v: %q, want %q", c.d, got, c.nl)
+		}
+	}
+}
+
+// A message with markup escapes its arguments; others are escaped by the
+// page.
+func TestMarkupMessageEscapesArguments(t *testing.T) {
+	tf := nl.funcs()["t"].(func(string, ...any) (any, error))
+	got, err := tf("token_help_html", 12)
+	if err != nil || !strings.Contains(fmt.Sprint(got), "<code>agent</code>") || !strings.Contains(fmt.Sprint(got), "12 uur lang") {
+		t.Errorf("token_help_html: %v, %v", got, err)
+	}
+	if _, ok := got.(template.HTML); !ok {
+		t.Errorf("token_help_html is %T, want template.HTML", got)
+	}
+	catalog["test_html"] = msg{"<b>%s</b>", "<b>%s</b>"}
+	defer delete(catalog, "test_html")
+	if got, _ := tf("test_html", "<script>"); got != template.HTML("<b>&lt;script&gt;</b>") {
+		t.Errorf("test_html: %v", got)
+	}
+	if got, _ := tf("claim_next_from", "<b>"); got != "Volgende oppakken uit <b>" {
+		t.Errorf("claim_next_from: %#v", got)
+	}
+	if _, err := tf("no such message"); err == nil {
+		t.Error("an unknown message renders")
+	}
+}
