@@ -49,10 +49,12 @@ func (w *Engine) RunStep(ctx context.Context, p StepRef) error {
 		metrics.Lag.Observe(w.o.Clock.Now().Sub(iv.Due).Seconds() / w.scale())
 	}
 	if iv.Interrupted && !resendable(iv) {
-		// The worker of an earlier try died while sending: the provider may
-		// have the message. Sending it again could reach the customer twice.
+		// The worker of an earlier try died past the channel's point of no
+		// return: the provider may have the message. Sending it again could
+		// reach the customer twice. (A try that died before that point is
+		// not interrupted: it is simply tried again.)
 		return w.endWith(ctx, iv, store.Failed, "interrupted",
-			"an earlier try stopped while sending (its worker died); the message may have gone out, so it is not sent again", nil)
+			"an earlier try stopped after the message was handed to the provider (its worker died); it may have gone out, so it is not sent again", nil)
 	}
 	if state == nil {
 		if state, err = w.o.Store.LoadStep(ctx, iv.Customer, iv.EventID, since); err != nil {
@@ -86,6 +88,10 @@ func (w *Engine) RunStep(ctx context.Context, p StepRef) error {
 		fail, err := w.try(ctx, iv, name, cat, f, step, ev, cust, prof)
 		if err == nil {
 			return nil
+		}
+		if s := (*stopped)(nil); errors.As(err, &s) {
+			g.release(ctx)
+			return w.stop(ctx, iv, s.err)
 		}
 		if !channels.IsPermanent(err) {
 			g.release(ctx)
@@ -275,8 +281,20 @@ func (w *Engine) try(ctx context.Context, iv *store.Intervention, name string, c
 	if w.o.PublicURL != "" && len(w.o.SigningKey) > 0 && name != channels.Callback {
 		m.Unsubscribe = w.o.PublicURL + "/v1/unsubscribe/" + signed.Token(w.o.SigningKey, iv.Customer, name)
 	}
+	// The point of no return is recorded before the message may leave; a
+	// try that dies before it is tried again (see store.Commit).
+	cm := &commit{ctx: ctx, st: w.o.Store, iv: iv}
+	m.Commit = cm.call
+	if !channels.CallsCommit(ch) {
+		if err := cm.call(); err != nil {
+			return failure{}, &stopped{err}
+		}
+	}
 	rc, err := ch.Send(ctx, m)
 	if err != nil {
+		if cerr := cm.refusal(); cerr != nil {
+			return failure{}, &stopped{cerr}
+		}
 		return failure{reason: channels.Reason(err), code: channels.Code(err), cause: "provider"}, err
 	}
 	iv.State, iv.Channel, iv.ProviderID, iv.Code = store.Sent, name, rc.ProviderID, ""
