@@ -34,7 +34,7 @@ func (w *Engine) Ingest(ctx context.Context, events []*flows.Event) (accepted, d
 // on_exhausted event) the way Ingest takes in a posted one, so flows can
 // trigger on it; its journal entry says it was raised by ahead.
 func (w *Engine) Raise(ctx context.Context, ev *flows.Event) error {
-	if fe := flows.ValidateEvent(ev); len(fe) > 0 {
+	if fe := flows.ValidateEventAt(ev, w.o.Clock.Now()); len(fe) > 0 {
 		msgs := make([]error, len(fe))
 		for i, e := range fe {
 			msgs[i] = e
