@@ -365,6 +365,9 @@ func (w *Engine) flush(ctx context.Context, b *batch) error {
 	for i, st := range states {
 		if st == "created" {
 			metrics.Interventions.WithLabelValues(b.ivs[i].State, "").Inc()
+			if store.Final(b.ivs[i].State) {
+				countOutcome(b.ivs[i], b.entries[i]) // too late, no date to count from, cancelled before it came
+			}
 		}
 	}
 	// Keep the events (their data renders in the templates) until their last step is done.

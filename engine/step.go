@@ -43,6 +43,9 @@ func (w *Engine) RunStep(ctx context.Context, p StepRef) error {
 		return err
 	}
 	if !ok {
+		if iv.CancelCause != "" {
+			countHeldCancel(iv) // the claim found a held cancel and applied it
+		}
 		return nil // cancelled, or already sent by an earlier try
 	}
 	if iv.Attempts == 1 {
@@ -318,12 +321,19 @@ const recordTimeout = 10 * time.Second
 // outcomeReason maps a final journal entry's cause to the reasons
 // /metrics counts by.
 func outcomeReason(e store.Entry) string {
-	if e.State == store.Sent {
+	switch e.State {
+	case store.Sent:
 		return metrics.ReasonDelivered
+	case store.Cancelled:
+		return cancelReason(e.Cause)
 	}
 	switch e.Cause {
 	case "too_late":
 		return metrics.ReasonTooLate
+	case "from":
+		return metrics.ReasonFromDate
+	case "interrupted":
+		return metrics.ReasonInterrupted
 	case "skip_if":
 		return metrics.ReasonSkipIf
 	case "budget":
@@ -357,7 +367,7 @@ func (w *Engine) update(ctx context.Context, iv *store.Intervention, entries ...
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	if err := w.o.Store.Update(ctx, iv, entries...); errors.Is(err, store.ErrCancelled) {
-		metrics.Interventions.WithLabelValues(store.Cancelled, "").Inc()
+		countHeldCancel(iv)
 		return err
 	} else if err != nil {
 		return err
@@ -365,7 +375,7 @@ func (w *Engine) update(ctx context.Context, iv *store.Intervention, entries ...
 	for _, e := range entries {
 		metrics.Interventions.WithLabelValues(e.State, e.Channel).Inc()
 		if store.Final(e.State) {
-			metrics.CountOutcome(e.State, e.Channel, outcomeReason(e))
+			countOutcome(iv, e)
 		}
 	}
 	return nil

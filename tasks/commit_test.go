@@ -29,6 +29,23 @@ func useCommittingSMS(b *bundle) {
 	b.w = New(b.opts, b.w.Catalog())
 }
 
+// cancelWhileConnecting runs the invoice step of cus_1 on a committing
+// sms channel while its subscription is cancelled, before the channel's
+// point of no return. It returns the bundle and the invoice's id.
+func cancelWhileConnecting(t *testing.T) (*bundle, string) {
+	t.Helper()
+	b := setup(t)
+	useCommittingSMS(b)
+	id := b.invoice(t, "cus_1", anna())
+	b.sms.during = func(context.Context) {
+		b.route(t, &flows.Event{ID: "evt_stop", Type: "subscription.cancelled", CustomerID: "cus_1"})
+	}
+	if err := b.step("cus_1", id); err != nil {
+		t.Fatal(err)
+	}
+	return b, id
+}
+
 // A step task whose worker died before the channel's point of no return
 // (the claim stands, nothing left) is tried again and sent, once.
 func TestStepDiedBeforePointOfNoReturnIsSent(t *testing.T) {
@@ -72,15 +89,7 @@ func TestStepDiedPastPointOfNoReturnIsInterrupted(t *testing.T) {
 // return, stops the message: it is cancelled, not sent.
 func TestCancelBeforePointOfNoReturnStopsSend(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	useCommittingSMS(b)
-	id := b.invoice(t, "cus_1", anna())
-	b.sms.during = func(context.Context) {
-		b.route(t, &flows.Event{ID: "evt_stop", Type: "subscription.cancelled", CustomerID: "cus_1"})
-	}
-	if err := b.step("cus_1", id); err != nil {
-		t.Fatal(err)
-	}
+	b, id := cancelWhileConnecting(t)
 	if iv := b.iv(t, "cus_1", id); iv.State != store.Cancelled {
 		t.Errorf("intervention %s, want cancelled: the cancel came before the message left", iv.State)
 	}
