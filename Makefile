@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 TESTFLAGS ?=
 
-.PHONY: help run test test-race lint bench deps build fmt test-cluster
+.PHONY: help run test test-race lint bench deps build fmt test-cluster contracts
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,8 +17,12 @@ build: ## Build bin/ahead.
 deps: ## Install what the tests need (redis-server, chromium, pinned Node packages).
 	@scripts/deps.sh
 
-test: deps ## Run every test with the race detector against a throwaway redis-server.
-	@scripts/with-redis.sh $(GO) test -race -count=1 $(TESTFLAGS) $(PKGS)
+contracts: ## Find Twilio's OpenAPI contracts (AHEAD_TWILIO_OPENAPI_DIR, else ../shared/contracts); fail without them.
+	@scripts/contracts.sh >/dev/null
+
+test: contracts deps ## Run every test with the race detector against a throwaway redis-server; contract tests fail, never skip.
+	@AHEAD_TWILIO_OPENAPI_DIR="$$(scripts/contracts.sh)" AHEAD_REQUIRE_CONTRACTS=1 \
+		scripts/with-redis.sh $(GO) test -race -count=1 $(TESTFLAGS) $(PKGS)
 
 test-race: test ## Same as test: the tests always run with -race.
 

@@ -60,6 +60,41 @@ type Message struct {
 	SessionOpen bool     `json:"session_open,omitempty"`
 	// EventID is the id of the event that started the run.
 	EventID string `json:"event_id,omitempty"`
+	// Commit, when set, marks the point of no return of this send: a
+	// Committer calls it (through PointOfNoReturn) once, at the last moment
+	// at which the message has certainly not left, right before the step
+	// that hands it to the provider for good. Until then a send that stops
+	// (a crash, a cancelled ctx) leaves nothing at the provider, so it can
+	// be tried again. When Commit returns an error, the channel must not
+	// take that step: it stops and returns a transient error.
+	Commit func() error `json:"-"`
+}
+
+// PointOfNoReturn calls m.Commit, when it is set, and returns its error:
+// a channel calls it right before the step after which the message may
+// have left, and sends nothing when it fails.
+func (m *Message) PointOfNoReturn() error {
+	if m.Commit == nil {
+		return nil
+	}
+	return m.Commit()
+}
+
+// Committer is a Channel that marks its own point of no return: its Send
+// calls Message.PointOfNoReturn right before the provider may have the
+// message (for SMTP, before the final "." of DATA; for an HTTP API, before
+// the request body is written). For a channel that is not a Committer,
+// the caller calls Commit itself, right before Send.
+type Committer interface {
+	Channel
+	// CallsCommit reports whether Send calls Message.PointOfNoReturn.
+	CallsCommit() bool
+}
+
+// CallsCommit reports whether ch marks its own point of no return.
+func CallsCommit(ch Channel) bool {
+	c, ok := ch.(Committer)
+	return ok && c.CallsCommit()
 }
 
 // Content is an approved WhatsApp content template: its SID (HX…) and the

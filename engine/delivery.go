@@ -32,6 +32,8 @@ func (s Status) Final() bool {
 // was not delivered, sends the step on over its next channel. A report
 // for an intervention that is not stored (erased since, or never ahead's)
 // is ignored: storing it would bring back a trace of an erased customer.
+// So is, with a warning, a report on a message other than the one the
+// intervention records as sent (its ProviderID).
 func (w *Engine) Deliver(ctx context.Context, s Status) error {
 	if !s.Final() {
 		return nil
@@ -43,6 +45,13 @@ func (w *Engine) Deliver(ctx context.Context, s Status) error {
 	}
 	if err != nil {
 		return err
+	}
+	if s.ProviderID != iv.ProviderID {
+		// Not the message the step was sent as (an earlier channel's, or
+		// one the intervention did not record): it says nothing about it.
+		w.o.Log.Warn("status callback for a message that is not the intervention's own ignored",
+			"intervention", s.Intervention, "message", s.ProviderID, "receipt", iv.ProviderID, "status", s.Status)
+		return nil
 	}
 	fresh, err := w.o.Store.RecordDelivery(ctx, s.Customer, s.ProviderID, s.Status)
 	if err != nil {

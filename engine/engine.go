@@ -187,7 +187,13 @@ func (w *Engine) CancelPending(ctx context.Context, cus string, ids []string, pe
 		return nil, err
 	}
 	metrics.Interventions.WithLabelValues(store.Cancelled, "").Add(float64(len(done)))
-	metrics.Outcomes.WithLabelValues(store.Cancelled, "", metrics.ReasonCancelled).Add(float64(len(done)))
+	byFlow := map[string]int{}
+	for _, id := range done {
+		byFlow[pending[id].Flow]++
+	}
+	for flow, n := range byFlow {
+		metrics.CountOutcomes(store.Cancelled, flow, "", cancelReason(entry.Cause), n)
+	}
 	for _, id := range done {
 		task := pending[id].TaskID
 		if task == "" {

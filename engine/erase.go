@@ -25,7 +25,7 @@ func (w *Engine) Erase(ctx context.Context, cus string) error {
 	for id := range pending {
 		ids = append(ids, id)
 	}
-	if _, err := w.CancelPending(ctx, cus, ids, pending, store.Entry{At: w.o.Clock.Now().UTC(), Reason: "customer erased"}); err != nil {
+	if _, err := w.CancelPending(ctx, cus, ids, pending, store.Entry{At: w.o.Clock.Now().UTC(), Cause: "erased", Reason: "customer erased"}); err != nil {
 		return err
 	}
 	// Task payloads name the customer, so they go too, whatever their state.

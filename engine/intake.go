@@ -51,7 +51,7 @@ func (w *Engine) Take(ctx context.Context, events []*flows.Event) (Intake, error
 // on_exhausted event) the way Ingest takes in a posted one, so flows can
 // trigger on it; its journal entry says it was raised by ahead.
 func (w *Engine) Raise(ctx context.Context, ev *flows.Event) error {
-	if fe := flows.ValidateEvent(ev); len(fe) > 0 {
+	if fe := flows.ValidateEventAt(ev, w.o.Clock.Now()); len(fe) > 0 {
 		msgs := make([]error, len(fe))
 		for i, e := range fe {
 			msgs[i] = e

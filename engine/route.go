@@ -399,6 +399,9 @@ func (w *Engine) flush(ctx context.Context, b *batch) error {
 	for i, st := range states {
 		if st == "created" {
 			metrics.Interventions.WithLabelValues(b.ivs[i].State, "").Inc()
+			if store.Final(b.ivs[i].State) {
+				countOutcome(b.ivs[i], b.entries[i]) // too late, no date to count from, cancelled before it came
+			}
 		}
 	}
 	if err := w.addEntrants(ctx, b.entrants, b.now); err != nil {

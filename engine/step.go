@@ -43,16 +43,21 @@ func (w *Engine) RunStep(ctx context.Context, p StepRef) error {
 		return err
 	}
 	if !ok {
+		if iv.CancelCause != "" {
+			countHeldCancel(iv) // the claim found a held cancel and applied it
+		}
 		return nil // cancelled, or already sent by an earlier try
 	}
 	if iv.Attempts == 1 {
 		metrics.Lag.Observe(w.o.Clock.Now().Sub(iv.Due).Seconds() / w.scale())
 	}
 	if iv.Interrupted && !resendable(iv) {
-		// The worker of an earlier try died while sending: the provider may
-		// have the message. Sending it again could reach the customer twice.
+		// The worker of an earlier try died past the channel's point of no
+		// return: the provider may have the message. Sending it again could
+		// reach the customer twice. (A try that died before that point is
+		// not interrupted: it is simply tried again.)
 		return w.endWith(ctx, iv, store.Failed, "interrupted",
-			"an earlier try stopped while sending (its worker died); the message may have gone out, so it is not sent again", nil)
+			"an earlier try stopped after the message was handed to the provider (its worker died); it may have gone out, so it is not sent again", nil)
 	}
 	if state == nil {
 		if state, err = w.o.Store.LoadStep(ctx, iv.Customer, iv.EventID, since); err != nil {
@@ -86,6 +91,10 @@ func (w *Engine) RunStep(ctx context.Context, p StepRef) error {
 		fail, err := w.try(ctx, iv, name, cat, f, step, ev, cust, prof)
 		if err == nil {
 			return nil
+		}
+		if s := (*stopped)(nil); errors.As(err, &s) {
+			g.release(ctx)
+			return w.stop(ctx, iv, s.err)
 		}
 		if !channels.IsPermanent(err) {
 			g.release(ctx)
@@ -275,8 +284,20 @@ func (w *Engine) try(ctx context.Context, iv *store.Intervention, name string, c
 	if w.o.PublicURL != "" && len(w.o.SigningKey) > 0 && name != channels.Callback {
 		m.Unsubscribe = w.o.PublicURL + "/v1/unsubscribe/" + signed.Token(w.o.SigningKey, iv.Customer, unsubscribeWord(f, name))
 	}
+	// The point of no return is recorded before the message may leave; a
+	// try that dies before it is tried again (see store.Commit).
+	cm := &commit{ctx: ctx, st: w.o.Store, iv: iv}
+	m.Commit = cm.call
+	if !channels.CallsCommit(ch) {
+		if err := cm.call(); err != nil {
+			return failure{}, &stopped{err}
+		}
+	}
 	rc, err := ch.Send(ctx, m)
 	if err != nil {
+		if cerr := cm.refusal(); cerr != nil {
+			return failure{}, &stopped{cerr}
+		}
 		return failure{reason: channels.Reason(err), code: channels.Code(err), cause: "provider"}, err
 	}
 	iv.State, iv.Channel, iv.ProviderID, iv.Code = store.Sent, name, rc.ProviderID, ""
@@ -300,12 +321,19 @@ const recordTimeout = 10 * time.Second
 // outcomeReason maps a final journal entry's cause to the reasons
 // /metrics counts by.
 func outcomeReason(e store.Entry) string {
-	if e.State == store.Sent {
+	switch e.State {
+	case store.Sent:
 		return metrics.ReasonDelivered
+	case store.Cancelled:
+		return cancelReason(e.Cause)
 	}
 	switch e.Cause {
 	case "too_late":
 		return metrics.ReasonTooLate
+	case "from":
+		return metrics.ReasonFromDate
+	case "interrupted":
+		return metrics.ReasonInterrupted
 	case "skip_if":
 		return metrics.ReasonSkipIf
 	case "budget":
@@ -341,7 +369,7 @@ func (w *Engine) update(ctx context.Context, iv *store.Intervention, entries ...
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	if err := w.o.Store.Update(ctx, iv, entries...); errors.Is(err, store.ErrCancelled) {
-		metrics.Interventions.WithLabelValues(store.Cancelled, "").Inc()
+		countHeldCancel(iv)
 		return err
 	} else if err != nil {
 		return err
@@ -349,7 +377,7 @@ func (w *Engine) update(ctx context.Context, iv *store.Intervention, entries ...
 	for _, e := range entries {
 		metrics.Interventions.WithLabelValues(e.State, e.Channel).Inc()
 		if store.Final(e.State) {
-			metrics.CountOutcome(e.State, e.Channel, outcomeReason(e))
+			countOutcome(iv, e)
 		}
 	}
 	w.warnFailed(iv, entries)

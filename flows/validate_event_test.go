@@ -17,7 +17,7 @@ func TestValidateEvent(t *testing.T) {
 			Data: map[string]any{"plan": "family"},
 		}
 	}
-	long := strings.Repeat("x", 201)
+	long := strings.Repeat("x", 129)
 	tests := []struct {
 		name   string
 		change func(*Event)
@@ -28,7 +28,7 @@ func TestValidateEvent(t *testing.T) {
 		{"en-GB and formal", func(e *Event) { e.Customer.Locale, e.Customer.Formality = "en-GB", "formal" }, nil},
 		{"empty", func(e *Event) { *e = Event{} }, []string{"id: required", "type: required", "customer_id: required"}},
 		{"long ids", func(e *Event) { e.ID, e.CustomerID, e.Subject = long, long, long }, []string{
-			"id: longer than 200 characters", "customer_id: longer than 200 characters", "subject: longer than 200 characters",
+			"id: longer than 128 bytes", "customer_id: longer than 128 bytes", "subject: longer than 128 bytes",
 		}},
 		{"type not dotted", func(e *Event) { e.Type = "signup" }, []string{`type: bad event type "signup": want lower-case dotted words like subscription.created`}},
 		{"type upper case", func(e *Event) { e.Type = "Subscription.Created" }, []string{`type: bad event type "Subscription.Created": want lower-case dotted words like subscription.created`}},

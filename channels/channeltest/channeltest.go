@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,7 +41,8 @@ type Harness struct {
 
 // Run runs the conformance cases against the channel h wires up, each as a
 // subtest: "name", "sent", "sent twice is safe", "transient failure",
-// "permanent failure", "context cancelled" and "no contact point".
+// "permanent failure", "context cancelled", "point of no return" (for a
+// channels.Committer) and "no contact point".
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	if h.New == nil || h.Message == nil || h.Delivered == nil {
@@ -144,6 +146,57 @@ func Run(t *testing.T, h Harness) {
 		}
 		if !h.Delivered(t, m) {
 			t.Error("Send after a cancelled send returned nil but the backend did not receive the message")
+		}
+	})
+
+	t.Run("point of no return", func(t *testing.T) {
+		ch := h.New(t)
+		if !channels.CallsCommit(ch) {
+			t.Skip("the channel does not mark its point of no return; its caller commits right before Send")
+		}
+		m := message(t, h)
+		var mu sync.Mutex
+		calls, early := 0, false
+		m.Commit = func() error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			early = early || h.Delivered(t, m)
+			return nil
+		}
+		if _, err := send(t, ch, m); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		mu.Lock()
+		if calls != 1 || early {
+			t.Errorf("Commit called %d times (want 1), after the backend had the message: %v", calls, early)
+		}
+		mu.Unlock()
+		if !h.Delivered(t, m) {
+			t.Error("Send returned nil but the backend did not receive the message")
+		}
+
+		// A refused commit stops the send: the message never leaves, and a
+		// later try may send it.
+		m = message(t, h)
+		refused := errors.New("refused at the point of no return")
+		m.Commit = func() error { return refused }
+		_, err := send(t, ch, m)
+		if err == nil {
+			t.Fatal("Send succeeded although Commit refused")
+		}
+		if channels.IsPermanent(err) || !errors.Is(err, refused) {
+			t.Errorf("Send after a refused Commit: %v; want a transient failure wrapping the refusal", err)
+		}
+		if h.Delivered(t, m) {
+			t.Error("the backend received a message whose Commit was refused")
+		}
+		m.Commit = nil
+		if _, err := send(t, ch, m); err != nil {
+			t.Fatalf("Send after a refused Commit: %v", err)
+		}
+		if !h.Delivered(t, m) {
+			t.Error("Send after a refused Commit returned nil but the backend did not receive the message")
 		}
 	})
 

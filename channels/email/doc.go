@@ -8,7 +8,10 @@
 // failure, a timeout, a cancelled context, and any failure to connect or log
 // in (a matter of the server settings) are transient.
 //
-// Each Send dials the server, delivers one message and hangs up. The
+// Each Send dials the server, delivers one message and hangs up. Its point
+// of no return (channels.Committer) is the final "." of DATA: until the
+// server has it, a send that stops leaves nothing behind. A subject too
+// long for one header line is folded as RFC 2047 encoded words. The
 // Message-ID is the same on every try of an intervention, so a receiving
 // system can recognise a repeat. The package must not log, and its errors
 // never contain the recipient's address; it knows nothing of Redis, asynq

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -13,8 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/aheadhq/ahead/channels"
 )
@@ -112,13 +115,88 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 	if err != nil {
 		return channels.Receipt{}, channels.Transient(channels.Email, "", fmt.Errorf("set up client: %w", err))
 	}
-	// The server has accepted the message once the data is acknowledged;
-	// a failed RSET or QUIT after that does not undo the delivery.
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil && !msg.IsDelivered() {
+	sc, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return channels.Receipt{}, classify(ctx, err, m.To)
 	}
+	if err := transact(sc, msg, m); err != nil {
+		var stop *stopped
+		if errors.As(err, &stop) {
+			return channels.Receipt{}, channels.Transient(channels.Email, "", err)
+		}
+		return channels.Receipt{}, classify(ctx, err, m.To)
+	}
+	// The server has accepted the message once the data is acknowledged;
+	// a failed QUIT after that does not undo the delivery.
+	_ = client.CloseWithSMTPClient(sc)
 	return channels.Receipt{ProviderID: msgID}, nil
 }
+
+// CallsCommit reports true: Send calls m.PointOfNoReturn right before the
+// final "." of DATA, after which the server may deliver the message.
+func (c *Channel) CallsCommit() bool { return true }
+
+// transact runs the mail transaction of msg on a connected client: MAIL
+// FROM, RCPT TO, DATA and the message, then m's point of no return, then
+// the final "." that hands the message over. Until that dot the server
+// discards the message when the connection ends, so a send stopped
+// before it (by a crash, a cancelled ctx or a refused commit) leaves
+// nothing behind. After a refused command it says QUIT; inside DATA it
+// only hangs up, which the caller does.
+func transact(sc *smtp.Client, msg *gomail.Msg, m *channels.Message) error {
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return fmt.Errorf("read sender: %w", err)
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return fmt.Errorf("read recipients: %w", err)
+	}
+	if err := sc.Mail(from); err != nil {
+		_ = sc.Quit()
+		return &commandError{cmd: "MAIL FROM", err: err}
+	}
+	for _, to := range rcpts {
+		if err := sc.Rcpt(to); err != nil {
+			_ = sc.Quit()
+			return &commandError{cmd: "RCPT TO", err: err}
+		}
+	}
+	w, err := sc.Data()
+	if err != nil {
+		_ = sc.Quit()
+		return &commandError{cmd: "DATA", err: err}
+	}
+	if _, err := msg.WriteTo(w); err != nil {
+		return fmt.Errorf("write message: %w", err)
+	}
+	if err := m.PointOfNoReturn(); err != nil {
+		return &stopped{err: err}
+	}
+	if err := w.Close(); err != nil {
+		return &commandError{cmd: "end of DATA", err: err}
+	}
+	return nil
+}
+
+// commandError is a failed command of the mail transaction, with the
+// server's reply when there was one.
+type commandError struct {
+	cmd string
+	err error
+}
+
+func (e *commandError) Error() string { return e.cmd + ": " + e.err.Error() }
+func (e *commandError) Unwrap() error { return e.err }
+
+// stopped is a send that m.Commit stopped before the final dot: the
+// server never got the whole message.
+type stopped struct{ err error }
+
+func (e *stopped) Error() string {
+	return "send message: stopped before the end of DATA: " + e.err.Error()
+}
+func (e *stopped) Unwrap() error { return e.err }
 
 // client returns a go-mail client for one send. track, when not nil, is
 // told about every connection dialled; an error from it aborts the dial.
@@ -202,7 +280,11 @@ func (c *Channel) build(m *channels.Message) (*gomail.Msg, string, error) {
 		name = to.Name
 	}
 	msg.ToMailAddress(&mail.Address{Name: oneLine(name), Address: to.Address})
-	msg.Subject(oneLine(m.Subject))
+	if subject := oneLine(m.Subject); foldable(subject) {
+		msg.Subject(subject)
+	} else {
+		msg.SetGenHeaderPreformatted(gomail.HeaderSubject, encodedWords(subject))
+	}
 	msgID := messageIDLocal(m.ID) + "@" + c.cfg.MessageIDDomain
 	msg.SetMessageIDWithValue(msgID)
 	msg.SetDateWithValue(c.cfg.Clock.Now())
@@ -229,6 +311,48 @@ func oneLine(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// maxLine is the longest line RFC 5322 allows in a message: 998 octets
+// before the CRLF.
+const maxLine = 998
+
+// foldable reports whether go-mail can fold the Subject header s at its
+// spaces into lines within maxLine: no word of it, with "Subject: "
+// before the first, is longer. go-mail encodes a subject that is not
+// ASCII as RFC 2047 encoded words, short ones, so only a long run of
+// ASCII without a space can be too long.
+func foldable(s string) bool {
+	for i, w := range strings.Split(s, " ") {
+		n := len(w) + 1 // the space that starts a folded line
+		if i == 0 {
+			n = len(w) + len("Subject: ")
+		}
+		if n > maxLine {
+			return false
+		}
+	}
+	return true
+}
+
+// encodedWords writes s as RFC 2047 encoded words ("=?UTF-8?B?…?="), one
+// per folded line, so that a subject of any length stays within the line
+// limit and reads back unchanged. Words are cut between characters.
+func encodedWords(s string) string {
+	const chunk = 45 // bytes of text per word: 60 base64 characters, 72 in all
+	var words []string
+	for len(s) > 0 {
+		n := min(chunk, len(s))
+		for n < len(s) && n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		if n == 0 {
+			n = min(chunk, len(s))
+		}
+		words = append(words, "=?UTF-8?B?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, "\r\n ")
 }
 
 // checkUnsubscribe accepts an absolute http or https URL that can stand
@@ -293,6 +417,11 @@ func classify(ctx context.Context, err error, addr string) error {
 // did not answer with one, and whether the reply was to a command of the
 // message transaction.
 func replyCode(err error) (code int, onMessage bool) {
+	var ce *commandError
+	var te *textproto.Error
+	if errors.As(err, &ce) && errors.As(err, &te) && te.Code >= 400 && te.Code < 600 {
+		return te.Code, true
+	}
 	var se *gomail.SendError
 	if errors.As(err, &se) && se.ErrorCode() != 0 {
 		switch se.Reason {
@@ -301,7 +430,6 @@ func replyCode(err error) (code int, onMessage bool) {
 		}
 		return se.ErrorCode(), false
 	}
-	var te *textproto.Error
 	if errors.As(err, &te) && te.Code >= 400 && te.Code < 600 {
 		return te.Code, false
 	}

@@ -121,10 +121,15 @@ func TestContract(t *testing.T) {
 			if tt.window != nil {
 				tt.window(m)
 			}
+			commits := 0
+			m.Commit = func() error { commits++; return nil }
 			r, err := ch.Send(t.Context(), m)
 			status, body := rec.Last()
 			if err != nil {
 				t.Fatalf("Send: %v\nPrism answered %d: %s", err, status, body)
+			}
+			if commits != 1 {
+				t.Errorf("the point of no return was marked %d times, want once", commits)
 			}
 			if status != http.StatusCreated {
 				t.Errorf("Prism answered %d, want 201 Created", status)

@@ -12,7 +12,10 @@
 // (Keyword).
 //
 // Every request the client makes goes to Config.APIURL, so a test or a
-// proxy can stand in for api.twilio.com.
+// proxy can stand in for api.twilio.com. A send's point of no return
+// (channels.Committer) is the first read of its request body, once the
+// connection is open: Twilio acts only on a complete request. A text over
+// MaxBody characters is refused before any request.
 //
 // The package must not log, and its errors never show a whole phone number:
 // Mask hides the middle digits. It knows nothing of asynq tasks, flows,

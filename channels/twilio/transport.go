@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,19 +44,68 @@ func (t *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 type call struct {
 	ctx  context.Context
 	next http.RoundTripper
+	// commit, when set, is called before a POST's body is written: the
+	// point of no return of a send. An error stops the request there.
+	commit func() error
 
-	mu     sync.Mutex
-	status int
+	mu        sync.Mutex
+	status    int
+	committed bool
+	refused   error
 }
 
 func (t *call) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := t.next.RoundTrip(req.Clone(t.ctx))
+	r := req.Clone(t.ctx)
+	if t.commit != nil && r.Method == http.MethodPost {
+		if r.Body == nil || r.Body == http.NoBody {
+			if err := t.pointOfNoReturn(); err != nil {
+				return nil, err
+			}
+		} else {
+			r.Body = &commitBody{ReadCloser: r.Body, call: t}
+		}
+	}
+	res, err := t.next.RoundTrip(r)
 	if err == nil {
 		t.mu.Lock()
 		t.status = res.StatusCode
 		t.mu.Unlock()
 	}
 	return res, err
+}
+
+// pointOfNoReturn calls commit once and keeps its error.
+func (t *call) pointOfNoReturn() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.committed {
+		t.committed = true
+		t.refused = t.commit()
+	}
+	return t.refused
+}
+
+// refusal returns the error commit stopped the request with, or nil.
+func (t *call) refusal() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.refused
+}
+
+// commitBody is a request body whose first read marks the point of no
+// return: the transport reads the body once the connection is open and the
+// headers are out, and Twilio acts on a request only once its body is
+// complete. A refused commit fails the read, so the body is never sent.
+type commitBody struct {
+	io.ReadCloser
+	call *call
+}
+
+func (b *commitBody) Read(p []byte) (int, error) {
+	if err := b.call.pointOfNoReturn(); err != nil {
+		return 0, err
+	}
+	return b.ReadCloser.Read(p)
 }
 
 // lastStatus returns the HTTP status of the last answer, or 0 when there

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -138,11 +139,17 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 	}
 
 	tr := &call{ctx: ctx, next: c.client.Transport}
+	if m.Commit != nil {
+		tr.commit = m.PointOfNoReturn
+	}
 	hc := c.client
 	hc.Transport = tr
 	tc := &client.Client{Credentials: client.NewCredentials(c.cfg.AccountSID, c.cfg.AuthToken), HTTPClient: &hc}
 	tc.SetAccountSid(c.cfg.AccountSID)
 	msg, err := openapi.NewApiServiceWithClient(tc).CreateMessage(params)
+	if refused := tr.refusal(); refused != nil {
+		return channels.Receipt{}, channels.Transient(c.name, "", fmt.Errorf("send message: stopped before the request body was written: %w", refused))
+	}
 	if err != nil {
 		return c.failed(err, tr.lastStatus(), to)
 	}
@@ -152,6 +159,15 @@ func (c *Channel) Send(ctx context.Context, m *channels.Message) (channels.Recei
 	}
 	return receipt, nil
 }
+
+// CallsCommit reports true: Send calls m.PointOfNoReturn right before the
+// body of its request to Twilio is written. Until then Twilio has nothing
+// it could act on.
+func (c *Channel) CallsCommit() bool { return true }
+
+// MaxBody is the longest message text Twilio takes, in characters. A
+// longer text is a permanent failure, refused without asking Twilio.
+const MaxBody = 1600
 
 // params builds the CreateMessage request for m.
 func (c *Channel) params(m *channels.Message, to string) (*openapi.CreateMessageParams, error) {
@@ -188,6 +204,11 @@ func (c *Channel) params(m *channels.Message, to string) (*openapi.CreateMessage
 			return nil, errors.New("send message: no text")
 		}
 		p.SetBody(m.Text)
+	}
+	if p.Body != nil {
+		if n := utf8.RuneCountInString(*p.Body); n > MaxBody {
+			return nil, fmt.Errorf("send message: the text has %d characters; Twilio takes at most %d", n, MaxBody)
+		}
 	}
 	if c.callback != nil {
 		p.SetStatusCallback(c.callbackURL(m))

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -116,6 +118,9 @@ func writeError(w http.ResponseWriter, code int, msg string, details ...string) 
 
 // internal logs err and answers 500 or, when Redis is unreachable, 503.
 func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if engine.Unavailable(err) && !errors.Is(err, engine.ErrUnavailable) {
+		err = fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+	}
 	httpx.Internal(s.o.Log, w, r, err, engine.ErrUnavailable)
 }
 

@@ -50,7 +50,7 @@ func (s *server) postEvents(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
-		for _, fe := range flows.ValidateEvent(ev) {
+		for _, fe := range flows.ValidateEventAt(ev, s.o.Clock.Now()) {
 			problems = append(problems, prefix+fe.Error())
 		}
 		events[i] = ev

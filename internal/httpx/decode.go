@@ -29,10 +29,22 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) []byte {
 	return body
 }
 
-// Decode decodes one JSON value into v, rejecting unknown fields.
+// Decode decodes one JSON value into v, rejecting unknown fields, text
+// that is not UTF-8 and objects with a key twice, at any depth.
 // Errors name the field, after prefix ("events[3]."); a problem with the
 // body as a whole is named "body".
 func Decode(raw []byte, v any, prefix string) error {
+	if path, problem := malformed(raw); problem != "" {
+		if path == "" {
+			path = strings.TrimSuffix(prefix, ".")
+		} else {
+			path = prefix + path
+		}
+		if path == "" {
+			path = "body"
+		}
+		return fmt.Errorf("%s: %s", path, problem)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)

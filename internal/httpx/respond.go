@@ -26,12 +26,13 @@ func Error(w http.ResponseWriter, code int, msg string, details ...string) {
 }
 
 // Internal logs err and answers 500 or, when the store is unreachable
-// (err wraps unavailable), 503.
+// (err wraps unavailable), 503 with Retry-After.
 func Internal(log *slog.Logger, w http.ResponseWriter, r *http.Request, err, unavailable error) {
 	log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	code := http.StatusInternalServerError
 	if errors.Is(err, unavailable) {
-		code = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+		Error(w, http.StatusServiceUnavailable, "storage unavailable; nothing was accepted, try again")
+		return
 	}
-	Error(w, code, "internal error; nothing was accepted")
+	Error(w, http.StatusInternalServerError, "internal error; nothing was accepted")
 }

@@ -121,16 +121,17 @@ func TestQueueDepthsUnwatched(t *testing.T) {
 }
 
 func TestCountOutcome(t *testing.T) {
-	metrics.CountOutcome("skipped", "", metrics.ReasonTooLate)
-	metrics.CountOutcome("failed", "email", "SMTP said 550 mailbox unknown")
+	metrics.CountOutcome("skipped", "renewal", "sms", metrics.ReasonTooLate)
+	metrics.CountOutcome("failed", "renewal", "email", "SMTP said 550 mailbox unknown")
+	metrics.CountOutcomes("cancelled", "renewal", "", metrics.ReasonErased, 2)
 	got := gather(t, "ahead_intervention_outcomes_total")
-	if got["channel=,reason=too_late,state=skipped"] < 1 {
+	if got["channel=sms,flow=renewal,reason=too_late,state=skipped"] < 1 {
 		t.Errorf("too_late not counted: %v", got)
 	}
-	if got["channel=email,reason=other,state=failed"] < 1 {
+	if got["channel=email,flow=renewal,reason=other,state=failed"] < 1 {
 		t.Errorf("a free-text reason was not counted as other: %v", got)
 	}
-	if len(got) != 2 {
-		t.Errorf("got series %v, want two", got)
+	if got["channel=,flow=renewal,reason=erased,state=cancelled"] < 2 {
+		t.Errorf("two erasures not counted: %v", got)
 	}
 }

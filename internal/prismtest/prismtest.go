@@ -102,10 +102,18 @@ func SpecPath(tb testing.TB, spec string) string {
 	return path
 }
 
-// unavailable skips the test, or fails it when CI=true.
+// EnvRequire is the environment variable that, set to 1, makes a contract
+// test that cannot run fail instead of skip; make test sets it.
+const EnvRequire = "AHEAD_REQUIRE_CONTRACTS"
+
+// unavailable skips the test, or fails it when CI=true or
+// AHEAD_REQUIRE_CONTRACTS=1.
 func unavailable(tb testing.TB, format string, args ...any) {
 	tb.Helper()
-	if os.Getenv("CI") == "true" {
+	switch {
+	case os.Getenv(EnvRequire) == "1":
+		tb.Fatalf("prismtest (%s=1, so not skipped): "+format, append([]any{EnvRequire}, args...)...)
+	case os.Getenv("CI") == "true":
 		tb.Fatalf("prismtest (CI=true, so not skipped): "+format, args...)
 	}
 	tb.Skipf(format, args...)

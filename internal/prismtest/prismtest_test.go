@@ -52,15 +52,8 @@ func run(t *testing.T, fn func(testing.TB)) *fakeTB {
 // is set nor ../shared/contracts exists: the test skips, saying so, unless
 // CI=true, when it fails.
 func TestSpecPathWithoutContracts(t *testing.T) {
-	repo := filepath.Join(t.TempDir(), "repo")
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, "go.mod"), []byte("module x\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(repo)
-	t.Setenv(EnvDir, "")
+	inRepoWithoutContracts(t)
+	t.Setenv(EnvRequire, "")
 
 	t.Setenv("CI", "")
 	tb := run(t, func(tb testing.TB) { SpecPath(tb, "twilio_api_v2010.json") })

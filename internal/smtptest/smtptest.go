@@ -40,6 +40,8 @@ type options struct {
 	tls      tlsMode
 	user     string
 	password string
+	greeting time.Duration // wait before the greeting
+	data     time.Duration // wait after a message's final dot before the reply
 }
 
 type tlsMode int
@@ -63,6 +65,17 @@ func WithImplicitTLS() Option { return func(o *options) { o.tls = tlsImplicit } 
 func WithAuth(username, password string) Option {
 	return func(o *options) { o.user, o.password = username, password }
 }
+
+// WithGreetingDelay makes the server wait d after a client connects before
+// it sends its greeting, as a busy or distant server does: a client spends
+// that time before its message can leave.
+func WithGreetingDelay(d time.Duration) Option { return func(o *options) { o.greeting = d } }
+
+// WithDataDelay makes the server wait d after the final "." of a message
+// before it accepts it and replies, as a server that scans mail does: a
+// client spends that time after its message has left. The message is kept
+// even when the client hangs up meanwhile.
+func WithDataDelay(d time.Duration) Option { return func(o *options) { o.data = d } }
 
 // Server is a running SMTP server on 127.0.0.1.
 type Server struct {
@@ -103,6 +116,9 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("smtptest: listen: %v", err)
+	}
+	if s.opts.greeting > 0 {
+		ln = &slowListener{Listener: ln, delay: s.opts.greeting}
 	}
 	if s.opts.tls != tlsNone {
 		serverTLS, clientTLS, err := selfSigned()
@@ -332,6 +348,12 @@ func (ss *session) Data(r io.Reader) error {
 		return fmt.Errorf("read message: %w", err)
 	}
 	s := ss.s
+	if d := s.opts.data; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-s.done:
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if fail := s.failData; fail != nil {
@@ -350,6 +372,32 @@ func (ss *session) Reset() {
 }
 
 func (ss *session) Logout() error { return nil }
+
+// slowListener hands out connections whose first write (the greeting,
+// or the TLS handshake of implicit TLS) waits delay.
+type slowListener struct {
+	net.Listener
+	delay time.Duration
+}
+
+func (l *slowListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &slowConn{Conn: c, delay: l.delay}, nil
+}
+
+type slowConn struct {
+	net.Conn
+	delay time.Duration
+	once  sync.Once
+}
+
+func (c *slowConn) Write(p []byte) (int, error) {
+	c.once.Do(func() { time.Sleep(c.delay) })
+	return c.Conn.Write(p)
+}
 
 // selfSigned makes a short-lived certificate for 127.0.0.1 and localhost and
 // returns a server configuration using it and a client configuration that

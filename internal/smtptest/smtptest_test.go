@@ -308,3 +308,56 @@ func TestTLS(t *testing.T) {
 		}
 	})
 }
+
+func TestGreetingDelay(t *testing.T) {
+	t.Parallel()
+	s := smtptest.Start(t, smtptest.WithGreetingDelay(200*time.Millisecond))
+	start := time.Now()
+	c := dial(t, s)
+	if err := send(c, "a@example.test", "b@example.test"); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Errorf("message sent within %v of connecting, want at least the 200ms before the greeting", waited)
+	}
+	if n := len(s.Messages()); n != 1 {
+		t.Errorf("%d messages, want 1", n)
+	}
+}
+
+// A message whose client hangs up while the server takes its time after
+// the final dot is kept: it had left the client.
+func TestDataDelayKeepsMessageOfClientThatLeft(t *testing.T) {
+	t.Parallel()
+	s := smtptest.Start(t, smtptest.WithDataDelay(300*time.Millisecond))
+	c, err := smtp.Dial(s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("a@example.test", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("b@example.test", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	start := time.Now()
+	go func() { closed <- w.Close() }()
+	time.Sleep(100 * time.Millisecond)
+	if n := len(s.Messages()); n != 0 {
+		t.Fatalf("%d messages before the delay ended, want 0", n)
+	}
+	_ = c.Close() // the client dies before the reply
+	<-closed
+	s.WaitFor(t, 1, 2*time.Second)
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("message kept after %v, want at least 300ms", waited)
+	}
+}

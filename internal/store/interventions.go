@@ -45,9 +45,15 @@ type Intervention struct {
 	// Arm is the run's arm of the flow's holdout: "control" holds the
 	// step back; "" is the treatment.
 	Arm string `json:"arm,omitempty"`
-	// Interrupted is set by Begin when an earlier try stopped while
-	// sending (its worker died): that message may have gone out.
+	// Interrupted is set by Begin when an earlier try stopped past its
+	// channel's point of no return (see Commit) without recording how it
+	// ended (its worker died): that message may have gone out. A try that
+	// stopped before that point leaves no trace and is not interrupted.
 	Interrupted bool `json:"-"`
+	// CancelCause is set by Begin and Update when a cancel held while the
+	// intervention was being sent took effect: the cause of that cancel
+	// (cancel_on, api, erased).
+	CancelCause string `json:"-"`
 	// Occurred is the trigger event's occurred_at when the caller knows
 	// it (routing, a deferral); it is not stored. A step task carries it,
 	// so that the events since the trigger are read with the claim.
@@ -119,7 +125,12 @@ func (iv *Intervention) fields() []any {
 		}
 		return strconv.Itoa(n)
 	}
-	planned, task := "", iv.task()
+	planned, task, phase := "", iv.task(), ""
+	if iv.State == Sending {
+		// A try that goes on sending (the next channel after a permanent
+		// failure) has not reached that channel's point of no return.
+		phase = phaseClaimed
+	}
 	if !iv.Planned.IsZero() && !iv.Planned.Equal(iv.Due) {
 		planned = iv.Planned.UTC().Format(time.RFC3339Nano)
 	}
@@ -135,9 +146,19 @@ func (iv *Intervention) fields() []any {
 		"task_queue", iv.TaskQueue, "task_id", task, "deferrals", num(iv.Deferrals),
 		"state", iv.State, "reason", iv.Reason,
 		"next", num(iv.Next), "channel", iv.Channel, "code", iv.Code,
-		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts), "arm", iv.Arm,
+		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts), "arm", iv.Arm, "phase", phase,
 	}
 }
+
+// The phase of a try, in an intervention's "phase" field while it is
+// sending: claimed by Begin, committed by Commit once the channel reached
+// its point of no return. A sending intervention without a phase was
+// claimed by an earlier version, which did not record the point; it
+// counts as committed.
+const (
+	phaseClaimed   = "claimed"
+	phaseCommitted = "committed"
+)
 
 // nonEmpty returns the name and value pairs of fields whose value is not
 // empty; a new intervention's hash stores only those.
@@ -280,9 +301,13 @@ func (s *InterventionStore) Intervention(ctx context.Context, cus, id string) (*
 	return decodeIntervention(cus, id, m)
 }
 
-// beginScript moves a scheduled intervention to sending and counts the
-// attempt; any other state is returned as it is. A retry after a crash
-// finds sending and may go on.
+// beginScript moves a scheduled intervention to sending, as claimed, and
+// counts the attempt; any other state is returned as it is. A retry after
+// a crash finds sending: when the try before had not reached its point of
+// no return (phase claimed), it goes on as any try; past it, it goes on
+// reporting "sending", and the caller decides. The third value of an ok
+// reply is the state found, "claimed" for a try that stopped short of its
+// point of no return.
 var beginScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return {'missing'} end
@@ -291,16 +316,21 @@ if st == 'sending' then
   if held and held ~= '' then
     -- A try that stopped mid-send, with a cancel held: do not send again.
     redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
+    redis.call('HDEL', KEYS[1], 'phase')
     redis.call('HDEL', KEYS[2], ARGV[1])
     redis.call('LPUSH', KEYS[3], held)
     redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
-    return {'cancelled', redis.call('HGETALL', KEYS[1])}
+    return {'cancelled', redis.call('HGETALL', KEYS[1]), 'held'}
   end
 end
 if st == 'scheduled' or st == 'sending' then
-  redis.call('HSET', KEYS[1], 'state', 'sending')
+  local was = st
+  if st == 'scheduled' or redis.call('HGET', KEYS[1], 'phase') == 'claimed' then
+    if st == 'sending' then was = 'claimed' end
+    redis.call('HSET', KEYS[1], 'state', 'sending', 'phase', 'claimed')
+  end
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  return {'ok', redis.call('HGETALL', KEYS[1]), st}
+  return {'ok', redis.call('HGETALL', KEYS[1]), was}
 end
 return {st, redis.call('HGETALL', KEYS[1])}
 `)
@@ -334,10 +364,78 @@ func beginResult(cus, id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err
 		return nil, false, err
 	}
 	if len(res) > 2 {
-		iv.Interrupted = res[2] == Sending
+		switch res[2] {
+		case Sending:
+			iv.Interrupted = true
+		case "held":
+			iv.CancelCause = heldCause(m["cancel"])
+		}
 	}
 	return iv, res[0] == "ok", nil
 }
+
+// heldCause returns the cause of a held cancel's journal entry.
+func heldCause(entry string) string {
+	var e Entry
+	if json.Unmarshal([]byte(entry), &e) != nil {
+		return ""
+	}
+	return e.Cause
+}
+
+// commitScript records that a try reached its channel's point of no
+// return: past it, the message may have left. It does so only for the
+// try that holds the claim (its attempt) and only while no cancel is held.
+// KEYS: iv. ARGV: attempt.
+var commitScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+if not st then return 'missing' end
+if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then return 'ended' end
+if st ~= 'sending' or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 'superseded' end
+local held = redis.call('HGET', KEYS[1], 'cancel')
+if held and held ~= '' then return 'cancelled' end
+redis.call('HSET', KEYS[1], 'phase', 'committed')
+return 'ok'
+`)
+
+// Commit records that the try of iv that Begin claimed (iv.Attempts)
+// reached its channel's point of no return, before the channel passes it.
+// A try that dies after Commit leaves the intervention interrupted (see
+// Begin); one that dies before it is tried again.
+//
+// Commit refuses, and the message must not be sent, when the intervention
+// is gone (ErrNotFound: erased), has ended (ErrEnded), was claimed by a
+// later try (ErrSuperseded), or a cancel came while it was being sent
+// (ErrCancelled; an Update applies it).
+func (s *Store) Commit(ctx context.Context, iv *Intervention) error {
+	res, err := commitScript.Run(ctx, s.rdb, []string{ivKey(iv.Customer, iv.ID)}, strconv.Itoa(iv.Attempts)).Text()
+	if err != nil {
+		return fmt.Errorf("commit intervention %s: %w", iv.ID, err)
+	}
+	return refusal("commit", iv.ID, res)
+}
+
+// refusal returns the error a script's answer stands for, nil for "ok".
+func refusal(op, id, res string) error {
+	var err error
+	switch res {
+	case "missing":
+		err = ErrNotFound
+	case "ended":
+		err = ErrEnded
+	case "superseded":
+		err = ErrSuperseded
+	case "cancelled":
+		err = ErrCancelled
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s intervention %s: %w", op, id, err)
+}
+
+// ErrSuperseded is returned by Commit for a try whose claim a later try
+// took over (its task was handed out again while it still ran).
+var ErrSuperseded = errors.New("claimed by a later try")
 
 // updateScript stores an intervention's fields and journals its entries,
 // unless it is gone (erased) or has ended.
@@ -362,10 +460,11 @@ if held and held ~= '' and not sent then
   -- A cancel came while the step was being sent; it did not go out, so
   -- the cancel holds now, before a retry, deferral or fallback.
   redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
+  redis.call('HDEL', KEYS[1], 'phase')
   redis.call('HDEL', KEYS[2], ARGV[1])
   redis.call('LPUSH', KEYS[3], held)
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
-  return 'cancelled'
+  return 'cancelled ' .. held
 end
 redis.call('HSET', KEYS[1], unpack(f))
 if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
@@ -413,16 +512,10 @@ func (s *InterventionStore) Update(ctx context.Context, iv *Intervention, entrie
 	if err != nil {
 		return fmt.Errorf("update intervention %s: %w", iv.ID, err)
 	}
-	switch res {
-	case "missing":
-		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrNotFound)
-	case "ended":
-		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrEnded)
-	case "cancelled":
-		iv.State = Cancelled
-		return fmt.Errorf("update intervention %s: %w", iv.ID, ErrCancelled)
+	if held, ok := strings.CutPrefix(res, "cancelled "); ok {
+		iv.State, iv.CancelCause, res = Cancelled, heldCause(held), "cancelled"
 	}
-	return nil
+	return refusal("update", iv.ID, res)
 }
 
 // ErrCancelled is returned by Update when a cancel that came while the

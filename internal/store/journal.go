@@ -62,8 +62,9 @@ type Entry struct {
 	Queue        string     `json:"queue,omitempty"`
 	// Cause names the rule behind a decision in a word a program can
 	// match: after, at, window, late, too_late, quiet_hours, budget,
-	// skip_if, once_per, debounce, cancel_on, api, no_consent, opted_out,
-	// no_contact, not_configured, provider, flow_removed, step_removed.
+	// skip_if, once_per, debounce, cancel_on, api, erased, from,
+	// interrupted, no_consent, opted_out, no_contact, not_configured,
+	// provider, flow_removed, step_removed.
 	Cause string `json:"cause,omitempty"`
 	// Details hold the decision's facts: the expression of a skip_if, the
 	// time a step was deferred to, the cancelling event, …
