@@ -39,7 +39,7 @@ func (n *names) Set(v string) error {
 // flowsInit runs `ahead flows init`: it copies experience classics (all,
 // or those --classic names) into DIR to start from: their flow files, the
 // templates their steps use, queues.yaml when a step uses a callback queue,
-// and the sample events of their triggers and cancel rules. It refuses to
+// and the sample events of their triggers, cancel rules and goals. It refuses to
 // overwrite a file that differs unless --force; a file that is already
 // there as it would be written is left alone.
 func flowsInit(args []string, stdout io.Writer) error {
@@ -236,6 +236,9 @@ func (lib *library) files(chosen []string) []string {
 			types := []string{f.Trigger.Event}
 			for _, r := range f.CancelOn {
 				types = append(types, r.Event)
+			}
+			if f.Goal != nil && f.Goal.Event != "" {
+				types = append(types, f.Goal.Event)
 			}
 			for _, st := range f.Steps {
 				if st.Queue != "" {

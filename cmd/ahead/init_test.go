@@ -111,7 +111,7 @@ func TestFlowsInitRefusesToOverwrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := runCmd("flows", "init", dir, "--classic", "payment-failed")
-	if err != nil || !strings.Contains(out, "wrote 0 of 16 files") {
+	if err != nil || !strings.Contains(out, "wrote 0 of 17 files") {
 		t.Fatalf("again: %v\n%s", err, out)
 	}
 	queues := filepath.Join(dir, "queues.yaml")
