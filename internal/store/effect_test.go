@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,9 +130,14 @@ func effectRoundTrip(t *testing.T, rdb redis.UniversalClient) {
 func keysOf(t *testing.T, rdb redis.UniversalClient) []string {
 	t.Helper()
 	ctx := context.Background()
-	var keys []string
+	var (
+		mu   sync.Mutex // ForEachMaster scans the masters at once
+		keys []string
+	)
 	scan := func(ctx context.Context, c *redis.Client) error {
 		ks, err := c.Keys(ctx, "*").Result()
+		mu.Lock()
+		defer mu.Unlock()
 		keys = append(keys, ks...)
 		return err
 	}
