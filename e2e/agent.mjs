@@ -18,10 +18,7 @@
 // callback and queues pages. The exit status is 0 only when every check
 // held.
 
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, extname } from "node:path";
+import { check, namer, open, run, unlabelled } from "./browser.mjs";
 
 const [base, shot] = process.argv.slice(2);
 if (!base || !shot) {
@@ -29,42 +26,7 @@ if (!base || !shot) {
   process.exit(2);
 }
 const token = process.env.AHEAD_AGENT_TOKEN || "";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-
-function check(ok, what) {
-  if (!ok) throw new Error("check failed: " + what);
-  console.log("ok   " + what);
-}
-
-const ext = extname(shot);
-const named = (suffix) => shot.slice(0, shot.length - ext.length) + suffix + ext;
-
-// open starts Chromium with its own profile in a locale such as "en-US"
-// or "nl-NL", which sets the browser's Accept-Language.
-async function open(locale) {
-  const profile = mkdtempSync(join(tmpdir(), "ahead-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    locale,
-    viewport: { width: 1366, height: 768 },
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  page.setDefaultTimeout(15000);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  page.on("response", (r) => { if (r.status() >= 400) errors.push(r.status() + " " + r.url()); });
-  const close = async () => {
-    await context.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  };
-  return { page, errors, close };
-}
+const named = namer(shot);
 
 // signIn signs in with the desk's words for the token, the name and the
 // button: with tokens checked the token names the agent; without, the
@@ -82,20 +44,15 @@ async function signIn(page, words) {
   check(await page.getByText(words.signedIn).isVisible(), "signed in: " + words.signedIn);
 }
 
-let browser;
-let code = 0;
-try {
-  browser = await open("en-US");
+await run(async () => {
+  let browser = await open("en-US");
   const { page, errors } = browser;
   await signIn(page, { token: "Agent token", name: "Your name", signIn: "Sign in", signedIn: "Signed in as" });
   check(await page.locator("html").getAttribute("lang") === "en", "the page is in English");
 
   // Every control has a label.
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
-      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
-      .map((el) => el.name || el.id));
-  check(unlabelled.length === 0, "every control on the queues page has a label " + JSON.stringify(unlabelled));
+  const missing = await unlabelled(page);
+  check(missing.length === 0, "every control on the queues page has a label " + JSON.stringify(missing));
 
   await page.screenshot({ path: named("-queues"), fullPage: true });
 
@@ -161,10 +118,4 @@ try {
   check((await nl.page.locator("#timeline").innerText()).includes("terugbellen: geen gehoor"), "the timeline shows the outcome in Dutch");
   check(nl.errors.length === 0, "no script errors in Dutch " + JSON.stringify(nl.errors));
   console.log("screenshots: " + shot);
-} catch (e) {
-  console.error(e && e.stack ? e.stack : String(e));
-  code = 1;
-} finally {
-  if (browser) await browser.close();
-}
-process.exit(code);
+});

@@ -1,16 +1,15 @@
 package desk
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/mail"
 	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/httpx"
 	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/internal/web"
 )
 
 // The agent desk at /agent is server-rendered HTML: plain forms that post
@@ -33,6 +33,10 @@ import (
 
 //go:embed agent
 var agentFS embed.FS
+
+// agentStatic are the desk's own style sheet and script; the shared look
+// (base.css, favicon.svg) comes from package web.
+var agentStatic, _ = fs.Sub(agentFS, "agent")
 
 // agentPages are the pages in each language, parsed from the same
 // templates with the language's messages.
@@ -149,9 +153,9 @@ type Options struct {
 
 // Desk is the agent desk: an http.Handler for /agent and below.
 type Desk struct {
-	o   Options
-	mux *http.ServeMux
-	key []byte
+	o        Options
+	mux      *http.ServeMux
+	sessions *web.Sessions
 }
 
 // New returns the agent desk.
@@ -162,14 +166,14 @@ func New(o Options) *Desk {
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
-	s := &Desk{o: o, mux: http.NewServeMux(), key: sessionKey(o.SigningKey)}
+	s := &Desk{o: o, mux: http.NewServeMux(), sessions: web.NewSessions(o.SigningKey, "desk")}
 	s.mux.HandleFunc("GET /agent", s.agentPage(s.agentHome))
 	s.mux.HandleFunc("POST /agent/session", s.agentSignIn)
 	s.mux.HandleFunc("POST /agent/session/end", s.agentSignOut)
 	s.mux.HandleFunc("POST /agent/claim", s.agentPage(s.agentClaim))
 	s.mux.HandleFunc("GET /agent/callbacks/{id}", s.agentPage(s.agentCallback))
 	s.mux.HandleFunc("POST /agent/callbacks/{id}/outcome", s.agentPage(s.agentOutcome))
-	s.mux.HandleFunc("GET /agent/static/{file}", s.agentStatic)
+	s.mux.HandleFunc("GET /agent/static/{file}", web.Static(agentStatic))
 	return s
 }
 
@@ -186,28 +190,15 @@ func (s *Desk) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Desk) render(w http.ResponseWriter, r *http.Request, code int, name string, v *pageView) {
 	v.Auth = s.o.Authorize != nil
 	v.Lang = langOf(r)
-	var buf bytes.Buffer
-	if err := agentPages[v.Lang].ExecuteTemplate(&buf, name, v); err != nil {
+	if err := web.Render(w, agentPages[v.Lang], name, v, web.Lang(v.Lang), "", code); err != nil {
 		s.fail(w, r, fmt.Errorf("render %s: %w", name, err))
-		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Language", string(v.Lang))
-	h.Add("Vary", "Accept-Language")
-	w.WriteHeader(code)
-	_, _ = w.Write(buf.Bytes())
 }
 
 // plainError answers code with a line of text in the request's language.
 func plainError(w http.ResponseWriter, r *http.Request, code int, key string, args ...any) {
 	l := langOf(r)
-	w.Header().Set("Content-Language", string(l))
-	w.Header().Add("Vary", "Accept-Language")
-	http.Error(w, l.T(key, args...), code)
+	web.PlainError(w, web.Lang(l), code, l.T(key, args...))
 }
 
 // tokenAgent returns the agent a token acts as, when it may use the desk.
@@ -254,15 +245,8 @@ func (s *Desk) agentPage(h func(w http.ResponseWriter, r *http.Request, agent st
 	}
 }
 
-func secure(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
-
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{
-		Name: name, Value: value, Path: "/agent", MaxAge: maxAge,
-		HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode,
-	})
+	web.SetCookie(w, r, name, value, "/agent", maxAge)
 }
 
 // agentSignIn starts a session: the agent's name and, with authentication
@@ -295,7 +279,7 @@ func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "signin.html", v)
 		return
 	}
-	setCookie(w, r, cookieSession, s.seal(name, s.o.Clock.Now().Add(SessionTTL)), int(SessionTTL/time.Second))
+	setCookie(w, r, cookieSession, s.sessions.Seal(name, s.o.Clock.Now().Add(SessionTTL)), int(SessionTTL/time.Second))
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
 }
 
@@ -745,19 +729,4 @@ func (s *Desk) notHolder(r *http.Request, id, agent string, err error) string {
 		msg = msg[:i]
 	}
 	return strings.TrimPrefix(msg, "record outcome: ") + "."
-}
-
-// agentStatic serves the style sheet and the script.
-func (s *Desk) agentStatic(w http.ResponseWriter, r *http.Request) {
-	name := path.Base(r.PathValue("file"))
-	types := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
-	typ, ok := types[path.Ext(name)]
-	b, err := agentFS.ReadFile("agent/" + name)
-	if !ok || err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", typ)
-	w.Header().Set("Cache-Control", "max-age=300")
-	_, _ = w.Write(b)
 }

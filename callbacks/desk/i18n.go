@@ -1,13 +1,13 @@
 package desk
 
 import (
-	"fmt"
 	"html/template"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aheadhq/ahead/internal/web"
 )
 
 // The desk speaks Dutch and English, chosen per request by the browser's
@@ -20,86 +20,19 @@ import (
 type lang string
 
 const (
-	en lang = "en"
-	nl lang = "nl"
+	en = lang(web.EN)
+	nl = lang(web.NL)
 )
 
 // langOf returns the language of a request: Dutch when the browser's
 // Accept-Language prefers it to English, English otherwise.
-func langOf(r *http.Request) lang {
-	return negotiate(r.Header.Get("Accept-Language"))
-}
-
-// negotiate picks the desk's language from an Accept-Language header
-// (RFC 9110): the supported language with the highest q-value, the
-// earlier one on a tie; "*" stands for any language not named. A
-// language with q=0 is refused. English when the header names neither.
-func negotiate(header string) lang {
-	type pick struct {
-		q   float64
-		pos int
-	}
-	best := map[lang]pick{}
-	wild := pick{q: -1}
-	// A language takes the highest q of the ranges that name it: nl,
-	// nl-NL and nl-BE all name Dutch.
-	for pos, item := range strings.SplitN(header, ",", 64) {
-		tag, params, _ := strings.Cut(item, ";")
-		tag = strings.ToLower(strings.TrimSpace(tag))
-		q, ok := qValue(params)
-		if !ok || tag == "" {
-			continue
-		}
-		if tag == "*" {
-			if wild.q < 0 {
-				wild = pick{q, pos}
-			}
-			continue
-		}
-		primary, _, _ := strings.Cut(tag, "-")
-		l := lang(primary)
-		if l != en && l != nl {
-			continue
-		}
-		if p, seen := best[l]; !seen || q > p.q {
-			best[l] = pick{q, pos}
-		}
-	}
-	for _, l := range []lang{en, nl} {
-		if _, seen := best[l]; !seen && wild.q >= 0 {
-			best[l] = pick{wild.q, wild.pos}
-		}
-	}
-	e, n := best[en], best[nl]
-	if n.q > 0 && (n.q > e.q || n.q == e.q && n.pos < e.pos) {
-		return nl
-	}
-	return en
-}
-
-// qValue reads the q parameter of an Accept-Language item; 1 when it has
-// none. ok is false for a malformed value.
-func qValue(params string) (q float64, ok bool) {
-	q = 1
-	for p := range strings.SplitSeq(params, ";") {
-		k, v, _ := strings.Cut(p, "=")
-		if !strings.EqualFold(strings.TrimSpace(k), "q") {
-			continue
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || f < 0 || f > 1 {
-			return 0, false
-		}
-		q = f
-	}
-	return q, true
-}
+func langOf(r *http.Request) lang { return lang(web.LangOf(r)) }
 
 // msg is one message in both languages. Keys ending in _html hold
 // markup; their arguments are escaped.
-type msg struct{ en, nl string }
+type msg = web.Msg
 
-var catalog = map[string]msg{
+var catalog = web.Catalog{
 	// every page
 	"desk":         {"agent desk", "agentendesk"},
 	"skip":         {"Skip to content", "Naar de inhoud"},
@@ -298,21 +231,8 @@ var catalog = map[string]msg{
 }
 
 // T returns the message key in l, formatted with args. A key the catalog
-// lacks comes back as itself, so a page still renders.
-func (l lang) T(key string, args ...any) string {
-	m, ok := catalog[key]
-	if !ok {
-		return key
-	}
-	s := m.en
-	if l == nl {
-		s = m.nl
-	}
-	if len(args) == 0 {
-		return s
-	}
-	return fmt.Sprintf(s, args...)
-}
+// lacks comes back as it is.
+func (l lang) T(key string, args ...any) string { return catalog.T(web.Lang(l), key, args...) }
 
 // has reports whether the catalog has key.
 func has(key string) bool { _, ok := catalog[key]; return ok }
@@ -328,43 +248,14 @@ func (l lang) state(s string) string {
 // funcs are the template functions of pages in l: t for a message and
 // days for opening hours.
 func (l lang) funcs() template.FuncMap {
-	return template.FuncMap{
-		"t": func(key string, args ...any) (any, error) {
-			m, ok := catalog[key]
-			if !ok {
-				return nil, fmt.Errorf("no message %q", key)
-			}
-			if !strings.HasSuffix(key, "_html") {
-				return l.T(key, args...), nil
-			}
-			esc := make([]any, len(args))
-			for i, a := range args {
-				switch a.(type) {
-				case int, int64, float64:
-					esc[i] = a
-				default:
-					esc[i] = template.HTMLEscapeString(fmt.Sprint(a))
-				}
-			}
-			s := m.en
-			if l == nl {
-				s = m.nl
-			}
-			if len(esc) > 0 {
-				s = fmt.Sprintf(s, esc...)
-			}
-			return template.HTML(s), nil
-		},
-		"days": l.days,
-	}
+	f := catalog.Funcs(web.Lang(l))
+	f["days"] = l.days
+	return f
 }
 
 var (
-	dayNamesNL   = [7]string{"zo", "ma", "di", "wo", "do", "vr", "za"}
-	monthNamesNL = [12]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"}
-	dayWordsNL   = map[string]string{"sun": "zo", "mon": "ma", "tue": "di", "wed": "wo", "thu": "do", "fri": "vr", "sat": "za", "daily": "dagelijks", "always": "altijd"}
-	dayWord      = regexp.MustCompile(`\b(sun|mon|tue|wed|thu|fri|sat|daily|always)\b`)
-	layoutToken  = regexp.MustCompile(`Mon|Jan`)
+	dayWordsNL = map[string]string{"sun": "zo", "mon": "ma", "tue": "di", "wed": "wo", "thu": "do", "fri": "vr", "sat": "za", "daily": "dagelijks", "always": "altijd"}
+	dayWord    = regexp.MustCompile(`\b(sun|mon|tue|wed|thu|fri|sat|daily|always)\b`)
 )
 
 // days writes the days of opening hours or a call window, such as
@@ -378,27 +269,7 @@ func (l lang) days(spec string) string {
 
 // format formats t like t.Format(layout), with the names of days (Mon)
 // and months (Jan) in l. Dutch writes them in lower case: "di 24 nov".
-func (l lang) format(t time.Time, layout string) string {
-	if l != nl {
-		return t.Format(layout)
-	}
-	var b strings.Builder
-	rest := layout
-	for {
-		loc := layoutToken.FindStringIndex(rest)
-		if loc == nil {
-			b.WriteString(t.Format(rest))
-			return b.String()
-		}
-		b.WriteString(t.Format(rest[:loc[0]]))
-		if rest[loc[0]:loc[1]] == "Mon" {
-			b.WriteString(dayNamesNL[t.Weekday()])
-		} else {
-			b.WriteString(monthNamesNL[t.Month()-1])
-		}
-		rest = rest[loc[1]:]
-	}
-}
+func (l lang) format(t time.Time, layout string) string { return web.Format(web.Lang(l), t, layout) }
 
 // stamp formats an instant for agents, in loc: "Tue 24 Nov 17:00 CET",
 // "di 24 nov 17:00 CET".

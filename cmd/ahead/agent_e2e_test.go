@@ -33,6 +33,32 @@ func missingTool(t *testing.T, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
+// chromiumTools returns the repository's root, Chromium and node for a
+// test of what in headless Chromium with e2e/*.mjs, or skips the test
+// when one is missing.
+func chromiumTools(t *testing.T, what string) (root, browser, nodeBin string) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser = os.Getenv("CHROMIUM")
+	if browser == "" {
+		browser = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(browser); err != nil {
+		missingTool(t, "%s test skipped: no Chromium at %s (install the Debian package chromium, or set CHROMIUM)", what, browser)
+	}
+	nodeBin, err = exec.LookPath("node")
+	if err != nil {
+		missingTool(t, "%s test skipped: node is not on PATH", what)
+	}
+	if _, err := os.Stat(filepath.Join(root, "e2e", "node_modules", "playwright-core")); err != nil {
+		missingTool(t, "%s test skipped: playwright-core is not installed in e2e/node_modules (run make deps)", what)
+	}
+	return root, browser, nodeBin
+}
+
 // TestAgentDeskInChromium runs ahead (API and worker) on real Redis with
 // the experience classics, lets two day-2 reassurance calls fall due, and
 // drives the agent desk in headless Chromium with e2e/agent.mjs: in
@@ -42,24 +68,7 @@ func missingTool(t *testing.T, format string, args ...any) {
 // AHEAD_E2E_SCREENSHOT names the screenshot (default: in the test's
 // temporary folder).
 func TestAgentDeskInChromium(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	browser := os.Getenv("CHROMIUM")
-	if browser == "" {
-		browser = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(browser); err != nil {
-		missingTool(t, "agent desk test skipped: no Chromium at %s (install the Debian package chromium, or set CHROMIUM)", browser)
-	}
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		missingTool(t, "agent desk test skipped: node is not on PATH")
-	}
-	if _, err := os.Stat(filepath.Join(root, "e2e", "node_modules", "playwright-core")); err != nil {
-		missingTool(t, "agent desk test skipped: playwright-core is not installed in e2e/node_modules (run make deps)")
-	}
+	root, browser, nodeBin := chromiumTools(t, "agent desk")
 	shot := os.Getenv("AHEAD_E2E_SCREENSHOT")
 	if shot == "" {
 		shot = filepath.Join(t.TempDir(), "agent.png")

@@ -10,6 +10,7 @@ import (
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/callbacks/desk"
 	"github.com/aheadhq/ahead/engine"
+	"github.com/aheadhq/ahead/internal/api/reportpage"
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/httpx"
 )
@@ -89,6 +90,9 @@ func New(o Options) http.Handler {
 		mux.Handle("/agent", d)
 		mux.Handle("/agent/", d)
 	}
+	rp := reportpage.New(reportpage.Options{Reports: engineReports{o.Engine}, Clock: o.Clock, Log: o.Log, Authorize: o.Authorize, Identify: o.Identify, SigningKey: o.SigningKey})
+	mux.Handle("/reports", rp)
+	mux.Handle("/reports/", rp)
 	mux.HandleFunc("GET /v1/flows", auth(httpx.ScopeAgent, s.listFlows))
 	mux.HandleFunc("GET /v1/reports/flows/{id}", auth(httpx.ScopeAdmin, s.flowReport))
 	mux.HandleFunc("GET /v1/outbox", auth(httpx.ScopeAdmin, s.outbox))

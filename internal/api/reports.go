@@ -6,7 +6,14 @@ import (
 	"strconv"
 
 	"github.com/aheadhq/ahead/engine"
+	"github.com/aheadhq/ahead/flows"
 )
+
+// engineReports gives the report page at /reports the engine's flows and
+// reports.
+type engineReports struct{ *engine.Engine }
+
+func (e engineReports) Flows() []*flows.Flow { return e.Catalog().Flows.Flows() }
 
 // flowReport answers a flow's measured effect: GET
 // /v1/reports/flows/{id}[?effect=0.02][&period=ID].

@@ -53,6 +53,8 @@ func TestLayers(t *testing.T) {
 		{pkg: "engine", banned: []string{"github.com/hibiken/asynq", "github.com/redis/go-redis", "net/http", module + "tasks", module + "internal/api", module + "channels/twilio"}},
 		{pkg: "internal/api", banned: []string{"github.com/hibiken/asynq", "github.com/redis/go-redis", module + "tasks", module + "internal/store"}},
 		{pkg: "callbacks/desk", banned: []string{"github.com/hibiken/asynq", module + "engine", module + "tasks", module + "internal/api"}},
+		{pkg: "internal/api/reportpage", banned: []string{"github.com/hibiken/asynq", "github.com/redis/go-redis", module + "tasks", module + "internal/store", module + "channels", module + "callbacks"}},
+		{pkg: "internal/web", deps: true, banned: []string{module}},
 		{pkg: "internal/httpx", deps: true, banned: []string{module}},
 		{pkg: "internal/store", deps: true, banned: []string{"github.com/hibiken/asynq", module + "flows", module + "engine", module + "channels"}},
 	}

@@ -131,38 +131,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	h := api.New(api.Options{Engine: w.Engine, Clock: clk, Log: log})
 	f := cat.Flows.Get(Flow)
 
-	res := &Result{Contacts: map[string]int{}, Entrants: map[string]int{}}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
 	progress := func(format string, args ...any) {
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, format+"\n", args...)
 		}
 	}
-	// Entrants arrive over the first day; each one's contact, if any,
-	// somewhere in the 14 days after.
+	sample := Draw(f, start, o)
+	res := &Result{Contacts: sample.Contacts, Entrants: sample.Entrants}
+	triggers, goals := sample.Triggers, sample.Goals
 	day := 24 * time.Hour
-	var triggers, goals []*flows.Event
-	for i := range o.Entrants {
-		cus := fmt.Sprintf("syn_%06d", i)
-		at := start.Add(time.Duration(i) * day / time.Duration(o.Entrants))
-		triggers = append(triggers, &flows.Event{
-			ID: "sub_" + cus, Type: "subscription.created", CustomerID: cus, OccurredAt: at,
-			Customer: &flows.Customer{Name: "Customer " + cus, Timezone: "Europe/Amsterdam", Locale: "en"},
-		})
-		arm := f.Arm(cus)
-		res.Entrants[arm]++
-		p := o.TreatRate
-		if arm == flows.ArmControl {
-			p = o.ControlRate
-		}
-		if rng.Float64() < p {
-			res.Contacts[arm]++
-			goals = append(goals, &flows.Event{
-				ID: "in_" + cus, Type: "contact.inbound", CustomerID: cus,
-				OccurredAt: at.Add(time.Duration(rng.Int64N(int64(13 * day)))),
-			})
-		}
-	}
 	if err := post(ctx, h, triggers, o.Batch); err != nil {
 		return nil, err
 	}
@@ -180,6 +157,54 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Report = rep
 	res.Elapsed = time.Since(began)
 	return res, nil
+}
+
+// Sample is a synthetic population of a flow: the trigger events of its
+// entrants and the inbound contacts drawn for them, with the counts per
+// arm.
+type Sample struct {
+	// Triggers are the entrants' subscription.created events, spread
+	// over the day after the start; Goals their contact.inbound events,
+	// each within 13 days of its trigger.
+	Triggers, Goals []*flows.Event
+	// Entrants and Contacts count the customers and the contacts per arm
+	// (flows.ArmTreatment, flows.ArmControl).
+	Entrants, Contacts map[string]int
+}
+
+// Draw draws o.Entrants customers (ids syn_000000 on) entering flow f
+// from start on, each with an inbound contact at the chance of their
+// arm, o.ControlRate or o.TreatRate, from a random source seeded with
+// o.Seed. The same options draw the same sample.
+func Draw(f *flows.Flow, start time.Time, o Options) *Sample {
+	o.defaults()
+	s := &Sample{Contacts: map[string]int{}, Entrants: map[string]int{}}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
+	// Entrants arrive over the first day; each one's contact, if any,
+	// somewhere in the 13 days after.
+	day := 24 * time.Hour
+	for i := range o.Entrants {
+		cus := fmt.Sprintf("syn_%06d", i)
+		at := start.Add(time.Duration(i) * day / time.Duration(o.Entrants))
+		s.Triggers = append(s.Triggers, &flows.Event{
+			ID: "sub_" + cus, Type: "subscription.created", CustomerID: cus, OccurredAt: at,
+			Customer: &flows.Customer{Name: "Customer " + cus, Timezone: "Europe/Amsterdam", Locale: "en"},
+		})
+		arm := f.Arm(cus)
+		s.Entrants[arm]++
+		p := o.TreatRate
+		if arm == flows.ArmControl {
+			p = o.ControlRate
+		}
+		if rng.Float64() < p {
+			s.Contacts[arm]++
+			s.Goals = append(s.Goals, &flows.Event{
+				ID: "in_" + cus, Type: "contact.inbound", CustomerID: cus,
+				OccurredAt: at.Add(time.Duration(rng.Int64N(int64(13 * day)))),
+			})
+		}
+	}
+	return s
 }
 
 // post posts events in batches through the API.
