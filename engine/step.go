@@ -48,6 +48,9 @@ func (w *Engine) RunStep(ctx context.Context, p StepRef) error {
 		}
 		return nil // cancelled, or already sent by an earlier try
 	}
+	if err := w.notEarly(ctx, iv); err != nil {
+		return w.retry(ctx, iv, err)
+	}
 	if iv.Attempts == 1 {
 		metrics.Lag.Observe(w.o.Clock.Now().Sub(iv.Due).Seconds() / w.scale())
 	}

@@ -169,23 +169,12 @@ func queue(ctx context.Context, rdb redis.UniversalClient, now time.Time, tasks 
 	return out, nil
 }
 
-// dueSecond is the whole second asynq's scheduled set keeps for a task
-// due at t: t rounded up, since asynq moves a task on once its second has
-// begun, and a task must never run before it is due.
-func dueSecond(t time.Time) int64 {
-	s := t.Unix()
-	if t.Nanosecond() > 0 {
-		s++
-	}
-	return s
-}
-
 // checked returns the script that queues t unless a task with its id
 // exists, as asynq's client does, with its keys and arguments.
 func checked(t Task, now time.Time) (*redis.Script, []string, []any) {
 	if t.ProcessAt.After(now) {
 		return scheduleScript, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:scheduled"},
-			[]any{t.encode(), dueSecond(t.ProcessAt), t.ID}
+			[]any{t.encode(), t.ProcessAt.Unix(), t.ID}
 	}
 	return enqueueScript, []string{taskKey(t.Queue, t.ID), "asynq:{" + t.Queue + "}:pending"},
 		[]any{t.encode(), t.ID, now.UnixNano()}
@@ -197,7 +186,7 @@ func writeNew(ctx context.Context, p redis.Pipeliner, t Task, now time.Time) {
 	msg := t.encode()
 	if t.ProcessAt.After(now) {
 		p.HSet(ctx, taskKey(t.Queue, t.ID), "msg", msg, "state", "scheduled")
-		p.ZAdd(ctx, "asynq:{"+t.Queue+"}:scheduled", redis.Z{Score: float64(dueSecond(t.ProcessAt)), Member: t.ID})
+		p.ZAdd(ctx, "asynq:{"+t.Queue+"}:scheduled", redis.Z{Score: float64(t.ProcessAt.Unix()), Member: t.ID})
 		return
 	}
 	p.HSet(ctx, taskKey(t.Queue, t.ID), "msg", msg, "state", "pending", "pending_since", now.UnixNano())

@@ -158,28 +158,3 @@ func itoa(i int) string {
 		}
 	}
 }
-
-// A task due within a second is kept for the next whole second, never the
-// one before: asynq moves a task on once its second has begun.
-func TestNeverEarly(t *testing.T) {
-	rdb := redistest.New(t)
-	ctx := context.Background()
-	now := time.Now()
-	due := now.Add(time.Hour).Truncate(time.Second).Add(960 * time.Millisecond)
-	for i, fresh := range []bool{false, true} {
-		id := "early" + string(rune('a'+i))
-		if _, err := Queue(ctx, rdb, now, []Task{{Type: "step:run", Payload: []byte(`{"v":1}`), ID: id, Queue: "steps-1", ProcessAt: due, New: fresh}}); err != nil {
-			t.Fatal(err)
-		}
-		score, err := rdb.ZScore(ctx, "asynq:{steps-1}:scheduled", id).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if at := time.Unix(int64(score), 0); at.Before(due) {
-			t.Errorf("new %v: kept for %s, before it is due at %s", fresh, at.Format(time.RFC3339Nano), due.Format(time.RFC3339Nano))
-		}
-	}
-	if got := dueSecond(due.Truncate(time.Second)); got != due.Truncate(time.Second).Unix() {
-		t.Errorf("a whole second moved to %d", got)
-	}
-}

@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -95,4 +96,27 @@ func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.t = f.t.Add(d)
 	f.mu.Unlock()
+}
+
+// WaitUntil blocks until clock c reads t, or ctx ends. A clock that runs
+// on real time (Real, Scaled) waits the real time that takes; any other
+// clock (Fake: tests move it by hand) does not wait.
+func WaitUntil(ctx context.Context, c Clock, t time.Time) error {
+	switch c.(type) {
+	case Real, *Scaled:
+	default:
+		return nil
+	}
+	d := time.Until(c.Wall(t))
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -337,13 +337,7 @@ func TestRedisRestartKeepsScheduledWork(t *testing.T) {
 			t.Errorf("step task %s is not scheduled after the restart", p.id)
 			continue
 		}
-		// A task is kept for the second its due time falls in, rounded up:
-		// it never runs early.
-		second := b.Due.Truncate(time.Second)
-		if second.Before(b.Due) {
-			second = second.Add(time.Second)
-		}
-		if !at.Equal(tasksBefore[p.id]) || at.Unix() != second.Unix() {
+		if !at.Equal(tasksBefore[p.id]) || at.Unix() != b.Due.Unix() {
 			t.Errorf("step task %s due %s after the restart, was %s; intervention due %s", p.id, at, tasksBefore[p.id], b.Due)
 		}
 	}
