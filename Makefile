@@ -36,5 +36,5 @@ fmt: ## Format the code.
 bench: ## Measure ahead beside raw asynq on a throwaway redis-server (ARGS="--preload 1000000 --json bench.json").
 	@scripts/with-redis.sh $(GO) run ./cmd/ahead bench $(ARGS)
 
-test-cluster: deps ## Run the end-to-end and effect tests against a throwaway 3-master Redis Cluster.
-	@scripts/with-cluster.sh $(GO) test -race -count=1 -run Cluster $(TESTFLAGS) ./internal/e2e/ ./internal/store/ ./internal/synthetic/
+test-cluster: deps ## Run the end-to-end and effect tests against a throwaway 3-master Redis Cluster, one package at a time (a cluster has one database, which each flushes).
+	@scripts/with-cluster.sh $(GO) test -race -count=1 -p 1 -run Cluster $(TESTFLAGS) ./internal/e2e/ ./internal/store/ ./internal/synthetic/
