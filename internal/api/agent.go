@@ -149,12 +149,9 @@ func (s *server) claimCallback(w http.ResponseWriter, r *http.Request) {
 	if p := callbacks.CheckAgent(agent); p != "" {
 		problems = append(problems, p)
 	}
-	var lease time.Duration
-	if req.Lease != nil {
-		if *req.Lease < 1 || *req.Lease > MaxLease {
-			problems = append(problems, fmt.Sprintf("lease: must be from 1 to %d minutes", MaxLease))
-		}
-		lease = time.Duration(*req.Lease) * time.Minute
+	lease, problem := leaseOf(req.Lease)
+	if problem != "" {
+		problems = append(problems, problem)
 	}
 	if len(problems) > 0 {
 		writeError(w, http.StatusBadRequest, "invalid claim", problems...)
@@ -270,12 +267,9 @@ func (s *server) assignCallback(w http.ResponseWriter, r *http.Request) {
 	if p := callbacks.CheckAgent(req.Agent); p != "" {
 		problems = append(problems, p)
 	}
-	var lease time.Duration
-	if req.Lease != nil {
-		if *req.Lease < 1 || *req.Lease > MaxLease {
-			problems = append(problems, fmt.Sprintf("lease: must be from 1 to %d minutes", MaxLease))
-		}
-		lease = time.Duration(*req.Lease) * time.Minute
+	lease, problem := leaseOf(req.Lease)
+	if problem != "" {
+		problems = append(problems, problem)
 	}
 	if len(problems) > 0 {
 		writeError(w, http.StatusBadRequest, "invalid assignment", problems...)
@@ -292,4 +286,16 @@ func (s *server) assignCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, cb)
+}
+
+// leaseOf reads a lease in minutes: 0 (the queue's) when it is not given,
+// else 1 to MaxLease minutes, or the problem with it.
+func leaseOf(minutes *int) (time.Duration, string) {
+	if minutes == nil {
+		return 0, ""
+	}
+	if *minutes < 1 || *minutes > MaxLease {
+		return 0, fmt.Sprintf("lease: must be from 1 to %d minutes", MaxLease)
+	}
+	return time.Duration(*minutes) * time.Minute, ""
 }
