@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// PendingOf returns the customer's pending interventions by id. Its cost
+// grows with that customer's pending work only.
+func (s *InterventionStore) PendingOf(ctx context.Context, cus string) (map[string]Pending, error) {
+	m, err := s.rdb.HGetAll(ctx, pendingKey(cus)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load pending interventions: %w", err)
+	}
+	out := make(map[string]Pending, len(m))
+	for id, raw := range m {
+		p, err := decodePending(id, raw)
+		if err != nil {
+			return nil, fmt.Errorf("decode pending intervention %s: %w", id, err)
+		}
+		out[id] = p
+	}
+	return out, nil
+}
+
+// cancelScript cancels a scheduled intervention.
+// KEYS: iv, pending, journal. ARGV: id, reason, entry, cap.
+var cancelScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'state')
+if st == 'scheduled' then
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[2])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('LPUSH', KEYS[3], ARGV[3])
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
+  return {1, redis.call('HGET', KEYS[1], 'task_id') or ''}
+end
+if st == 'sending' then
+  -- Being sent right now: if it goes out, it went out before the cancel;
+  -- if it is deferred or retried instead, the cancel holds then.
+  redis.call('HSET', KEYS[1], 'cancel', ARGV[3], 'cancel_reason', ARGV[2])
+  return 2
+end
+if (not st) or st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+return 0
+`)
+
+// Cancel cancels the customer's interventions ids that are still
+// scheduled, journaling entry (filled in per intervention) for each. It
+// returns the ids it cancelled; one already being sent is left alone.
+func (s *InterventionStore) Cancel(ctx context.Context, cus string, ids []string, pending map[string]Pending, entry Entry) ([]string, error) {
+	calls := make([]*call, len(ids))
+	for i, id := range ids {
+		e := entry
+		e.Kind, e.State, e.Intervention = KindIntervention, Cancelled, id
+		e.Flow, e.Step, e.Subject = pending[id].Flow, pending[id].Step, pending[id].Subject
+		b, err := encodeEntry(e)
+		if err != nil {
+			return nil, fmt.Errorf("cancel intervention %s: encode journal entry: %w", id, err)
+		}
+		calls[i] = &call{script: cancelScript, keys: []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, args: []any{id, entry.Reason, b, journalCap}}
+	}
+	if err := s.evalAll(ctx, calls); err != nil {
+		return nil, fmt.Errorf("cancel interventions: %w", err)
+	}
+	var done []string
+	for i, cl := range calls {
+		c := cl.cmd
+		// Cancelled: {1, the task the intervention waits on}. A deferral
+		// may have moved its task since pending was read.
+		if r, _ := c.Slice(); len(r) == 2 {
+			done = append(done, ids[i])
+			if task, _ := r[1].(string); task != "" && pending != nil {
+				p := pending[ids[i]]
+				p.TaskID = task
+				pending[ids[i]] = p
+			}
+		}
+	}
+	return done, nil
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pending is the index entry of a pending intervention.
+type Pending struct {
+	Flow      string `json:"flow"`
+	Step      string `json:"step"`
+	Subject   string `json:"subject,omitempty"`
+	TaskQueue string `json:"task_queue"`
+	TaskID    string `json:"task_id"`
+}
+
+// pending returns iv's entry in the pending index.
+func (iv *Intervention) pending() string {
+	return Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()}.encode(iv.ID)
+}
+
+// encode returns the index entry of intervention id: flow, step, task
+// queue, task id ("" when it is id) and subject, joined by "|". Names and
+// queues have no "|"; the subject comes last, so it may. An entry this
+// short lets Redis keep a customer's index in its compact encoding.
+func (p Pending) encode(id string) string {
+	task := p.TaskID
+	if task == id {
+		task = ""
+	}
+	return p.Flow + "|" + p.Step + "|" + p.TaskQueue + "|" + task + "|" + p.Subject
+}
+
+// decodePending reads an index entry; earlier versions wrote JSON.
+func decodePending(id, raw string) (Pending, error) {
+	var p Pending
+	if strings.HasPrefix(raw, "{") {
+		err := json.Unmarshal([]byte(raw), &p)
+		return p, err
+	}
+	parts := strings.SplitN(raw, "|", 5)
+	if len(parts) != 5 {
+		return p, fmt.Errorf("bad entry %q", raw)
+	}
+	p = Pending{Flow: parts[0], Step: parts[1], TaskQueue: parts[2], TaskID: parts[3], Subject: parts[4]}
+	if p.TaskID == "" {
+		p.TaskID = id
+	}
+	return p, nil
+}
+
+// task returns the id of iv's asynq task.
+func (iv *Intervention) task() string {
+	if iv.TaskID != "" {
+		return iv.TaskID
+	}
+	return iv.ID
+}
+
+// fields returns iv's hash fields as name, value pairs. The customer and
+// the id are in the key. A value that is empty, zero or follows from
+// another (a planned time equal to the due time, a task id equal to the
+// intervention id) is "": a new intervention's hash leaves such a field
+// out (nonEmpty) and an update deletes it, so that an intervention stores
+// what it must and no more.
+func (iv *Intervention) fields() []any {
+	num := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	planned, task, phase := "", iv.task(), ""
+	if iv.State == Sending {
+		// A try that goes on sending (the next channel after a permanent
+		// failure) has not reached that channel's point of no return.
+		phase = phaseClaimed
+	}
+	if !iv.Planned.IsZero() && !iv.Planned.Equal(iv.Due) {
+		planned = iv.Planned.UTC().Format(time.RFC3339Nano)
+	}
+	if task == iv.ID {
+		task = ""
+	}
+	return []any{
+		"run", iv.Run, "flow", iv.Flow,
+		"version", iv.Version, "step", iv.Step, "event", iv.EventID,
+		"event_type", iv.EventType, "subject", iv.Subject,
+		"channels", strings.Join(iv.Channels, ","), "due", iv.Due.UTC().Format(time.RFC3339Nano),
+		"planned", planned,
+		"task_queue", iv.TaskQueue, "task_id", task, "deferrals", num(iv.Deferrals),
+		"state", iv.State, "reason", iv.Reason,
+		"next", num(iv.Next), "channel", iv.Channel, "code", iv.Code,
+		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts), "arm", iv.Arm, "phase", phase,
+	}
+}
+
+// The phase of a try, in an intervention's "phase" field while it is
+// sending: claimed by Begin, committed by Commit once the channel reached
+// its point of no return. A sending intervention without a phase was
+// claimed by an earlier version, which did not record the point; it
+// counts as committed.
+const (
+	phaseClaimed   = "claimed"
+	phaseCommitted = "committed"
+)
+
+// nonEmpty returns the name and value pairs of fields whose value is not
+// empty; a new intervention's hash stores only those.
+func nonEmpty(fields []any) []any {
+	out := fields[:0:0]
+	for i := 0; i < len(fields); i += 2 {
+		if fields[i+1] != "" {
+			out = append(out, fields[i], fields[i+1])
+		}
+	}
+	return out
+}
+
+// decodeIntervention reads the hash of intervention id of customer cus.
+func decodeIntervention(cus, id string, m map[string]string) (*Intervention, error) {
+	iv := &Intervention{
+		ID: id, Customer: cus, Run: m["run"], Flow: m["flow"],
+		Version: m["version"], Step: m["step"], EventID: m["event"],
+		EventType: m["event_type"], Subject: m["subject"], TaskQueue: m["task_queue"], TaskID: m["task_id"],
+		State: m["state"], Reason: m["reason"], Channel: m["channel"],
+		Code: m["code"], ProviderID: m["provider_id"], Arm: m["arm"],
+	}
+	if iv.TaskID == "" {
+		iv.TaskID = id
+	}
+	if c := m["channels"]; c != "" {
+		iv.Channels = strings.Split(c, ",")
+	}
+	var err error
+	if iv.Due, err = time.Parse(time.RFC3339Nano, m["due"]); err != nil {
+		return nil, fmt.Errorf("intervention %s: bad due time: %w", iv.ID, err)
+	}
+	iv.Planned, _ = time.Parse(time.RFC3339Nano, m["planned"])
+	if iv.Planned.IsZero() {
+		iv.Planned = iv.Due
+	}
+	iv.Deferrals, _ = strconv.Atoi(m["deferrals"])
+	iv.Next, _ = strconv.Atoi(m["next"])
+	iv.Attempts, _ = strconv.Atoi(m["attempts"])
+	return iv, nil
+}
