@@ -42,7 +42,7 @@ func (w *Engine) Receive(ctx context.Context, m Inbound) (int, error) {
 				continue
 			}
 		}
-		prof := store.Profile{FieldLastInbound: stamp, lastInboundField(m.Channel): stamp}
+		prof := store.Profile{store.FieldLastInbound: stamp, store.LastInboundField(m.Channel): stamp}
 		if err := w.o.Store.UpsertProfile(ctx, cus, prof); err != nil {
 			return 0, err
 		}

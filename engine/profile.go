@@ -100,19 +100,6 @@ func ProfileFields(c *flows.Customer) store.Profile {
 	}
 }
 
-// OptOutField is the profile field that records an opt-out from channel.
-func OptOutField(channel string) string { return store.OptOutField(channel) }
-
-// ConsentField is the profile field that records a customer's explicit
-// consent to marketing over channel.
-func ConsentField(channel string) string { return store.ConsentField(channel) }
-
-// lastInboundField is the profile field of the customer's last message on channel.
-func lastInboundField(channel string) string { return store.LastInboundField(channel) }
-
-// FieldLastInbound is the profile field of the customer's last message.
-const FieldLastInbound = store.FieldLastInbound
-
 // ContactPoint returns the customer's address for a channel, or "".
 func ContactPoint(channel string, c *flows.Customer) string {
 	switch channel {

@@ -16,7 +16,7 @@ func (g *guard) skipIf(ctx context.Context, now time.Time, contacts []store.Cont
 	if err := g.history(ctx, &vars); err != nil {
 		return true, w.retry(ctx, iv, err)
 	}
-	if v := g.prof[FieldLastInbound]; v != "" {
+	if v := g.prof[store.FieldLastInbound]; v != "" {
 		vars.LastInbound, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	for _, c := range contacts {

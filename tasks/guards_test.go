@@ -92,7 +92,7 @@ func (b *bundle) consent(t *testing.T, cus string, chans ...string) {
 	t.Helper()
 	p := store.Profile{}
 	for _, ch := range chans {
-		p[engine.ConsentField(ch)] = "granted"
+		p[store.ConsentField(ch)] = "granted"
 	}
 	if err := b.store.UpsertProfile(b.ctx, cus, p); err != nil {
 		t.Fatal(err)

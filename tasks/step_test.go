@@ -183,7 +183,7 @@ func TestStepFallbackWhenCustomerCannotBeReached(t *testing.T) {
 		reason  string
 	}{
 		{"no contact point", func(c *flows.Customer) { c.Phone = "" }, nil, "no contact point"},
-		{"opted out", nil, store.Profile{engine.OptOutField(channels.SMS): "2030-11-20T10:00:00Z"}, "opted out"},
+		{"opted out", nil, store.Profile{store.OptOutField(channels.SMS): "2030-11-20T10:00:00Z"}, "opted out"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

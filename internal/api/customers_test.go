@@ -10,7 +10,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/aheadhq/ahead/engine"
 	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
 )
@@ -120,7 +119,7 @@ func TestPutCustomer(t *testing.T) {
 	}
 
 	// An existing profile with an opt-out.
-	if err := e.store.UpsertProfile(ctx, "cus_1", store.Profile{"name": "Anna", "email": "anna@example.nl", engine.OptOutField("email"): "2026-11-01T10:00:00Z"}); err != nil {
+	if err := e.store.UpsertProfile(ctx, "cus_1", store.Profile{"name": "Anna", "email": "anna@example.nl", store.OptOutField("email"): "2026-11-01T10:00:00Z"}); err != nil {
 		t.Fatal(err)
 	}
 	r := e.do("PUT", "/v1/customers/cus_1", "", `{"id":"cus_1","name":"Anna de Vries","phone":"+31612345678","timezone":"Europe/Amsterdam"}`)

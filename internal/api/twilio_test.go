@@ -600,10 +600,10 @@ func TestTwilioInboundKeywords(t *testing.T) {
 				h.clock.Advance(time.Minute)
 				h.inbound(fmt.Sprintf("SM%d", i), from, word)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
-				if p[engine.OptOutField(ch)] != h.clock.Now().UTC().Format(time.RFC3339) || p[engine.ConsentField(ch)] != "" {
+				if p[store.OptOutField(ch)] != h.clock.Now().UTC().Format(time.RFC3339) || p[store.ConsentField(ch)] != "" {
 					t.Errorf("%q on %s: profile %v, want %s opted out", word, ch, p, ch)
 				}
-				if p[engine.OptOutField(other)] != "" || p[engine.ConsentField(other)] == "" {
+				if p[store.OptOutField(other)] != "" || p[store.ConsentField(other)] == "" {
 					t.Errorf("%q on %s changed %s: %v", word, ch, other, p)
 				}
 				es := h.entries("cus_1", "inbound")
@@ -617,7 +617,7 @@ func TestTwilioInboundKeywords(t *testing.T) {
 				h.inbound(fmt.Sprintf("SM_stop%d", i), from, "STOP")
 				h.inbound(fmt.Sprintf("SM_start%d", i), from, word)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
-				if p[engine.OptOutField(ch)] != "" || p[engine.ConsentField(ch)] != "" {
+				if p[store.OptOutField(ch)] != "" || p[store.ConsentField(ch)] != "" {
 					t.Errorf("%q on %s: profile %v, want neither opt-out nor consent", word, ch, p)
 				}
 				es := h.entries("cus_1", "inbound")
@@ -632,7 +632,7 @@ func TestTwilioInboundKeywords(t *testing.T) {
 			for i, body := range []string{"please stop sending me this", "STOP!", "stoppen", "hello", ""} {
 				h.inbound(fmt.Sprintf("SM_y%d", i), from, body)
 				p, _ := h.store.Profile(context.Background(), "cus_1")
-				for _, f := range []string{engine.OptOutField(ch), engine.ConsentField(ch), engine.OptOutField(other), engine.ConsentField(other)} {
+				for _, f := range []string{store.OptOutField(ch), store.ConsentField(ch), store.OptOutField(other), store.ConsentField(other)} {
 					if p[f] != want[f] {
 						t.Errorf("%q changed %s: %q, was %q", body, f, p[f], want[f])
 					}
@@ -721,7 +721,7 @@ func TestTwilioInboundSharedAndChangedNumbers(t *testing.T) {
 	h.inbound("SM_1", "+31612345678", "STOP")
 	for _, cus := range []string{"cus_a", "cus_b", "cus_c"} {
 		p, _ := h.store.Profile(context.Background(), cus)
-		if p[engine.OptOutField(channels.SMS)] == "" || p["last_inbound_sms_at"] == "" {
+		if p[store.OptOutField(channels.SMS)] == "" || p["last_inbound_sms_at"] == "" {
 			t.Errorf("%s: profile %v, want the SMS opt-out and the inbound contact", cus, p)
 		}
 		if es := h.entries(cus, "inbound"); len(es) != 1 || es[0].State != "opted_out" {
@@ -735,23 +735,23 @@ func TestTwilioInboundSharedAndChangedNumbers(t *testing.T) {
 		t.Fatal(r)
 	}
 	h.inbound("SM_2", "+31612345678", "START")
-	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[engine.OptOutField(channels.SMS)] == "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[store.OptOutField(channels.SMS)] == "" {
 		t.Errorf("START from Bob's old number lifted his opt-out: %v", p)
 	}
 	if es := h.entries("cus_b", "inbound"); len(es) != 1 {
 		t.Errorf("Bob's inbound entries %+v, want only the first", es)
 	}
-	if p, _ := h.store.Profile(context.Background(), "cus_a"); p[engine.OptOutField(channels.SMS)] != "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_a"); p[store.OptOutField(channels.SMS)] != "" {
 		t.Errorf("START did not lift Anna's opt-out: %v", p)
 	}
 	h.inbound("SM_3", "+31622222222", "START")
-	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[engine.OptOutField(channels.SMS)] != "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_b"); p[store.OptOutField(channels.SMS)] != "" {
 		t.Errorf("START from Bob's new number: %v", p)
 	}
 	// Changing the number through an event works the same way.
 	h.event("evt_c2", "order.shipped", "cus_c", map[string]any{"whatsapp": "+31633333333"})
 	h.inbound("WA_1", "whatsapp:+31612345678", "STOP")
-	if p, _ := h.store.Profile(context.Background(), "cus_c"); p[engine.OptOutField(channels.WhatsApp)] != "" {
+	if p, _ := h.store.Profile(context.Background(), "cus_c"); p[store.OptOutField(channels.WhatsApp)] != "" {
 		t.Errorf("STOP from Carl's old WhatsApp number: %v", p)
 	}
 }
