@@ -199,19 +199,19 @@ func (w *Engine) CancelPending(ctx context.Context, cus string, ids []string, pe
 		if task == "" {
 			task = id
 		}
-		w.DropTask(pending[id].TaskQueue, task)
+		w.DropTask(pending[id].TaskQueue, cus, task)
 	}
 	return done, nil
 }
 
-// DropTask removes a queued task, whatever its state; one that is gone
-// already is fine. A task that is running cannot be removed: it finds its
-// intervention cancelled or erased and ends.
-func (w *Engine) DropTask(queue, id string) {
+// DropTask removes a step task of customer, whatever its state; one that
+// is gone already is fine. A task that is running cannot be removed: it
+// finds its intervention cancelled or erased and ends.
+func (w *Engine) DropTask(queue, customer, id string) {
 	if queue == "" || id == "" {
 		return
 	}
-	if err := w.o.Queue.Drop(queue, id); err != nil {
+	if err := w.o.Queue.Drop(queue, customer, id); err != nil {
 		w.o.Log.Warn("remove task", "task", id, "err", err)
 	}
 }

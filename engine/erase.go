@@ -34,9 +34,9 @@ func (w *Engine) Erase(ctx context.Context, cus string) error {
 		return err
 	}
 	for _, iv := range ivs {
-		w.DropTask(iv.TaskQueue, iv.ID)
+		w.DropTask(iv.TaskQueue, cus, iv.ID)
 		if iv.TaskID != "" && iv.TaskID != iv.ID {
-			w.DropTask(iv.TaskQueue, iv.TaskID)
+			w.DropTask(iv.TaskQueue, cus, iv.TaskID)
 		}
 	}
 	events, err := w.o.Store.EventIDs(ctx, cus)

@@ -150,7 +150,7 @@ func (g *guard) deferTo(ctx context.Context, at time.Time, cause, why string) er
 	err := w.update(ctx, iv, e)
 	if errors.Is(err, store.ErrCancelled) {
 		// Cancelled while it was being deferred: the new task must go.
-		w.DropTask(iv.TaskQueue, iv.TaskID)
+		w.DropTask(iv.TaskQueue, iv.Customer, iv.TaskID)
 		return nil
 	}
 	return err

@@ -217,14 +217,26 @@ func (b *bundle) entries(t *testing.T, cus, id, state string) []store.Entry {
 	return out
 }
 
-// tasks returns the step tasks waiting in any step queue (pending,
-// scheduled or retry), by task id.
+// tasks returns the step tasks waiting in any step queue (in its due
+// index, pending, scheduled or retry), by task id. A task in a due index
+// is listed as scheduled at its due time, with the payload its promotion
+// would give it.
 func (b *bundle) tasks(t *testing.T) map[string]*asynq.TaskInfo {
 	t.Helper()
 	out := map[string]*asynq.TaskInfo{}
-	for q := range Queues(b.opts.Shards) {
-		if q == QueueEvents {
-			continue
+	add := func(ti *asynq.TaskInfo) {
+		if _, dup := out[ti.ID]; dup {
+			t.Errorf("task %s listed twice", ti.ID)
+		}
+		out[ti.ID] = ti
+	}
+	for _, q := range StepQueues(b.opts.Shards) {
+		waiting, err := b.queue().Waiting(b.ctx, q, 0, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ti := range waiting {
+			add(ti)
 		}
 		for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
 			b.insp.ListPendingTasks, b.insp.ListScheduledTasks, b.insp.ListRetryTasks,
@@ -237,14 +249,19 @@ func (b *bundle) tasks(t *testing.T) map[string]*asynq.TaskInfo {
 				t.Fatalf("list tasks of %s: %v", q, err)
 			}
 			for _, ti := range infos {
-				if _, dup := out[ti.ID]; dup {
-					t.Errorf("task %s listed twice", ti.ID)
-				}
-				out[ti.ID] = ti
+				add(ti)
 			}
 		}
 	}
 	return out
+}
+
+// queue returns the task queue of the bundle's worker.
+func (b *bundle) queue() *Queue { return NewQueue(b.rdb, b.clock, b.opts.Shards, 0) }
+
+// task returns step task id of customer in queue (see Queue.Task).
+func (b *bundle) task(queue, customer, id string) (*asynq.TaskInfo, error) {
+	return b.queue().Task(b.ctx, queue, customer, id)
 }
 
 // subscriber is an event that starts the welcome flow for cus.

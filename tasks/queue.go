@@ -15,9 +15,13 @@ import (
 	"github.com/aheadhq/ahead/internal/store"
 )
 
-// Queue is the engine's task queue on asynq (see engine.Queue).
+// Queue is the engine's task queue on asynq (see engine.Queue). A step
+// task that is not due yet waits in its queue's due index (see
+// store.Due); Promote moves it into the queue when its time comes, so
+// that asynq holds a step task only from then until it is done.
 type Queue struct {
 	rdb       redis.UniversalClient
+	due       *store.DueStore
 	client    *asynq.Client
 	inspector *asynq.Inspector
 	clock     clock.Clock
@@ -36,7 +40,7 @@ func NewQueue(rdb redis.UniversalClient, clk clock.Clock, shards, maxRetry int) 
 		maxRetry = 8
 	}
 	return &Queue{
-		rdb: rdb, client: asynq.NewClientFromRedisClient(rdb), inspector: asynq.NewInspectorFromRedisClient(rdb),
+		rdb: rdb, due: store.New(rdb).DueStore, client: asynq.NewClientFromRedisClient(rdb), inspector: asynq.NewInspectorFromRedisClient(rdb),
 		clock: clk, shards: max(shards, 1), maxRetry: maxRetry,
 	}
 }
@@ -44,23 +48,47 @@ func NewQueue(rdb redis.UniversalClient, clk clock.Clock, shards, maxRetry int) 
 // StepQueue names the step queue shard of customer.
 func (q *Queue) StepQueue(customer string) string { return StepQueue(customer, q.shards) }
 
-// Steps queues the step tasks of ivs in one round trip.
+// Steps queues the step tasks of ivs in one round trip: those due now in
+// their queue, the others in its due index. fresh says the interventions
+// were created just now, so that their tasks cannot exist yet.
 func (q *Queue) Steps(ctx context.Context, ivs []*store.Intervention, fresh bool) error {
-	ts := make([]asynqx.Task, len(ivs))
-	for i, iv := range ivs {
-		id := iv.TaskID
-		if id == "" {
-			id = iv.ID
+	now := time.Now()
+	var ts []asynqx.Task
+	var due []store.Due
+	for _, iv := range ivs {
+		at := q.clock.Wall(iv.Due)
+		if at.After(now) {
+			due = append(due, store.Due{Queue: iv.TaskQueue, Task: taskOf(iv), Customer: iv.Customer, At: at})
+			continue
 		}
-		p := StepPayload{V: 1, Customer: iv.Customer, Intervention: iv.ID, Event: iv.EventID}
-		if !iv.Occurred.IsZero() {
-			p.Occurred = iv.Occurred.UnixMilli()
-		}
-		b, _ := json.Marshal(p)
-		ts[i] = asynqx.Task{Type: TypeStep, Payload: b, ID: id, Queue: iv.TaskQueue, Retry: q.maxRetry, ProcessAt: q.clock.Wall(iv.Due), New: fresh && id == iv.ID}
+		t := stepTask(iv.TaskQueue, taskOf(iv), iv.Customer, iv.ID, store.Trigger{Event: iv.EventID, Occurred: iv.Occurred}, q.maxRetry)
+		t.New = fresh && t.ID == iv.ID
+		ts = append(ts, t)
 	}
-	_, err := asynqx.Queue(ctx, q.rdb, time.Now(), ts)
+	if err := q.due.AddDue(ctx, due); err != nil {
+		return err
+	}
+	_, err := asynqx.Queue(ctx, q.rdb, now, ts)
 	return err
+}
+
+// taskOf returns the id of iv's step task.
+func taskOf(iv *store.Intervention) string {
+	if iv.TaskID != "" {
+		return iv.TaskID
+	}
+	return iv.ID
+}
+
+// stepTask returns the step task of intervention id of customer, with
+// task id task in queue.
+func stepTask(queue, task, customer, id string, tr store.Trigger, maxRetry int) asynqx.Task {
+	p := StepPayload{V: 1, Customer: customer, Intervention: id, Event: tr.Event}
+	if !tr.Occurred.IsZero() {
+		p.Occurred = tr.Occurred.UnixMilli()
+	}
+	b, _ := json.Marshal(p)
+	return asynqx.Task{Type: TypeStep, Payload: b, ID: task, Queue: queue, Retry: maxRetry}
 }
 
 // Route queues the task that routes an event; one queued already is fine.
@@ -72,8 +100,12 @@ func (q *Queue) Route(ctx context.Context, customer, event string) error {
 	return nil
 }
 
-// Drop removes a queued task, whatever its state.
-func (q *Queue) Drop(queue, id string) error {
+// Drop removes a task of customer, whatever its state: from the due
+// index, and from its queue.
+func (q *Queue) Drop(queue, customer, id string) error {
+	if _, err := q.due.RemoveDue(context.Background(), store.Due{Queue: queue, Task: id, Customer: customer}); err != nil {
+		return err
+	}
 	err := q.inspector.DeleteTask(queue, id)
 	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
 		return err
@@ -83,10 +115,64 @@ func (q *Queue) Drop(queue, id string) error {
 
 // DropRoute removes the route task of an event.
 func (q *Queue) DropRoute(customer, event string) error {
-	return q.Drop(QueueEvents, engine.RouteTaskID(customer, event))
+	err := q.inspector.DeleteTask(QueueEvents, engine.RouteTaskID(customer, event))
+	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
+		return err
+	}
+	return nil
 }
 
 // conflict reports an enqueue refused because the task id is taken.
 func conflict(err error) bool {
 	return errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask)
+}
+
+// Task returns step task id of customer in queue: one that waits in the
+// due index is scheduled at its due time, with the payload its promotion
+// will give it. It returns asynq.ErrTaskNotFound when the task is in
+// neither.
+func (q *Queue) Task(ctx context.Context, queue, customer, id string) (*asynq.TaskInfo, error) {
+	d := store.Due{Queue: queue, Task: id, Customer: customer}
+	at, ok, err := q.due.DueAt(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		ti, err := q.inspector.GetTaskInfo(queue, id)
+		if errors.Is(err, asynq.ErrQueueNotFound) {
+			return nil, asynq.ErrTaskNotFound
+		}
+		return ti, err
+	}
+	d.At = at
+	out, err := q.infos(ctx, []store.Due{d})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// Waiting returns up to limit step tasks of queue that wait in its due
+// index, from offset, the earliest first (see Task).
+func (q *Queue) Waiting(ctx context.Context, queue string, offset, limit int) ([]*asynq.TaskInfo, error) {
+	due, err := q.due.Dues(ctx, queue, offset, limit)
+	if err != nil {
+		return nil, err
+	}
+	return q.infos(ctx, due)
+}
+
+// infos describes tasks in a due index as asynq does its tasks.
+func (q *Queue) infos(ctx context.Context, due []store.Due) ([]*asynq.TaskInfo, error) {
+	ts, err := q.build(ctx, due)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*asynq.TaskInfo, len(due))
+	for i, d := range due {
+		t := ts[i]
+		out[i] = &asynq.TaskInfo{ID: d.Task, Queue: d.Queue, Type: t.Type, Payload: t.Payload,
+			State: asynq.TaskStateScheduled, NextProcessAt: d.At, MaxRetry: q.maxRetry}
+	}
+	return out, nil
 }

@@ -22,11 +22,17 @@ func StepQueue(customer string, shards int) string {
 // Queues returns the asynq queues a worker serves, with their priorities.
 func Queues(shards int) map[string]int {
 	q := map[string]int{QueueEvents: 4}
-	if shards < 1 {
-		shards = 1
-	}
-	for i := 0; i < shards; i++ {
-		q[fmt.Sprintf("steps-%d", i)] = 6
+	for _, s := range StepQueues(shards) {
+		q[s] = 6
 	}
 	return q
+}
+
+// StepQueues returns the names of the step queues.
+func StepQueues(shards int) []string {
+	out := make([]string, max(shards, 1))
+	for i := range out {
+		out[i] = fmt.Sprintf("steps-%d", i)
+	}
+	return out
 }

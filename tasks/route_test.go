@@ -54,7 +54,7 @@ func TestRouteSchedulesOneStepTaskPerStep(t *testing.T) {
 		if iv.TaskQueue != queue {
 			t.Errorf("step %s: task queue %s, want %s", iv.Step, iv.TaskQueue, queue)
 		}
-		ti, err := b.insp.GetTaskInfo(queue, iv.ID)
+		ti, err := b.task(queue, iv.Customer, iv.ID)
 		if err != nil {
 			t.Fatalf("step %s: task with the intervention's id in %s: %v", iv.Step, queue, err)
 		}
@@ -123,7 +123,7 @@ func TestRouteRequeuesScheduledStepWhoseTaskIsMissing(t *testing.T) {
 	// A route that failed after storing the interventions but before
 	// queueing their tasks is retried by asynq.
 	id := engine.InterventionID("cus_1", "evt_1", "welcome", "invoice")
-	if err := b.insp.DeleteTask(StepQueue("cus_1", 4), id); err != nil {
+	if err := b.queue().Drop(StepQueue("cus_1", 4), "cus_1", id); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.w.HandleRoute(b.ctx, task); err != nil {

@@ -1,8 +1,12 @@
 package tasks
 
 import (
+	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +19,8 @@ import (
 )
 
 // serve runs a real asynq server on the bundle's worker, with retries
-// after 10ms, until the test ends.
+// after 10ms, and a promoter that looks for due steps every 20ms, until
+// the test ends.
 func serve(t *testing.T, b *bundle) {
 	t.Helper()
 	srv := asynq.NewServerFromRedisClient(b.rdb, asynq.Config{
@@ -31,6 +36,13 @@ func serve(t *testing.T, b *bundle) {
 		t.Fatalf("start asynq server: %v", err)
 	}
 	t.Cleanup(srv.Shutdown)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.queue().RunPromoter(ctx, StepQueues(b.opts.Shards), 20*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	t.Cleanup(func() { cancel(); <-done })
 }
 
 // enqueue posts ev and queues its route task as the API does.
@@ -154,5 +166,37 @@ func TestServerRoutesAndSends(t *testing.T) {
 	msgs := b.sms.messages()
 	if len(msgs) != 1 || msgs[0].Text != "Je bestelling ord_1 is later dan beloofd." {
 		t.Errorf("messages %+v", msgs)
+	}
+}
+
+// A step due a moment from now waits in the due index, and the promoter
+// hands it to the server once its due time has passed: it is sent at its
+// due time or after, never before.
+func TestServerSendsAtDueTimeNotBefore(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var mu sync.Mutex
+	var sentAt []time.Time
+	b.sms.fail = func(*channels.Message, int) error {
+		mu.Lock()
+		sentAt = append(sentAt, time.Now())
+		mu.Unlock()
+		return nil
+	}
+	serve(t, b)
+	due := time.Now().Add(400 * time.Millisecond).Truncate(time.Millisecond)
+	// The fake clock stands at the due time: the late order's step is due
+	// at once on it, which is 400ms from now on the wall clock.
+	b.clock.Set(due)
+	b.enqueue(t, lateOrder("evt_1", "cus_1"))
+	id := engine.InterventionID("cus_1", "evt_1", "late-order", "status")
+	iv := b.await(t, "cus_1", id)
+	if iv.State != store.Sent {
+		t.Fatalf("intervention %s (%s), want sent", iv.State, iv.Reason)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sentAt) != 1 || sentAt[0].Before(due) {
+		t.Errorf("sent at %v, due %v: want one send at or after its due time", sentAt, due)
 	}
 }

@@ -36,13 +36,15 @@ import (
 
 // node is one running ahead process: API, worker or both.
 type node struct {
-	cfg     *config.Config
-	clock   clock.Clock
-	log     *slog.Logger
-	rdb     redis.UniversalClient
-	store   *store.Store
-	client  *asynq.Client
-	worker  *tasks.Worker
+	cfg    *config.Config
+	clock  clock.Clock
+	log    *slog.Logger
+	rdb    redis.UniversalClient
+	store  *store.Store
+	client *asynq.Client
+	worker *tasks.Worker
+	// queue is the worker's task queue; its promoter moves due steps in.
+	queue   *tasks.Queue
 	devMode bool // dev: email, SMS, WhatsApp and webhook go to the outbox; no auth
 	// webhook is the webhook channel, nil while the webhook section is empty.
 	webhook *webhook.Channel
@@ -203,8 +205,9 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 	if err != nil {
 		return err
 	}
+	n.queue = tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0)
 	n.worker = tasks.NewWorker(engine.New(engine.Options{
-		Store: n.store, Queue: tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0),
+		Store: n.store, Queue: n.queue,
 		Channels: chs, Clock: n.clock, Log: n.log,
 		Timezone: n.cfg.Defaults.Timezone, Locale: n.cfg.Defaults.Locale, Formality: n.cfg.Defaults.Formality,
 		LateLimit: n.cfg.Defaults.LateLimit.Duration(), PublicURL: n.cfg.API.PublicURL, SigningKey: []byte(n.cfg.API.SigningKey),
@@ -300,6 +303,7 @@ func (n *node) runWorker(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	n.log.Info("worker started", "concurrency", n.cfg.Worker.Concurrency, "shards", n.cfg.Worker.Shards)
+	go n.queue.RunPromoter(ctx, tasks.StepQueues(n.cfg.Worker.Shards), poll, n.log)
 	if n.callbacks != nil {
 		go n.callbacks.Run(ctx, callbacks.DefaultSweepEvery)
 	}

@@ -179,10 +179,14 @@ func (e *env) post(body string) (accepted, duplicates int) {
 	return got.Accepted, got.Duplicates
 }
 
-// tasks lists the tasks of a queue in every state but active.
+// tasks lists the tasks of a queue in every state but active, those
+// waiting in its due index first.
 func (e *env) tasks(queue string) []*asynq.TaskInfo {
 	e.t.Helper()
-	var out []*asynq.TaskInfo
+	out, err := e.queue().Waiting(context.Background(), queue, 0, 10000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
 		e.insp.ListPendingTasks, e.insp.ListScheduledTasks, e.insp.ListRetryTasks, e.insp.ListArchivedTasks,
 	} {
@@ -193,6 +197,15 @@ func (e *env) tasks(queue string) []*asynq.TaskInfo {
 		out = append(out, ts...)
 	}
 	return out
+}
+
+// queue returns the worker's task queue, with the test's four step queues.
+func (e *env) queue() *tasks.Queue { return tasks.NewQueue(e.rdb, e.clock, 4, 0) }
+
+// task returns step task id of customer in queue, waiting in the due index
+// or queued (see tasks.Queue.Task).
+func (e *env) task(queue, customer, id string) (*asynq.TaskInfo, error) {
+	return e.queue().Task(context.Background(), queue, customer, id)
 }
 
 // taskIDs returns the sorted ids of the tasks of a queue.

@@ -196,7 +196,7 @@ func TestDeleteCustomer(t *testing.T) {
 			t.Fatalf("%s: nothing scheduled", p.id)
 		}
 		for _, iv := range list {
-			if _, err := e.insp.GetTaskInfo(iv.TaskQueue, iv.ID); err != nil {
+			if _, err := e.task(iv.TaskQueue, iv.Customer, iv.ID); err != nil {
 				t.Fatalf("step task %s: %v", iv.ID, err)
 			}
 		}
@@ -217,12 +217,12 @@ func TestDeleteCustomer(t *testing.T) {
 		}
 	}
 	for _, iv := range ivs[gone.id] {
-		if _, err := e.insp.GetTaskInfo(iv.TaskQueue, iv.ID); !errors.Is(err, asynq.ErrTaskNotFound) {
+		if _, err := e.task(iv.TaskQueue, iv.Customer, iv.ID); !errors.Is(err, asynq.ErrTaskNotFound) {
 			t.Errorf("step task %s of the erased customer: %v", iv.ID, err)
 		}
 	}
 	for _, iv := range ivs[kept.id] {
-		if _, err := e.insp.GetTaskInfo(iv.TaskQueue, iv.ID); err != nil {
+		if _, err := e.task(iv.TaskQueue, iv.Customer, iv.ID); err != nil {
 			t.Errorf("step task %s of the other customer: %v", iv.ID, err)
 		}
 		if got, err := e.store.Intervention(ctx, kept.id, iv.ID); err != nil || got.State != store.Scheduled {

@@ -63,7 +63,7 @@ func TestPostEvents(t *testing.T) {
 			if err != nil || iv.State != store.Scheduled {
 				t.Fatalf("%v %v: intervention %v, %v", ce, fs, iv, err)
 			}
-			ti, err := e.insp.GetTaskInfo(iv.TaskQueue, id)
+			ti, err := e.task(iv.TaskQueue, iv.Customer, id)
 			if err != nil || ti.Type != tasks.TypeStep {
 				t.Fatalf("step task %s: %v %v", id, ti, err)
 			}

@@ -214,6 +214,7 @@ if cur then
     local now = redis.call('ZSCORE', KEYS[2], ARGV[5] .. '|' .. ARGV[4])
     if not was or not now or tonumber(now) >= tonumber(was) then
       redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
+      if now then redis.call('HSET', key, 'occurred', now) else redis.call('HDEL', key, 'occurred') end
     end
     return cur
   end

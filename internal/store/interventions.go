@@ -53,9 +53,9 @@ type Intervention struct {
 	// intervention was being sent took effect: the cause of that cancel
 	// (cancel_on, api, erased).
 	CancelCause string `json:"-"`
-	// Occurred is the trigger event's occurred_at when the caller knows
-	// it (routing, a deferral); it is not stored. A step task carries it,
-	// so that the events since the trigger are read with the claim.
+	// Occurred is the trigger event's occurred_at, to the millisecond. A
+	// step task carries it, so that the events since the trigger are read
+	// with the claim.
 	Occurred time.Time `json:"-"`
 }
 

@@ -24,6 +24,13 @@ func goalsKey(cus string) string { return custKey(cus, "goals") }
 // stores a small hash compactly. Both are read and erased.
 func legacyIndexKey(cus string) string { return custKey(cus, "index") }
 
+// DueKey is the due index of a step queue: a sorted set of the step
+// tasks that wait for their time, scored by due time in Unix
+// milliseconds. It shares asynq's hash tag for the queue ({queue}), so
+// that moving a due member into the queue's pending list is one script
+// in one Redis Cluster slot.
+func DueKey(queue string) string { return "ahead:{" + queue + "}:due" }
+
 // Callback queues have a tag of their own so that a claim is one script.
 func queueKey(q string) string        { return "ahead:{cbq:" + q + "}:queue" }
 func callbackKey(q, id string) string { return "ahead:{cbq:" + q + "}:cb:" + id }

@@ -85,10 +85,14 @@ func (iv *Intervention) fields() []any {
 	if task == iv.ID {
 		task = ""
 	}
+	occurred := ""
+	if !iv.Occurred.IsZero() {
+		occurred = strconv.FormatInt(iv.Occurred.UnixMilli(), 10)
+	}
 	return []any{
 		"run", iv.Run, "flow", iv.Flow,
 		"version", iv.Version, "step", iv.Step, "event", iv.EventID,
-		"event_type", iv.EventType, "subject", iv.Subject,
+		"event_type", iv.EventType, "occurred", occurred, "subject", iv.Subject,
 		"channels", strings.Join(iv.Channels, ","), "due", iv.Due.UTC().Format(time.RFC3339Nano),
 		"planned", planned,
 		"task_queue", iv.TaskQueue, "task_id", task, "deferrals", num(iv.Deferrals),
@@ -142,6 +146,9 @@ func decodeIntervention(cus, id string, m map[string]string) (*Intervention, err
 	iv.Planned, _ = time.Parse(time.RFC3339Nano, m["planned"])
 	if iv.Planned.IsZero() {
 		iv.Planned = iv.Due
+	}
+	if ms, err := strconv.ParseInt(m["occurred"], 10, 64); err == nil {
+		iv.Occurred = time.UnixMilli(ms)
 	}
 	iv.Deferrals, _ = strconv.Atoi(m["deferrals"])
 	iv.Next, _ = strconv.Atoi(m["next"])

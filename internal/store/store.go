@@ -32,6 +32,7 @@ type Store struct {
 	*JournalStore
 	*CallbackStore
 	*OutboxStore
+	*DueStore
 }
 
 // base is what every part shares: the Redis client.
@@ -60,12 +61,17 @@ type CallbackStore struct{ base }
 // OutboxStore keeps what the outbox channel would have sent.
 type OutboxStore struct{ base }
 
+// DueStore keeps the due indexes: the step tasks that wait for their
+// time, per step queue.
+type DueStore struct{ base }
+
 // New returns a store on rdb.
 func New(rdb redis.UniversalClient) *Store {
 	b := base{rdb: rdb}
 	return &Store{
 		base: b, CustomerStore: &CustomerStore{b}, EventStore: &EventStore{b}, InterventionStore: &InterventionStore{b},
 		JournalStore: &JournalStore{b}, CallbackStore: &CallbackStore{b}, OutboxStore: &OutboxStore{b},
+		DueStore: &DueStore{b},
 	}
 }
 
