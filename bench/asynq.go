@@ -62,10 +62,27 @@ func parallel(ctx context.Context, n, c int, fn func(ctx context.Context, i int)
 	return first
 }
 
+// rawTasks are the N raw tasks.
+func (r *run) rawTasks() []*asynq.Task {
+	tasks := make([]*asynq.Task, r.o.N)
+	for i := range tasks {
+		tasks[i] = asynq.NewTask(rawType, rawPayload(i))
+	}
+	return tasks
+}
+
 // asynqEnqueue enqueues N scheduled tasks one by one from C goroutines, as
 // an application on plain asynq would, and measures the rate and the
 // memory each task takes.
 func (r *run) asynqEnqueue(ctx context.Context) error {
+	return r.enqueueMeasured(ctx, "asynq", "asynq_bytes_per_task", rawQueue, r.rawTasks())
+}
+
+// enqueueMeasured enqueues tasks due tomorrow into queue on an empty
+// database, as enqueue does, and adds to group the rate, round trips and
+// CPU time per task, and to the group "memory" the figure mem: the Redis
+// memory each task takes.
+func (r *run) enqueueMeasured(ctx context.Context, group, mem, queue string, tasks []*asynq.Task) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
@@ -73,7 +90,7 @@ func (r *run) asynqEnqueue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.rawEnqueue(ctx, rawQueue)
+	c, err := r.enqueue(ctx, queue, tasks)
 	if err != nil {
 		return err
 	}
@@ -81,12 +98,12 @@ func (r *run) asynqEnqueue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := float64(r.o.N)
-	r.res.add("asynq", "enqueue_per_sec", n/c.elapsed.Seconds(), 1)
-	r.res.add("asynq", "enqueue_roundtrips_per_task", float64(c.trips)/n, 2)
-	r.res.add("asynq", "enqueue_client_cpu_us_per_task", us(c.self)/n, 1)
-	r.res.add("asynq", "enqueue_redis_cpu_us_per_task", us(c.redis)/n, 1)
-	r.res.add("memory", "asynq_bytes_per_task", float64(after-before)/n, 0)
+	n := float64(len(tasks))
+	r.res.add(group, "enqueue_per_sec", n/c.elapsed.Seconds(), 1)
+	r.res.add(group, "enqueue_roundtrips_per_task", float64(c.trips)/n, 2)
+	r.res.add(group, "enqueue_client_cpu_us_per_task", us(c.self)/n, 1)
+	r.res.add(group, "enqueue_redis_cpu_us_per_task", us(c.redis)/n, 1)
+	r.res.add("memory", mem, float64(after-before)/n, 0)
 	return nil
 }
 
@@ -94,7 +111,7 @@ func (r *run) asynqEnqueue(ctx context.Context) error {
 // into the first step queue, which holds its share of the preload: raw
 // asynq meets a scheduled set as large as each of ahead's.
 func (r *run) asynqEnqueueBeside(ctx context.Context) error {
-	c, err := r.rawEnqueue(ctx, r.stepQueues()[0])
+	c, err := r.enqueue(ctx, r.stepQueues()[0], r.rawTasks())
 	if err != nil {
 		return err
 	}
@@ -104,19 +121,11 @@ func (r *run) asynqEnqueueBeside(ctx context.Context) error {
 	return nil
 }
 
-// rawEnqueue enqueues N raw tasks due tomorrow into queue, one by one from
-// C goroutines, measured.
-func (r *run) rawEnqueue(ctx context.Context, queue string) (*cost, error) {
-	client := asynq.NewClientFromRedisClient(r.rdb)
-	tasks := make([]*asynq.Task, r.o.N)
-	for i := range tasks {
-		tasks[i] = asynq.NewTask(rawType, rawPayload(i))
-	}
+// enqueue enqueues tasks due tomorrow into queue, one by one from C
+// goroutines, measured.
+func (r *run) enqueue(ctx context.Context, queue string, tasks []*asynq.Task) (*cost, error) {
 	c, err := r.measure(ctx, "", func() error {
-		return parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
-			_, err := client.EnqueueContext(ctx, tasks[i], asynq.Queue(queue), asynq.ProcessIn(After))
-			return err
-		})
+		return r.enqueueAll(ctx, tasks, asynq.Queue(queue), asynq.ProcessIn(After))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
@@ -124,30 +133,42 @@ func (r *run) rawEnqueue(ctx context.Context, queue string) (*cost, error) {
 	return c, nil
 }
 
+// enqueueAll enqueues tasks with opts, one by one from C goroutines, as an
+// application on plain asynq does.
+func (r *run) enqueueAll(ctx context.Context, tasks []*asynq.Task, opts ...asynq.Option) error {
+	client := asynq.NewClientFromRedisClient(r.rdb)
+	return parallel(ctx, len(tasks), r.o.C, func(ctx context.Context, i int) error {
+		_, err := client.EnqueueContext(ctx, tasks[i], opts...)
+		return err
+	})
+}
+
 // asynqProcess enqueues N tasks and measures how fast a server of
 // concurrency K runs them with a handler that does nothing.
 func (r *run) asynqProcess(ctx context.Context) error {
+	return r.processMeasured(ctx, "asynq", rawQueue, r.rawTasks(), func(context.Context, *asynq.Task) error { return nil })
+}
+
+// processMeasured enqueues tasks due now into queue on an empty database,
+// unmeasured, then measures how fast a server of concurrency K runs them
+// all with handle, and adds to group the rate, round trips and CPU time
+// per task. The tasks are all of one type.
+func (r *run) processMeasured(ctx context.Context, group, queue string, tasks []*asynq.Task, handle asynq.HandlerFunc) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	client := asynq.NewClientFromRedisClient(r.rdb)
-	err := parallel(ctx, r.o.N, r.o.C, func(ctx context.Context, i int) error {
-		_, err := client.EnqueueContext(ctx, asynq.NewTask(rawType, rawPayload(i)), asynq.Queue(rawQueue))
-		return err
-	})
-	if err != nil {
+	if err := r.enqueueAll(ctx, tasks, asynq.Queue(queue)); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	n := r.o.N
-	c, err := r.serve(ctx, map[string]int{rawQueue: 1}, rawType, n, func(context.Context, *asynq.Task) error { return nil })
+	c, err := r.serve(ctx, map[string]int{queue: 1}, tasks[0].Type(), len(tasks), handle)
 	if err != nil {
 		return err
 	}
-	per := float64(n)
-	r.res.add("asynq", "process_per_sec", per/c.elapsed.Seconds(), 1)
-	r.res.add("asynq", "process_roundtrips_per_task", float64(c.trips)/per, 2)
-	r.res.add("asynq", "process_worker_cpu_us_per_task", us(c.self)/per, 1)
-	r.res.add("asynq", "process_redis_cpu_us_per_task", us(c.redis)/per, 1)
+	per := float64(len(tasks))
+	r.res.add(group, "process_per_sec", per/c.elapsed.Seconds(), 1)
+	r.res.add(group, "process_roundtrips_per_task", float64(c.trips)/per, 2)
+	r.res.add(group, "process_worker_cpu_us_per_task", us(c.self)/per, 1)
+	r.res.add(group, "process_redis_cpu_us_per_task", us(c.redis)/per, 1)
 	return nil
 }
 

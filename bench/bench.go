@@ -39,11 +39,12 @@ type Options struct {
 	// measured [200], over LagWindow [20s].
 	LagRate   int
 	LagWindow time.Duration
-	// Rounds repeats the paired measurements, raw scheduling beside
-	// ingest and raw processing beside dispatch, one right after the other
-	// [1]. Each figure is then the median of the rounds, and each ratio the
-	// median of the rounds' ratios: on a machine whose speed drifts during
-	// a run, both sides of a ratio drift alike.
+	// Rounds repeats the paired measurements, raw and hand-built
+	// scheduling beside ingest and raw and hand-built processing beside
+	// dispatch, one right after the other [1]. Each figure is then the
+	// median of the rounds, and each ratio the median of the rounds'
+	// ratios: on a machine whose speed drifts during a run, both sides of
+	// a ratio drift alike.
 	Rounds int
 	// Preload, when above 0, schedules that many interventions (due
 	// tomorrow) and measures ingest and dispatch again beside them.
@@ -51,15 +52,17 @@ type Options struct {
 	// Profile, when set, is a folder that receives CPU profiles of the
 	// ingest and dispatch measurements (ingest.pprof, dispatch.pprof).
 	Profile string
-	// Only, when not empty, limits the run to these measurements: asynq,
-	// ingest, dispatch, lag. Ratios whose parts were left out are NaN.
+	// Only, when not empty, limits the run to these measurements: asynq
+	// (the id-only baseline), handbuilt (the hand-built app on asynq),
+	// ingest, dispatch, replay, lag. Ratios whose parts were left out are
+	// NaN.
 	Only []string
 	// Progress receives a line as each measurement starts; nil for none.
 	Progress io.Writer
 }
 
 // Measurements are the names Options.Only takes.
-var Measurements = []string{"asynq", "ingest", "dispatch", "replay", "lag"}
+var Measurements = []string{"asynq", "handbuilt", "ingest", "dispatch", "replay", "lag"}
 
 func (o *Options) defaults() {
 	def := func(v *int, d int) {
@@ -181,9 +184,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer r.flush(context.WithoutCancel(ctx))
 	paired := []step{
 		{"asynq", "raw asynq: enqueue scheduled tasks", r.asynqEnqueue},
+		{"handbuilt", "hand-built asynq app: enqueue scheduled steps with their data", r.handbuiltEnqueue},
 		{"ingest", "ahead: ingest", func(ctx context.Context) error { return r.ingest(ctx, "") }},
 		{"replay", "replay: ahead's ingest round trips alone", r.replayIngest},
 		{"asynq", "raw asynq: process tasks", r.asynqProcess},
+		{"handbuilt", "hand-built asynq app: render, mark and send due steps", r.handbuiltProcess},
 		{"dispatch", "ahead: dispatch", func(ctx context.Context) error { return r.dispatch(ctx, "") }},
 		{"replay", "replay: ahead's dispatch round trips alone", r.replayDispatch},
 	}

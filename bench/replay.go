@@ -17,7 +17,8 @@ import (
 // A replay sends Redis exactly the round trips ahead sent during ingest or
 // dispatch, with none of ahead's own work in between: no HTTP, no JSON, no
 // CEL, no templates. Its rate is the most ahead could reach with the data
-// it keeps, if its code took no time at all, beside the same raw asynq.
+// it keeps, if its code took no time at all, beside the same raw asynq and
+// hand-built app.
 
 // trip is one recorded round trip: a command, or a whole pipeline.
 type trip [][]any
@@ -124,7 +125,7 @@ func (r *run) replayIngest(ctx context.Context) error {
 	rate := stepsPerRun * n / c.elapsed.Seconds()
 	r.res.add("replay", "ingest_steps_per_sec", rate, 1)
 	r.res.add("replay", "ingest_redis_cpu_us_per_event", us(c.redis)/n, 1)
-	r.res.add("replay", targetIngest.Name, ratio(rate, r.res.Get("asynq", "enqueue_per_sec")), 3)
+	r.replayRatios(rate, infoIngest, targetIngest)
 	return nil
 }
 
@@ -184,6 +185,15 @@ func (r *run) replayDispatch(ctx context.Context) error {
 	rate := per / c.elapsed.Seconds()
 	r.res.add("replay", "dispatch_per_sec", rate, 1)
 	r.res.add("replay", "dispatch_redis_cpu_us_per_step", us(c.redis)/per, 1)
-	r.res.add("replay", targetDispatch.Name, ratio(rate, r.res.Get("asynq", "process_per_sec")), 3)
+	r.replayRatios(rate, infoDispatch, targetDispatch)
 	return nil
+}
+
+// replayRatios adds to the group "replay" the replayed rate over the
+// baseline of each ratio of ts, measured earlier in the round: beside the
+// id-only asynq baseline and beside the hand-built app.
+func (r *run) replayRatios(rate float64, ts ...Target) {
+	for _, t := range ts {
+		r.res.add("replay", t.Name, ratio(rate, r.res.baseline(t.Name)), 3)
+	}
 }

@@ -28,6 +28,14 @@ type Target struct {
 	Min, Max float64
 }
 
+// untargeted names a figure printed without a target.
+func untargeted(name string) Target {
+	return Target{Name: name, Min: math.NaN(), Max: math.NaN()}
+}
+
+// bounded reports whether t has a bound.
+func (t Target) bounded() bool { return !math.IsNaN(t.Min) || !math.IsNaN(t.Max) }
+
 func (t Target) met(v float64) bool {
 	if math.IsNaN(v) {
 		return false
@@ -45,14 +53,89 @@ func (t Target) text() string {
 	return "<=" + strconv.FormatFloat(t.Max, 'f', -1, 64)
 }
 
-// The summary figures and their targets.
+// The summary figures and their targets: ahead beside the hand-built app,
+// the lag, and ahead beside a preload.
 var (
-	targetIngest   = Target{Name: "ingest_vs_asynq_enqueue", Min: 1.0, Max: math.NaN()}
-	targetDispatch = Target{Name: "dispatch_vs_asynq_process", Min: 0.8, Max: math.NaN()}
-	targetMemory   = Target{Name: "memory_vs_asynq", Min: math.NaN(), Max: 1.3}
-	targetLag      = Target{Name: "lag_p99_ms", Min: math.NaN(), Max: 1000}
+	targetIngest   = Target{Name: "ingest_vs_handbuilt_enqueue", Min: 2.0, Max: math.NaN()}
+	targetDispatch = Target{Name: "dispatch_vs_handbuilt_process", Min: 0.8, Max: math.NaN()}
+	targetMemory   = Target{Name: "memory_vs_handbuilt", Min: math.NaN(), Max: 1.0}
+	targetLag      = Target{Name: "lag_p99_ms", Min: math.NaN(), Max: 250}
+	targetEarly    = Target{Name: "lag_early_pct", Min: math.NaN(), Max: 0}
 	targetPreload  = Target{Name: "preload", Min: 0.8, Max: math.NaN()}
 )
+
+// The ratios beside the id-only asynq baseline, which carries no data:
+// printed without a target, for comparison with earlier runs.
+var (
+	infoIngest   = untargeted("ingest_vs_asynq_enqueue")
+	infoDispatch = untargeted("dispatch_vs_asynq_process")
+	infoMemory   = untargeted("memory_vs_asynq")
+)
+
+// Beside holds ahead's ratios to a baseline: ingest steps per second to
+// its enqueue rate, dispatch to its processing rate, and Redis bytes per
+// intervention to its bytes per task.
+type Beside struct {
+	Ingest, Dispatch, Memory float64
+}
+
+func nanBeside() Beside { return Beside{math.NaN(), math.NaN(), math.NaN()} }
+
+// baseline is a measurement ahead is compared with.
+type baseline struct {
+	// group holds its rates; mem names its bytes per task in the group
+	// "memory".
+	group, mem string
+	// targets name the ratios to it, ingest, dispatch and memory.
+	targets [3]Target
+	// ratios is where a Result keeps the ratios.
+	ratios func(*Result) *Beside
+}
+
+// baselines are the informational one first, in the order printed.
+var baselines = []baseline{
+	{"asynq", "asynq_bytes_per_task", [3]Target{infoIngest, infoDispatch, infoMemory}, func(r *Result) *Beside { return &r.Asynq }},
+	{"handbuilt", "handbuilt_bytes_per_task", [3]Target{targetIngest, targetDispatch, targetMemory}, func(r *Result) *Beside { return &r.Handbuilt }},
+}
+
+// roundRatio is a summary ratio that each round measures: ahead's figure
+// over a baseline's, both named by group and name.
+type roundRatio struct {
+	t         Target
+	num, base [2]string
+	// field is where a Result keeps it.
+	field func(*Result) *float64
+}
+
+// roundRatios are the ratios beside the baselines, in the order printed.
+var roundRatios = func() []roundRatio {
+	var out []roundRatio
+	for _, b := range baselines {
+		out = append(out,
+			roundRatio{b.targets[0], [2]string{"ingest", "steps_per_sec"}, [2]string{b.group, "enqueue_per_sec"},
+				func(r *Result) *float64 { return &b.ratios(r).Ingest }},
+			roundRatio{b.targets[1], [2]string{"dispatch", "per_sec"}, [2]string{b.group, "process_per_sec"},
+				func(r *Result) *float64 { return &b.ratios(r).Dispatch }},
+			roundRatio{b.targets[2], [2]string{"memory", "ahead_bytes_per_intervention"}, [2]string{"memory", b.mem},
+				func(r *Result) *float64 { return &b.ratios(r).Memory }})
+	}
+	return out
+}()
+
+// replayed are the round ratios that replays measure too: a replayed rate
+// over the same baseline.
+var replayed = []Target{infoIngest, infoDispatch, targetIngest, targetDispatch}
+
+// baseline returns the figure that the ratio named name divides by, NaN
+// when it was not measured.
+func (r *Result) baseline(name string) float64 {
+	for _, rr := range roundRatios {
+		if rr.t.Name == name {
+			return r.Get(rr.base[0], rr.base[1])
+		}
+	}
+	return math.NaN()
+}
 
 // Machine describes where the figures were measured.
 type Machine struct {
@@ -71,11 +154,13 @@ type Result struct {
 	Machine Machine
 	Options map[string]string
 	Figures []Figure
-	// The summary: ratios beside raw asynq and the lag.
-	IngestVsEnqueue   float64
-	DispatchVsProcess float64
-	MemoryVsAsynq     float64
-	LagP99ms          float64
+	// The summary: ratios beside the hand-built app, which have targets;
+	// ratios beside the id-only asynq baseline, which have none; the lag's
+	// 99th percentile and the share of steps that ran before they were due.
+	Handbuilt   Beside
+	Asynq       Beside
+	LagP99ms    float64
+	LagEarlyPct float64
 	// PreloadIngest and PreloadDispatch are rates beside the preload
 	// divided by rates on an empty Redis (NaN without a preload).
 	PreloadIngest   float64
@@ -90,8 +175,8 @@ func newResult(o Options) *Result {
 			"lag_rate": strconv.Itoa(o.LagRate), "lag_window": o.LagWindow.String(),
 			"preload": strconv.Itoa(o.Preload), "only": strings.Join(o.Only, ","), "rounds": strconv.Itoa(o.Rounds),
 		},
-		IngestVsEnqueue: math.NaN(), DispatchVsProcess: math.NaN(), MemoryVsAsynq: math.NaN(),
-		LagP99ms: math.NaN(), PreloadIngest: math.NaN(), PreloadDispatch: math.NaN(),
+		Handbuilt: nanBeside(), Asynq: nanBeside(),
+		LagP99ms: math.NaN(), LagEarlyPct: math.NaN(), PreloadIngest: math.NaN(), PreloadDispatch: math.NaN(),
 	}
 }
 
@@ -127,44 +212,44 @@ func merge(o Options, rounds []*Result) *Result {
 }
 
 // spread adds, with more than one round, the lowest and highest of each
-// round's ratio beside raw asynq, measured and replayed, as figures of the
-// group "rounds".
+// round's ratio beside the baselines, measured and replayed, as figures of
+// the group "rounds".
 func (r *Result) spread(rounds []*Result) {
-	if len(rounds) > 1 {
-		for _, t := range []struct {
-			name string
-			get  func(*Result) float64
-		}{
-			{targetIngest.Name, func(x *Result) float64 { return x.IngestVsEnqueue }},
-			{targetDispatch.Name, func(x *Result) float64 { return x.DispatchVsProcess }},
-			{targetMemory.Name, func(x *Result) float64 { return x.MemoryVsAsynq }},
-			{"replay_" + targetIngest.Name, func(x *Result) float64 { return x.Get("replay", targetIngest.Name) }},
-			{"replay_" + targetDispatch.Name, func(x *Result) float64 { return x.Get("replay", targetDispatch.Name) }},
-		} {
-			lo, hi := math.NaN(), math.NaN()
-			for _, x := range rounds {
-				v := t.get(x)
-				lo, hi = nanMin(lo, v), nanMax(hi, v)
-			}
-			r.add("rounds", t.name+"_min", lo, 3)
-			r.add("rounds", t.name+"_max", hi, 3)
+	if len(rounds) <= 1 {
+		return
+	}
+	type part struct {
+		name string
+		get  func(*Result) float64
+	}
+	var parts []part
+	for _, rr := range roundRatios {
+		parts = append(parts, part{rr.t.Name, func(x *Result) float64 { return *rr.field(x) }})
+	}
+	for _, t := range replayed {
+		parts = append(parts, part{"replay_" + t.Name, func(x *Result) float64 { return x.Get("replay", t.Name) }})
+	}
+	for _, p := range parts {
+		lo, hi := math.NaN(), math.NaN()
+		for _, x := range rounds {
+			v := p.get(x)
+			lo, hi = nanMin(lo, v), nanMax(hi, v)
 		}
+		r.add("rounds", p.name+"_min", lo, 3)
+		r.add("rounds", p.name+"_max", hi, 3)
 	}
 }
 
-// medianRatios sets the ratios beside raw asynq to the medians of the
+// medianRatios sets the ratios beside the baselines to the medians of the
 // rounds' ratios, each taken from figures measured minutes apart.
 func (r *Result) medianRatios(rounds []*Result) {
-	pick := func(get func(*Result) float64) float64 {
+	for _, rr := range roundRatios {
 		var vs []float64
 		for _, x := range rounds {
-			vs = append(vs, get(x))
+			vs = append(vs, *rr.field(x))
 		}
-		return median(vs)
+		*rr.field(r) = median(vs)
 	}
-	r.IngestVsEnqueue = pick(func(x *Result) float64 { return x.IngestVsEnqueue })
-	r.DispatchVsProcess = pick(func(x *Result) float64 { return x.DispatchVsProcess })
-	r.MemoryVsAsynq = pick(func(x *Result) float64 { return x.MemoryVsAsynq })
 }
 
 // median returns the median of vs, NaN when one of them is NaN or there
@@ -210,16 +295,19 @@ func ratio(a, b float64) float64 {
 
 // finish computes the summary from the figures.
 func (r *Result) finish() {
-	r.IngestVsEnqueue = ratio(r.Get("ingest", "steps_per_sec"), r.Get("asynq", "enqueue_per_sec"))
-	r.DispatchVsProcess = ratio(r.Get("dispatch", "per_sec"), r.Get("asynq", "process_per_sec"))
-	r.MemoryVsAsynq = ratio(r.Get("memory", "ahead_bytes_per_intervention"), r.Get("memory", "asynq_bytes_per_task"))
+	for _, rr := range roundRatios {
+		*rr.field(r) = ratio(r.Get(rr.num[0], rr.num[1]), r.Get(rr.base[0], rr.base[1]))
+	}
 	r.LagP99ms = r.Get("lag", "p99_ms")
+	r.LagEarlyPct = r.Get("lag", "early_pct")
 	r.PreloadIngest = ratio(r.Get("preload", "ingest_steps_per_sec"), r.Get("ingest", "steps_per_sec"))
 	r.PreloadDispatch = ratio(r.Get("preload", "dispatch_per_sec"), r.Get("dispatch", "per_sec"))
 }
 
 // Print writes one line per figure, then the summary: the ratios beside
-// raw asynq and the lag's 99th percentile, each with its target.
+// the preload, the id-only asynq baseline (no target) and the hand-built
+// app, then the lag's 99th percentile and share of early steps, each
+// with its target.
 func (r *Result) Print(w io.Writer) error {
 	var b strings.Builder
 	m := r.Machine
@@ -256,20 +344,48 @@ func yesNo(ok bool) string {
 	return "no"
 }
 
+// summed is one figure of the summary.
+type summed struct {
+	ratio bool
+	t     Target
+	v     float64
+	prec  int
+}
+
+func (s summed) String() string {
+	prefix := ""
+	if s.ratio {
+		prefix = "ratio "
+	}
+	line := prefix + s.t.Name + "=" + num(s.v, s.prec)
+	if !s.t.bounded() {
+		return line
+	}
+	return fmt.Sprintf("%s target%s met=%s", line, s.t.text(), yesNo(s.t.met(s.v)))
+}
+
+// summary lists the summary's figures in the order printed: the preload
+// ratios when there was a preload, the ratios beside the baselines, the
+// lag.
+func (r *Result) summary() []summed {
+	var out []summed
+	if !math.IsNaN(r.PreloadIngest) {
+		out = append(out,
+			summed{true, Target{Name: "preload_ingest_vs_empty", Min: targetPreload.Min, Max: math.NaN()}, r.PreloadIngest, 3},
+			summed{true, Target{Name: "preload_dispatch_vs_empty", Min: targetPreload.Min, Max: math.NaN()}, r.PreloadDispatch, 3})
+	}
+	for _, rr := range roundRatios {
+		out = append(out, summed{true, rr.t, *rr.field(r), 3})
+	}
+	return append(out, summed{false, targetLag, r.LagP99ms, 1}, summed{false, targetEarly, r.LagEarlyPct, 1})
+}
+
 // summaryLines are the last lines of the report.
 func (r *Result) summaryLines() []string {
 	var out []string
-	line := func(prefix string, t Target, v float64, prec int) {
-		out = append(out, fmt.Sprintf("%s%s=%s target%s met=%s", prefix, t.Name, num(v, prec), t.text(), yesNo(t.met(v))))
+	for _, s := range r.summary() {
+		out = append(out, s.String())
 	}
-	if !math.IsNaN(r.PreloadIngest) {
-		line("ratio ", Target{Name: "preload_ingest_vs_empty", Min: targetPreload.Min, Max: math.NaN()}, r.PreloadIngest, 3)
-		line("ratio ", Target{Name: "preload_dispatch_vs_empty", Min: targetPreload.Min, Max: math.NaN()}, r.PreloadDispatch, 3)
-	}
-	line("ratio ", targetIngest, r.IngestVsEnqueue, 3)
-	line("ratio ", targetDispatch, r.DispatchVsProcess, 3)
-	line("ratio ", targetMemory, r.MemoryVsAsynq, 3)
-	line("", targetLag, r.LagP99ms, 1)
 	return out
 }
 
@@ -290,7 +406,8 @@ type jsonTarget struct {
 }
 
 // JSON returns the report as a JSON object: machine, options, figures by
-// group and name, the ratios, lag_p99_ms and whether each target is met.
+// group and name, the ratios, lag_p99_ms, lag_early_pct and whether each
+// target is met.
 func (r *Result) JSON() ([]byte, error) {
 	figs := map[string]map[string]jsonNum{}
 	for _, f := range r.Figures {
@@ -299,29 +416,23 @@ func (r *Result) JSON() ([]byte, error) {
 		}
 		figs[f.Group][f.Name] = jsonNum(f.Value)
 	}
-	ratios := map[string]jsonNum{
-		targetIngest.Name: jsonNum(r.IngestVsEnqueue), targetDispatch.Name: jsonNum(r.DispatchVsProcess),
-		targetMemory.Name: jsonNum(r.MemoryVsAsynq),
-	}
+	ratios := map[string]jsonNum{}
 	targets := map[string]jsonTarget{}
-	for _, t := range []struct {
-		t Target
-		v float64
-	}{{targetIngest, r.IngestVsEnqueue}, {targetDispatch, r.DispatchVsProcess}, {targetMemory, r.MemoryVsAsynq}, {targetLag, r.LagP99ms}} {
-		targets[t.t.Name] = jsonTarget{Value: jsonNum(t.v), Target: t.t.text(), Met: t.t.met(t.v)}
-	}
-	if !math.IsNaN(r.PreloadIngest) {
-		ratios["preload_ingest_vs_empty"] = jsonNum(r.PreloadIngest)
-		ratios["preload_dispatch_vs_empty"] = jsonNum(r.PreloadDispatch)
-		targets["preload_ingest_vs_empty"] = jsonTarget{Value: jsonNum(r.PreloadIngest), Target: targetPreload.text(), Met: targetPreload.met(r.PreloadIngest)}
-		targets["preload_dispatch_vs_empty"] = jsonTarget{Value: jsonNum(r.PreloadDispatch), Target: targetPreload.text(), Met: targetPreload.met(r.PreloadDispatch)}
+	for _, s := range r.summary() {
+		if s.ratio {
+			ratios[s.t.Name] = jsonNum(s.v)
+		}
+		if s.t.bounded() {
+			targets[s.t.Name] = jsonTarget{Value: jsonNum(s.v), Target: s.t.text(), Met: s.t.met(s.v)}
+		}
 	}
 	return json.MarshalIndent(struct {
-		Machine  Machine                       `json:"machine"`
-		Options  map[string]string             `json:"options"`
-		Figures  map[string]map[string]jsonNum `json:"figures"`
-		Ratio    map[string]jsonNum            `json:"ratio"`
-		LagP99ms jsonNum                       `json:"lag_p99_ms"`
-		Targets  map[string]jsonTarget         `json:"targets"`
-	}{r.Machine, r.Options, figs, ratios, jsonNum(r.LagP99ms), targets}, "", "  ")
+		Machine     Machine                       `json:"machine"`
+		Options     map[string]string             `json:"options"`
+		Figures     map[string]map[string]jsonNum `json:"figures"`
+		Ratio       map[string]jsonNum            `json:"ratio"`
+		LagP99ms    jsonNum                       `json:"lag_p99_ms"`
+		LagEarlyPct jsonNum                       `json:"lag_early_pct"`
+		Targets     map[string]jsonTarget         `json:"targets"`
+	}{r.Machine, r.Options, figs, ratios, jsonNum(r.LagP99ms), jsonNum(r.LagEarlyPct), targets}, "", "  ")
 }

@@ -20,7 +20,8 @@ import (
 	"github.com/aheadhq/ahead/internal/config"
 )
 
-// bench runs `ahead bench`: ahead beside raw asynq on one Redis, in one run.
+// bench runs `ahead bench`: ahead beside a hand-built asynq app and
+// id-only asynq tasks on one Redis, in one run.
 func bench(ctx context.Context, args []string, stdout io.Writer) error {
 	return benchTo(ctx, args, stdout, os.Stderr)
 }
@@ -31,7 +32,7 @@ func benchTo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	url := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL of an empty database that bench may flush (default $REDIS_URL)")
 	n := fs.Int("n", 20000, "tasks, events and interventions per measurement")
 	c := fs.Int("c", 8, "concurrent producers: goroutines enqueueing, clients posting")
-	k := fs.Int("k", 20, "worker concurrency, for raw asynq and for ahead")
+	k := fs.Int("k", 20, "worker concurrency, for raw asynq, the hand-built app and ahead")
 	batch := fs.Int("batch", 100, "events per POST /v1/events")
 	shards := fs.Int("shards", 4, "step queues")
 	poll := fs.Duration("poll", 100*time.Millisecond, "delayed-task check interval of the workers (worker.poll_interval)")
