@@ -47,27 +47,21 @@ func (r *run) start(ctx context.Context, api, worker bool) (*Node, error) {
 }
 
 // stepQueues are the node's step queues.
-func (r *run) stepQueues() []string {
-	var qs []string
-	for q := range tasks.Queues(r.o.Shards) {
-		if q != tasks.QueueEvents {
-			qs = append(qs, q)
-		}
-	}
-	slices.Sort(qs)
-	return qs
-}
+func (r *run) stepQueues() []string { return tasks.StepQueues(r.o.Shards) }
 
-// queued sums the scheduled and the pending tasks of the step queues. It
-// reads asynq's keys (asynq:{queue}:scheduled and :pending) in one round
-// trip, so that polling it often barely loads Redis.
+// queued sums the step tasks that wait for their time (in the due
+// indexes, or asynq's scheduled sets) and the pending tasks of the step
+// queues. It reads their keys in one round trip, so that polling it often
+// barely loads Redis.
 func (r *run) queued() (scheduled, pending int, err error) {
 	qs := r.stepQueues()
 	zs := make([]*redis.IntCmd, len(qs))
+	ds := make([]*redis.IntCmd, len(qs))
 	ls := make([]*redis.IntCmd, len(qs))
 	_, err = r.admin.Pipelined(context.Background(), func(p redis.Pipeliner) error {
 		for i, q := range qs {
 			zs[i] = p.ZCard(context.Background(), "asynq:{"+q+"}:scheduled")
+			ds[i] = p.ZCard(context.Background(), store.DueKey(q))
 			ls[i] = p.LLen(context.Background(), "asynq:{"+q+"}:pending")
 		}
 		return nil
@@ -76,7 +70,7 @@ func (r *run) queued() (scheduled, pending int, err error) {
 		return 0, 0, fmt.Errorf("count queued step tasks: %w", err)
 	}
 	for i := range qs {
-		scheduled += int(zs[i].Val())
+		scheduled += int(zs[i].Val() + ds[i].Val())
 		pending += int(ls[i].Val())
 	}
 	return scheduled, pending, nil

@@ -26,16 +26,7 @@ import (
 const recoverAfter = 61 * time.Second
 
 // stepQueues are the step queues of a setup with shards shards.
-func stepQueues(shards int) []string {
-	var qs []string
-	for q := range tasks.Queues(shards) {
-		if q != tasks.QueueEvents {
-			qs = append(qs, q)
-		}
-	}
-	slices.Sort(qs)
-	return qs
-}
+func stepQueues(shards int) []string { return tasks.StepQueues(shards) }
 
 // queueTotals sums the tasks of the step queues by state.
 func queueTotals(t *testing.T, rdb redis.UniversalClient, shards int) asynq.QueueInfo {
@@ -234,8 +225,8 @@ func journaled(ctx context.Context, t *testing.T, st *store.Store, p planned, st
 	return false
 }
 
-// scheduledTasks lists the scheduled step tasks: task id to the time it
-// is due.
+// scheduledTasks lists the step tasks that wait for their time, in a due
+// index or as asynq scheduled tasks: task id to the time it is due.
 func scheduledTasks(t *testing.T, rdb redis.UniversalClient, shards int) map[string]time.Time {
 	t.Helper()
 	insp := asynq.NewInspectorFromRedisClient(rdb)
@@ -244,6 +235,21 @@ func scheduledTasks(t *testing.T, rdb redis.UniversalClient, shards int) map[str
 		t.Fatalf("list queues: %v", err)
 	}
 	out := map[string]time.Time{}
+	q := tasks.NewQueue(rdb, nil, shards, 0)
+	for _, name := range stepQueues(shards) {
+		for off := 0; ; off += 1000 {
+			list, err := q.Waiting(context.Background(), name, off, 1000)
+			if err != nil {
+				t.Fatalf("list due tasks of %s: %v", name, err)
+			}
+			for _, ti := range list {
+				out[ti.ID] = ti.NextProcessAt
+			}
+			if len(list) < 1000 {
+				break
+			}
+		}
+	}
 	for _, q := range stepQueues(shards) {
 		if !slices.Contains(known, q) {
 			continue
