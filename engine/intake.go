@@ -95,7 +95,12 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 		if ev.OccurredAt.IsZero() {
 			ev.OccurredAt = now
 		}
-		b, err := json.Marshal(ev)
+		// The event is stored with its receipt, from which its "received"
+		// entry is made for the timeline.
+		b, err := json.Marshal(struct {
+			*flows.Event
+			store.Receipt
+		}{ev, store.Receipt{ReceivedNS: now.UnixNano(), Via: reason}})
 		if err != nil {
 			return in, err
 		}
@@ -130,12 +135,19 @@ func (w *Engine) intake(ctx context.Context, events []*flows.Event, reason strin
 		}
 		return Intake{}, fmt.Errorf("%w: %w", ErrUnavailable, cause)
 	}
+	// An event taken again is stored as it comes now, with its receipt.
+	var retaken []store.EventRef
+	for i, ev := range newEvents {
+		if again[ev] {
+			retaken = append(retaken, newRefs[i])
+		}
+	}
+	if err := w.o.Store.Restore(ctx, retaken); err != nil {
+		return rollback(err)
+	}
 	received := make([]store.Received, len(newEvents))
 	for i, ev := range newEvents {
-		received[i] = store.Received{Customer: ev.CustomerID, Entry: store.Entry{
-			At: now, Kind: store.KindEvent, State: "received", EventID: ev.ID,
-			EventType: ev.Type, Subject: ev.Subject, Reason: reason, Once: again[ev],
-		}}
+		received[i] = store.Received{Customer: ev.CustomerID}
 		if ev.Customer != nil {
 			received[i].Profile = ProfileFields(ev.Customer)
 		}

@@ -147,9 +147,7 @@ func TestPostEventsAfterAStoppedIngest(t *testing.T) {
 				if err := json.Unmarshal([]byte(body), &first); err != nil {
 					t.Fatal(err)
 				}
-				err := e.store.Receive(ctx, []store.Received{{Customer: "cus_1", Entry: store.Entry{
-					At: e.clock.Now(), Kind: store.KindEvent, State: "received", EventID: "evt_1", EventType: first.Type,
-				}}})
+				err := e.store.Receive(ctx, []store.Received{{Customer: "cus_1", Profile: store.Profile{"name": "Anna"}}})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -124,7 +124,9 @@ func (s *EventStore) KeepEvents(ctx context.Context, keeps []Keep) error {
 type Received struct {
 	Customer string
 	Profile  Profile // fields to set; nil for none
-	Entry    Entry
+	// Entry is journaled unless its Kind is empty: an event whose JSON
+	// holds its Receipt needs none (see Timeline).
+	Entry Entry
 }
 
 // newNumberScript forgets that an agent found the phone number wrong when
@@ -154,7 +156,7 @@ func (s *Store) Receive(ctx context.Context, rs []Received) error {
 				}
 				setProfile(ctx, p, r.Customer, r.Profile)
 			}
-			if !write[i] {
+			if !write[i] || r.Entry.Kind == "" {
 				continue
 			}
 			if err := pushJournal(ctx, p, r.Customer, r.Entry); err != nil {

@@ -213,6 +213,10 @@ if cur then
     local was = old[1] and redis.call('ZSCORE', KEYS[2], (old[2] or '') .. '|' .. old[1])
     local now = redis.call('ZSCORE', KEYS[2], ARGV[5] .. '|' .. ARGV[4])
     if not was or not now or tonumber(now) >= tonumber(was) then
+      if old[1] and old[1] ~= ARGV[4] and redis.call('HEXISTS', key, 'plan_at') == 1 and redis.call('HEXISTS', key, 'plan_event') == 0 then
+        -- The plan's journal entry names the event the step was planned for.
+        redis.call('HSET', key, 'plan_event', old[1], 'plan_event_type', old[2] or '')
+      end
       redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
       if now then redis.call('HSET', key, 'occurred', now) else redis.call('HDEL', key, 'occurred') end
     end

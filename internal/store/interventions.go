@@ -53,18 +53,40 @@ type Intervention struct {
 	// intervention was being sent took effect: the cause of that cancel
 	// (cancel_on, api, erased).
 	CancelCause string `json:"-"`
+	// Plan is how the intervention was planned, from which its
+	// "scheduled" journal entry is made (see Timeline); zero for one
+	// planned by an earlier version, which journaled that entry.
+	Plan Plan `json:"-"`
 	// Occurred is the trigger event's occurred_at, to the millisecond. A
 	// step task carries it, so that the events since the trigger are read
 	// with the claim.
 	Occurred time.Time `json:"-"`
 }
 
+// Plan is the decision that scheduled an intervention: what its
+// "scheduled" journal entry said. The record keeps it instead of the
+// journal, in far fewer bytes.
+type Plan struct {
+	// At is when the intervention was planned.
+	At time.Time
+	// Cause is the rule that set the due time (after, debounce).
+	Cause string
+	// Reason explains the due time; the intervention's Reason is the same
+	// until a later decision gives it another.
+	Reason string
+	// Zone is the customer's time zone then.
+	Zone string
+	// Event and EventType are the trigger the step was planned for, when
+	// debounce has since handed the step a newer one.
+	Event, EventType string
+}
+
 // createScript stores a customer's interventions that do not exist yet,
 // indexes them as pending and journals them, in one step.
 // KEYS: pending, index, journal, then one intervention key each. ARGV:
 // journal cap, then per intervention: id, pending meta ("" when it is not
-// pending), journal entry, number of fields n, n name and value pairs,
-// none of them empty. Returns per intervention "created", or the state of
+// pending), journal entry ("" for none: the record holds it), number of
+// fields n, n name and value pairs, none of them empty. Returns per intervention "created", or the state of
 // the one that was already there. The fields go to HSET straight from
 // ARGV: a script's cost is mostly in handling its arguments, and copying
 // them into a table first added a fifth to it.
@@ -80,7 +102,7 @@ for k = 4, #KEYS do
     redis.call('HSET', KEYS[k], unpack(ARGV, a + 4, a + 3 + 2 * n))
     if meta ~= '' then pending[#pending+1] = id; pending[#pending+1] = meta end
     index[#index+1] = KEYS[k]; index[#index+1] = ''
-    entries[#entries+1] = entry
+    if entry ~= '' then entries[#entries+1] = entry end
     out[#out+1] = 'created'
   end
   a = a + 4 + 2 * n
@@ -97,6 +119,9 @@ return out
 // Schedule stores the interventions that do not exist yet, each with its
 // journal entry, with one script per customer. state[i] is "created" for
 // a new one, else the state of the one that was already there.
+//
+// The entry of a scheduled intervention is not journaled: the record
+// keeps its Plan, and Timeline makes the entry from it.
 func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, entries []Entry) (state []string, err error) {
 	var calls []*call
 	byCustomer := map[string]int{} // customer to its call
@@ -112,8 +137,10 @@ func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, e
 		if !Final(iv.State) {
 			meta = iv.pending()
 		}
-		entry, err := encodeEntry(entries[i])
-		if err != nil {
+		var entry []byte
+		if e := entries[i]; e.Kind == KindIntervention && e.State == Scheduled && iv.State == Scheduled {
+			iv.Plan = Plan{At: e.At, Cause: e.Cause, Reason: e.Reason, Zone: e.Details["timezone"]}
+		} else if entry, err = encodeEntry(e); err != nil {
 			return nil, fmt.Errorf("schedule intervention %s: encode journal entry: %w", iv.ID, err)
 		}
 		n, ok := byCustomer[iv.Customer]

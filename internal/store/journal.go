@@ -188,26 +188,6 @@ func (s *JournalStore) Journal(ctx context.Context, cus string, entries ...Entry
 	return nil
 }
 
-// Timeline returns up to limit journal entries, newest first.
-func (s *JournalStore) Timeline(ctx context.Context, cus string, limit int) ([]Entry, error) {
-	if limit <= 0 || limit > journalCap {
-		limit = journalCap
-	}
-	raw, err := s.rdb.LRange(ctx, journalKey(cus), 0, int64(limit-1)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("load journal: %w", err)
-	}
-	out := make([]Entry, 0, len(raw))
-	for _, r := range raw {
-		var e Entry
-		if err := json.Unmarshal([]byte(r), &e); err != nil {
-			return nil, fmt.Errorf("decode journal entry: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, s.fillIn(ctx, cus, out)
-}
-
 // fillIn completes the entries encodeEntry shortened from their
 // interventions' records, read in one round trip.
 func (s *JournalStore) fillIn(ctx context.Context, cus string, entries []Entry) error {

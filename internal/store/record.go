@@ -85,9 +85,16 @@ func (iv *Intervention) fields() []any {
 	if task == iv.ID {
 		task = ""
 	}
-	occurred := ""
+	occurred, planAt := "", ""
 	if !iv.Occurred.IsZero() {
 		occurred = strconv.FormatInt(iv.Occurred.UnixMilli(), 10)
+	}
+	if !iv.Plan.At.IsZero() {
+		planAt = strconv.FormatInt(iv.Plan.At.UnixNano(), 10)
+	}
+	reason := iv.Reason
+	if reason == iv.Plan.Reason {
+		reason = "" // the plan's, until a decision gives another
 	}
 	return []any{
 		"run", iv.Run, "flow", iv.Flow,
@@ -96,7 +103,8 @@ func (iv *Intervention) fields() []any {
 		"channels", strings.Join(iv.Channels, ","), "due", iv.Due.UTC().Format(time.RFC3339Nano),
 		"planned", planned,
 		"task_queue", iv.TaskQueue, "task_id", task, "deferrals", num(iv.Deferrals),
-		"state", iv.State, "reason", iv.Reason,
+		"state", iv.State, "reason", reason,
+		"plan_at", planAt, "plan_cause", iv.Plan.Cause, "plan", iv.Plan.Reason, "zone", iv.Plan.Zone,
 		"next", num(iv.Next), "channel", iv.Channel, "code", iv.Code,
 		"provider_id", iv.ProviderID, "attempts", num(iv.Attempts), "arm", iv.Arm, "phase", phase,
 	}
@@ -149,6 +157,13 @@ func decodeIntervention(cus, id string, m map[string]string) (*Intervention, err
 	}
 	if ms, err := strconv.ParseInt(m["occurred"], 10, 64); err == nil {
 		iv.Occurred = time.UnixMilli(ms)
+	}
+	if ns, err := strconv.ParseInt(m["plan_at"], 10, 64); err == nil {
+		iv.Plan = Plan{At: time.Unix(0, ns).UTC(), Cause: m["plan_cause"], Reason: m["plan"], Zone: m["zone"],
+			Event: m["plan_event"], EventType: m["plan_event_type"]}
+		if _, ok := m["reason"]; !ok {
+			iv.Reason = iv.Plan.Reason
+		}
 	}
 	iv.Deferrals, _ = strconv.Atoi(m["deferrals"])
 	iv.Next, _ = strconv.Atoi(m["next"])

@@ -142,6 +142,24 @@ func (s *EventStore) Accept(ctx context.Context, events []EventRef, ttl time.Dur
 	return out, nil
 }
 
+// Restore stores events that Accept found stored but never routed again,
+// as they come now; each keeps its time to live.
+func (s *EventStore) Restore(ctx context.Context, events []EventRef) error {
+	if len(events) == 0 {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, ev := range events {
+			p.SetArgs(ctx, eventKey(ev.Customer, ev.ID), ev.JSON, redis.SetArgs{Mode: "XX", KeepTTL: true})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("store events again: %w", err)
+	}
+	return nil
+}
+
 // routed marks an event's entry in the customer's key index once it was
 // routed (or handed to route tasks); Accept leaves it "".
 const routed = "routed"
