@@ -19,6 +19,7 @@ Usage:
   ahead serve --config FILE     API and worker (production)
   ahead api --config FILE       API only
   ahead worker --config FILE    worker only
+  ahead migrate --config FILE   once, on upgrade: move the steps an earlier version left in asynq
   ahead flows validate DIR      check every flow and template in DIR
   ahead flows init DIR [--classic NAME]... [--force] | --list
       copy experience classics into DIR to start from
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fmt.Errorf("%w: ahead events send [--url URL] [--token TOKEN] FILE...", errUsage)
 		}
 		return sendEvents(ctx, rest[1:], stdin, stdout)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
 	case "health":
 		return health(ctx, rest, stdout)
 	case "report":

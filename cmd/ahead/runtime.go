@@ -192,6 +192,9 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 	if err := n.store.Ping(pctx); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
+	if err := checkMigrated(pctx, n.rdb, n.cfg.Worker.Shards); err != nil {
+		return err
+	}
 	n.client = asynq.NewClientFromRedisClient(n.rdb)
 	queues := []string{}
 	for q := range tasks.Queues(n.cfg.Worker.Shards) {
