@@ -33,7 +33,7 @@ lint: ## gofmt and go vet.
 fmt: ## Format the code.
 	gofmt -w $$(git ls-files '*.go')
 
-bench: ## Measure ahead beside raw asynq on a throwaway redis-server (ARGS="--preload 1000000 --json bench.json").
+bench: ## Measure ahead beside a hand-built asynq app and raw asynq on a throwaway redis-server (ARGS="--preload 1000000 --json bench.json").
 	@scripts/with-redis.sh $(GO) run ./cmd/ahead bench $(ARGS)
 
 test-cluster: deps ## Run the end-to-end and effect tests against a throwaway 3-master Redis Cluster, one package at a time (a cluster has one database, which each flushes).

@@ -12,4 +12,5 @@
 //	ahead flows init DIR [--classic NAME]... [--force] | --list
 //	ahead events send [--url URL] [--token TOKEN] FILE...
 //	ahead bench
+//	ahead migrate --config ahead.yaml
 package main
