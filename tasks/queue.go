@@ -176,3 +176,16 @@ func (q *Queue) infos(ctx context.Context, due []store.Due) ([]*asynq.TaskInfo, 
 	}
 	return out, nil
 }
+
+// Queues lists the queues asynq knows (for metrics.DueReader).
+func (q *Queue) Queues() ([]string, error) { return q.inspector.Queues() }
+
+// GetQueueInfo reads a queue's counts from asynq (for metrics.DueReader).
+func (q *Queue) GetQueueInfo(queue string) (*asynq.QueueInfo, error) {
+	return q.inspector.GetQueueInfo(queue)
+}
+
+// Due counts the step tasks that wait in queue's due index.
+func (q *Queue) Due(queue string) (int64, error) {
+	return q.due.DueCount(context.Background(), queue)
+}

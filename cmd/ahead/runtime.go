@@ -200,7 +200,8 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 	for q := range tasks.Queues(n.cfg.Worker.Shards) {
 		queues = append(queues, q)
 	}
-	metrics.WatchQueues(asynq.NewInspectorFromRedisClient(n.rdb), queues)
+	n.queue = tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0)
+	metrics.WatchQueues(n.queue, queues)
 	if err := n.openCallbacks(cat); err != nil {
 		return err
 	}
@@ -208,7 +209,6 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 	if err != nil {
 		return err
 	}
-	n.queue = tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0)
 	n.worker = tasks.NewWorker(engine.New(engine.Options{
 		Store: n.store, Queue: n.queue,
 		Channels: chs, Clock: n.clock, Log: n.log,

@@ -14,9 +14,16 @@ type QueueReader interface {
 	GetQueueInfo(queue string) (*asynq.QueueInfo, error)
 }
 
+// DueReader is a QueueReader that also counts the step tasks waiting in
+// a queue's due index for their time: they are reported in state "due".
+type DueReader interface {
+	QueueReader
+	Due(queue string) (int64, error)
+}
+
 var (
 	queueTasksDesc = prometheus.NewDesc("ahead_queue_tasks",
-		"Tasks in an asynq queue by state (pending, active, scheduled, retry, archived), read from Redis at each scrape.",
+		"Tasks in an asynq queue by state (due: waiting in the queue's due index; pending, active, scheduled, retry, archived), read from Redis at each scrape.",
 		[]string{"queue", "state"}, nil)
 	queueLatencyDesc = prometheus.NewDesc("ahead_queue_latency_seconds",
 		"How long the oldest pending task of an asynq queue has waited, read from Redis at each scrape.",
@@ -81,10 +88,20 @@ func (c *queueCollector) collect(ch chan<- prometheus.Metric) error {
 			}
 			qi = *info
 		}
-		for _, s := range []struct {
+		type count struct {
 			state string
-			n     int
-		}{{"pending", qi.Pending}, {"active", qi.Active}, {"scheduled", qi.Scheduled}, {"retry", qi.Retry}, {"archived", qi.Archived}} {
+			n     int64
+		}
+		states := []count{{"pending", int64(qi.Pending)}, {"active", int64(qi.Active)}, {"scheduled", int64(qi.Scheduled)},
+			{"retry", int64(qi.Retry)}, {"archived", int64(qi.Archived)}}
+		if d, ok := c.reader.(DueReader); ok {
+			n, err := d.Due(q)
+			if err != nil {
+				return err
+			}
+			states = append(states, count{"due", n})
+		}
+		for _, s := range states {
 			out = append(out, prometheus.MustNewConstMetric(queueTasksDesc, prometheus.GaugeValue, float64(s.n), q, s.state))
 		}
 		out = append(out, prometheus.MustNewConstMetric(queueLatencyDesc, prometheus.GaugeValue, qi.Latency.Seconds(), q))

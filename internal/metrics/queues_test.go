@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/redistest"
+	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/tasks"
 )
 
 func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
@@ -90,6 +93,26 @@ func TestQueueDepths(t *testing.T) {
 	lat := gather(t, "ahead_queue_latency_seconds")
 	if lat["queue=events"] < 0 || len(lat) != 3 {
 		t.Errorf("ahead_queue_latency_seconds = %v, want one sample per queue", lat)
+	}
+}
+
+// Through the task queue, the steps waiting in a due index are reported
+// in state "due".
+func TestQueueDepthsDue(t *testing.T) {
+	rdb := redistest.New(t)
+	st := store.New(rdb)
+	at := time.Now().Add(time.Hour)
+	if err := st.AddDue(context.Background(), []store.Due{
+		{Queue: "steps-1", Task: "iv_1", Customer: "cus_1", At: at},
+		{Queue: "steps-1", Task: "iv_2", Customer: "cus_2", At: at},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	metrics.WatchQueues(tasks.NewQueue(rdb, nil, 2, 0), []string{"steps-0", "steps-1"})
+	t.Cleanup(func() { metrics.WatchQueues(nil, nil) })
+	got := gather(t, "ahead_queue_tasks")
+	if got["queue=steps-1,state=due"] != 2 || got["queue=steps-0,state=due"] != 0 || len(got) != 12 {
+		t.Errorf("ahead_queue_tasks = %v, want 2 due in steps-1, 0 in steps-0, 6 states each", got)
 	}
 }
 
