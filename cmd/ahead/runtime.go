@@ -306,7 +306,10 @@ func (n *node) runWorker(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	n.log.Info("worker started", "concurrency", n.cfg.Worker.Concurrency, "shards", n.cfg.Worker.Shards)
-	go n.queue.RunPromoter(ctx, tasks.StepQueues(n.cfg.Worker.Shards), poll, n.log)
+	// The promoter looks twice per poll interval: a promoted step still
+	// waits up to one poll interval for a worker that found its queues
+	// empty, so together the lag stays about one and a half intervals.
+	go n.queue.RunPromoter(ctx, tasks.StepQueues(n.cfg.Worker.Shards), poll/2, n.log)
 	if n.callbacks != nil {
 		go n.callbacks.Run(ctx, callbacks.DefaultSweepEvery)
 	}
