@@ -76,12 +76,17 @@ func (q *Queue) build(ctx context.Context, due []store.Due) ([]asynqx.Task, erro
 }
 
 // Intervention returns the intervention id of a step task id: the task id
-// without the suffix a deferral adds ("-d1", "-d2", …).
+// without the suffix a deferral ("-d1", "-d2", …) or a fallback after an
+// undelivered report ("-f1", …) adds.
 func Intervention(task string) string {
-	if i := strings.LastIndex(task, "-d"); i > 0 && i+2 < len(task) && strings.Trim(task[i+2:], "0123456789") == "" {
-		return task[:i]
+	i := strings.LastIndex(task, "-")
+	if i <= 0 || i+2 >= len(task) || (task[i+1] != 'd' && task[i+1] != 'f') {
+		return task
 	}
-	return task
+	if strings.Trim(task[i+2:], "0123456789") != "" {
+		return task
+	}
+	return task[:i]
 }
 
 // RunPromoter promotes due step tasks of queues every interval until ctx

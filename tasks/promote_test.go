@@ -25,6 +25,9 @@ func TestIntervention(t *testing.T) {
 		"iv_a-d2-d3":  "iv_a-d2",
 		"-d1":         "-d1",
 		"iv_abc-d1x2": "iv_abc-d1x2",
+		"iv_abc-f1":   "iv_abc",
+		"iv_abc-f":    "iv_abc-f",
+		"iv_abc-x1":   "iv_abc-x1",
 	} {
 		if got := Intervention(task); got != want {
 			t.Errorf("Intervention(%q) = %q, want %q", task, got, want)
