@@ -185,7 +185,12 @@ func (q *Queue) GetQueueInfo(queue string) (*asynq.QueueInfo, error) {
 	return q.inspector.GetQueueInfo(queue)
 }
 
-// Due counts the step tasks that wait in queue's due index.
-func (q *Queue) Due(queue string) (int64, error) {
-	return q.due.DueCount(context.Background(), queue)
+// Due counts the step tasks that wait in queue's due index; the events
+// queue has none.
+func (q *Queue) Due(queue string) (int64, bool, error) {
+	if queue == QueueEvents {
+		return 0, false, nil
+	}
+	n, err := q.due.DueCount(context.Background(), queue)
+	return n, true, err
 }

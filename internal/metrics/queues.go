@@ -15,10 +15,11 @@ type QueueReader interface {
 }
 
 // DueReader is a QueueReader that also counts the step tasks waiting in
-// a queue's due index for their time: they are reported in state "due".
+// a queue's due index for their time: they are reported in state "due",
+// for the queues that have one (ok).
 type DueReader interface {
 	QueueReader
-	Due(queue string) (int64, error)
+	Due(queue string) (n int64, ok bool, err error)
 }
 
 var (
@@ -95,11 +96,13 @@ func (c *queueCollector) collect(ch chan<- prometheus.Metric) error {
 		states := []count{{"pending", int64(qi.Pending)}, {"active", int64(qi.Active)}, {"scheduled", int64(qi.Scheduled)},
 			{"retry", int64(qi.Retry)}, {"archived", int64(qi.Archived)}}
 		if d, ok := c.reader.(DueReader); ok {
-			n, err := d.Due(q)
+			n, ok, err := d.Due(q)
 			if err != nil {
 				return err
 			}
-			states = append(states, count{"due", n})
+			if ok {
+				states = append(states, count{"due", n})
+			}
 		}
 		for _, s := range states {
 			out = append(out, prometheus.MustNewConstMetric(queueTasksDesc, prometheus.GaugeValue, float64(s.n), q, s.state))

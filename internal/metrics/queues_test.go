@@ -108,11 +108,11 @@ func TestQueueDepthsDue(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	metrics.WatchQueues(tasks.NewQueue(rdb, nil, 2, 0), []string{"steps-0", "steps-1"})
+	metrics.WatchQueues(tasks.NewQueue(rdb, nil, 2, 0), []string{"events", "steps-0", "steps-1"})
 	t.Cleanup(func() { metrics.WatchQueues(nil, nil) })
 	got := gather(t, "ahead_queue_tasks")
-	if got["queue=steps-1,state=due"] != 2 || got["queue=steps-0,state=due"] != 0 || len(got) != 12 {
-		t.Errorf("ahead_queue_tasks = %v, want 2 due in steps-1, 0 in steps-0, 6 states each", got)
+	if got["queue=steps-1,state=due"] != 2 || got["queue=steps-0,state=due"] != 0 || len(got) != 17 {
+		t.Errorf("ahead_queue_tasks = %v, want 2 due in steps-1, 0 in steps-0, 6 states per step queue, 5 for events", got)
 	}
 }
 
