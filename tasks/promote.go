@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aheadhq/ahead/internal/asynqx"
+	"github.com/aheadhq/ahead/internal/metrics"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -90,13 +91,26 @@ func Intervention(task string) string {
 }
 
 // RunPromoter promotes due step tasks of queues every interval until ctx
-// ends. A round that fails is logged and the next one tries again.
+// ends. A round that fails is counted and the next one tries again; the
+// first failure of a streak is logged, and so is the recovery, so that an
+// outage of Redis does not flood the log.
 func (q *Queue) RunPromoter(ctx context.Context, queues []string, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	failing := 0
 	for {
-		if _, err := q.Promote(ctx, queues, time.Now()); err != nil && ctx.Err() == nil {
-			log.Warn("promote due steps", "err", err)
+		n, err := q.Promote(ctx, queues, time.Now())
+		metrics.Promoted.Add(float64(n))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			metrics.PromoteErrors.Inc()
+			if failing == 0 {
+				log.Warn("promote due steps: retrying every poll interval until Redis answers", "err", err)
+			}
+			failing++
+		case err == nil && failing > 0:
+			log.Info("promote due steps: working again", "failed_rounds", failing)
+			failing = 0
 		}
 		select {
 		case <-ctx.Done():

@@ -4,13 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/aheadhq/ahead/engine"
+	"github.com/aheadhq/ahead/internal/metrics"
+	"github.com/aheadhq/ahead/internal/redistest"
 	"github.com/aheadhq/ahead/internal/store"
 )
 
@@ -159,5 +165,65 @@ func TestPromoteConcurrently(t *testing.T) {
 	}
 	if n, _ := b.store.DueCount(b.ctx, queues...); n != 0 {
 		t.Errorf("%d tasks left in the due indexes", n)
+	}
+}
+
+// lockedBuffer is a log sink that is safe to read while it is written.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// While Redis is down the promoter keeps trying every interval, counts
+// each failed round, logs the outage once and its end once.
+func TestPromoterRidesOutAnOutage(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartServer(t, t.TempDir())
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	var logs lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		NewQueue(rdb, nil, 2, 0).RunPromoter(ctx, StepQueues(2), 10*time.Millisecond, slog.New(slog.NewTextHandler(&logs, nil)))
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	errs := func() float64 { return testutil.ToFloat64(metrics.PromoteErrors) }
+	before := errs()
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "failed rounds", func() bool { return errs() >= before+3 })
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "recovery", func() bool { return strings.Contains(logs.String(), "working again") })
+	if n := strings.Count(logs.String(), "retrying every poll interval"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// waitUntil polls cond for up to 20 seconds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in 20s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
