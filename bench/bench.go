@@ -54,15 +54,15 @@ type Options struct {
 	Profile string
 	// Only, when not empty, limits the run to these measurements: asynq
 	// (the id-only baseline), handbuilt (the hand-built app on asynq),
-	// ingest, dispatch, replay, lag. Ratios whose parts were left out are
-	// NaN.
+	// ingest, dispatch, replay, lean (the lean layout's ceiling), lag.
+	// Ratios whose parts were left out are NaN.
 	Only []string
 	// Progress receives a line as each measurement starts; nil for none.
 	Progress io.Writer
 }
 
 // Measurements are the names Options.Only takes.
-var Measurements = []string{"asynq", "handbuilt", "ingest", "dispatch", "replay", "lag"}
+var Measurements = []string{"asynq", "handbuilt", "ingest", "dispatch", "replay", "lean", "lag"}
 
 func (o *Options) defaults() {
 	def := func(v *int, d int) {
@@ -187,6 +187,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		{"handbuilt", "hand-built asynq app: enqueue scheduled steps with their data", r.handbuiltEnqueue},
 		{"ingest", "ahead: ingest", func(ctx context.Context) error { return r.ingest(ctx, "") }},
 		{"replay", "replay: ahead's ingest round trips alone", r.replayIngest},
+		{"lean", "lean layout: the scheduling writes of a store rewritten to it", r.lean},
 		{"asynq", "raw asynq: process tasks", r.asynqProcess},
 		{"handbuilt", "hand-built asynq app: render, mark and send due steps", r.handbuiltProcess},
 		{"dispatch", "ahead: dispatch", func(ctx context.Context) error { return r.dispatch(ctx, "") }},
