@@ -15,6 +15,9 @@ import (
 // value as a whole; "customer.name", "data.items[2]") and the problem, or
 // "" when there is none. JSON that does not parse is left to the decoder.
 func malformed(raw []byte) (path, problem string) {
+	if quickWellFormed(raw) {
+		return "", ""
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var stack []*level
