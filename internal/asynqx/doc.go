@@ -1,4 +1,7 @@
-// Package asynqx queues many asynq tasks in one Redis round trip.
+// Package asynqx queues many asynq tasks in one Redis round trip, promotes
+// due tasks from a due index into their queue in one atomic script
+// (Promote), and moves tasks asynq holds as scheduled into a due index
+// (the migration's part, migrate.go).
 //
 // asynq's client queues one task per call and per round trip. Routing a
 // batch of events plans many steps at once; asynqx writes their tasks in

@@ -1,12 +1,15 @@
 // Package store keeps ahead's own state in Redis: customer profiles, the
 // events received, runs and interventions with their states, the
-// per-customer index of pending work, the journal (timeline), the callback
-// queues, the outbox, and the goal windows and effect counters of measured
-// flows (effect.go).
+// per-customer index of pending work, the journal (timeline, with the
+// entries made from state in timeline.go), the due indexes of the step
+// queues (due.go), the callback queues, the outbox, and the goal windows
+// and effect counters of measured flows (effect.go).
 //
 // Every key of one customer carries that customer's hash tag
 // (ahead:{cus_123}:…), so a customer's keys live in one Redis Cluster slot and
 // the state changes that must be atomic (is it cancelled? mark it sent) run as
-// one Lua script or MULTI on that slot. The package knows nothing of asynq,
+// one Lua script or MULTI on that slot. A due index shares its step
+// queue's tag instead, so that promoting a step is one script with asynq's
+// keys. The package knows nothing of asynq's formats,
 // flows' scheduling rules or channels' providers; it stores and answers.
 package store
