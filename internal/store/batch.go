@@ -120,13 +120,11 @@ func (s *EventStore) KeepEvents(ctx context.Context, keeps []Keep) error {
 	return nil
 }
 
-// Received is an accepted event's profile update and journal entry.
+// Received is an accepted event's profile update. Its "received" entry
+// is not journaled: the timeline makes it from the event's Receipt.
 type Received struct {
 	Customer string
 	Profile  Profile // fields to set; nil for none
-	// Entry is journaled unless its Kind is empty: an event whose JSON
-	// holds its Receipt needs none (see Timeline).
-	Entry Entry
 }
 
 // newNumberScript forgets that an agent found the phone number wrong when
@@ -136,32 +134,18 @@ if redis.call('HGET', KEYS[1], 'phone') ~= ARGV[1] then redis.call('HDEL', KEYS[
 return 0
 `)
 
-// Receive applies the profile updates and journals the entries of a batch
-// of accepted events in one round trip.
+// Receive applies the profile updates of a batch of accepted events in
+// one round trip.
 func (s *Store) Receive(ctx context.Context, rs []Received) error {
-	cus := make([]string, len(rs))
-	entries := make([]Entry, len(rs))
-	for i, r := range rs {
-		cus[i], entries[i] = r.Customer, r.Entry
-	}
-	write, err := s.unwritten(ctx, cus, entries)
-	if err != nil {
-		return fmt.Errorf("record received events: %w", err)
-	}
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, r := range rs {
-			if len(r.Profile) > 0 {
-				if n := r.Profile["phone"]; n != "" {
-					newNumberScript.Eval(ctx, p, []string{profileKey(r.Customer)}, n)
-				}
-				setProfile(ctx, p, r.Customer, r.Profile)
-			}
-			if !write[i] || r.Entry.Kind == "" {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, r := range rs {
+			if len(r.Profile) == 0 {
 				continue
 			}
-			if err := pushJournal(ctx, p, r.Customer, r.Entry); err != nil {
-				return err
+			if n := r.Profile["phone"]; n != "" {
+				newNumberScript.Eval(ctx, p, []string{profileKey(r.Customer)}, n)
 			}
+			setProfile(ctx, p, r.Customer, r.Profile)
 		}
 		return nil
 	})

@@ -164,17 +164,11 @@ func TestJournalOnce(t *testing.T) {
 	if err := st.Journal(ctx, "cus_2", later); err != nil {
 		t.Fatal(err)
 	}
-	err := st.Receive(ctx, []store.Received{
-		{Customer: "cus_1", Entry: store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}},
-		{Customer: "cus_1", Entry: store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}},
-	})
-	if err != nil {
+	received := store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}
+	if err := st.Journal(ctx, "cus_1", received, received); err != nil {
 		t.Fatal(err)
 	}
-	err = st.Receive(ctx, []store.Received{
-		{Customer: "cus_1", Entry: store.Entry{At: t0, Kind: store.KindEvent, State: "received", EventID: "evt_2", Once: true}},
-	})
-	if err != nil {
+	if err := st.Journal(ctx, "cus_1", received); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.Timeline(ctx, "cus_1", 0)
@@ -185,7 +179,7 @@ func TestJournalOnce(t *testing.T) {
 	for _, e := range got {
 		lines = append(lines, e.State+" "+e.EventID+" "+e.Flow)
 	}
-	// Newest first. The two received entries of one Receive are written
+	// Newest first. The two received entries of one call are written
 	// together: Once looks at what was there before.
 	want := "received evt_2 |received evt_2 |not_started evt_1 welcome|not_started evt_10 welcome|not_started evt_1 invoice|not_started evt_1 welcome"
 	if strings.Join(lines, "|") != want {
