@@ -100,22 +100,27 @@ func (q *Queue) Route(ctx context.Context, customer, event string) error {
 	return nil
 }
 
-// Drop removes a task of customer, whatever its state: from the due
-// index, and from its queue.
+// Drop removes a step task of customer, whatever its state: from the due
+// index or, when it is not waiting there, from its queue. A task taken
+// out of the due index was not queued since it was put in; should a
+// retried route have put it back while its task was queued, that task
+// finds its intervention ended.
 func (q *Queue) Drop(queue, customer, id string) error {
-	if _, err := q.due.RemoveDue(context.Background(), store.Due{Queue: queue, Task: id, Customer: customer}); err != nil {
+	waited, err := q.due.RemoveDue(context.Background(), store.Due{Queue: queue, Task: id, Customer: customer})
+	if err != nil || waited {
 		return err
 	}
-	err := q.inspector.DeleteTask(queue, id)
-	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
-		return err
-	}
-	return nil
+	return q.delete(queue, id)
 }
 
 // DropRoute removes the route task of an event.
 func (q *Queue) DropRoute(customer, event string) error {
-	err := q.inspector.DeleteTask(QueueEvents, engine.RouteTaskID(customer, event))
+	return q.delete(QueueEvents, engine.RouteTaskID(customer, event))
+}
+
+// delete removes a queued task; one that is gone is no error.
+func (q *Queue) delete(queue, id string) error {
+	err := q.inspector.DeleteTask(queue, id)
 	if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) {
 		return err
 	}

@@ -22,12 +22,9 @@ type Due struct {
 	At time.Time
 }
 
-// member is d's member in its queue's due index: the task id (which has
+// Member is d's member in its queue's due index: the task id (which has
 // no "|") and the customer.
-func (d Due) member() string { return d.Task + "|" + d.Customer }
-
-// Member is d's member in its due index, for the script that promotes it.
-func (d Due) Member() string { return d.member() }
+func (d Due) Member() string { return d.Task + "|" + d.Customer }
 
 // parseDue reads a member of queue's due index and its score.
 func parseDue(queue string, z redis.Z) (Due, error) {
@@ -47,7 +44,7 @@ func (s *DueStore) AddDue(ctx context.Context, ds []Due) error {
 	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, d := range ds {
-			p.ZAdd(ctx, DueKey(d.Queue), redis.Z{Score: float64(d.At.UnixMilli()), Member: d.member()})
+			p.ZAdd(ctx, DueKey(d.Queue), redis.Z{Score: float64(d.At.UnixMilli()), Member: d.Member()})
 		}
 		return nil
 	})
@@ -61,7 +58,7 @@ func (s *DueStore) AddDue(ctx context.Context, ds []Due) error {
 // (promoted already, or never added) is no error. It reports whether it
 // was there.
 func (s *DueStore) RemoveDue(ctx context.Context, d Due) (bool, error) {
-	n, err := s.rdb.ZRem(ctx, DueKey(d.Queue), d.member()).Result()
+	n, err := s.rdb.ZRem(ctx, DueKey(d.Queue), d.Member()).Result()
 	if err != nil {
 		return false, fmt.Errorf("remove task %s from due index: %w", d.Task, err)
 	}
@@ -162,7 +159,7 @@ func (s *DueStore) Triggers(ctx context.Context, ds []Due, ids []string) ([]Trig
 // DueAt returns when d waits for in its due index, and false when it is
 // not there.
 func (s *DueStore) DueAt(ctx context.Context, d Due) (time.Time, bool, error) {
-	ms, err := s.rdb.ZScore(ctx, DueKey(d.Queue), d.member()).Result()
+	ms, err := s.rdb.ZScore(ctx, DueKey(d.Queue), d.Member()).Result()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, false, nil
 	}
