@@ -62,16 +62,23 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 // indexed returns the names of the customer's keys that are indexed:
 // events, interventions and the keys that come and go with them.
 func (s base) indexed(ctx context.Context, cus string) ([]string, error) {
-	var hk, legacy *redis.StringSliceCmd
+	var names func() []string
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		hk = p.HKeys(ctx, indexKey(cus))
-		legacy = p.SMembers(ctx, legacyIndexKey(cus))
+		names = readIndex(ctx, p, cus)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return append(hk.Val(), legacy.Val()...), nil
+	return names(), nil
+}
+
+// readIndex queues the reads of the customer's key index on p; what it
+// returns gives the names once p has run.
+func readIndex(ctx context.Context, p redis.Pipeliner, cus string) func() []string {
+	hk := p.HKeys(ctx, indexKey(cus))
+	legacy := p.SMembers(ctx, legacyIndexKey(cus))
+	return func() []string { return append(hk.Val(), legacy.Val()...) }
 }
 
 func (s *Store) eraseOutbox(ctx context.Context, cus string) error {

@@ -360,31 +360,47 @@ func (s *InterventionStore) Interventions(ctx context.Context, cus string) ([]*I
 	if err != nil {
 		return nil, fmt.Errorf("load index: %w", err)
 	}
-	prefix := ivKey(cus, "")
-	var cmds []*redis.MapStringStringCmd
+	ivs, _, err := s.held(ctx, cus, keys, false)
+	return ivs, err
+}
+
+// held reads, in one round trip, the interventions that keys (the
+// customer's indexed keys) name and, with events, the events' JSON.
+func (s base) held(ctx context.Context, cus string, keys []string, events bool) ([]*Intervention, []string, error) {
+	ivPrefix, evPrefix := ivKey(cus, ""), eventKey(cus, "")
+	var ivCmds []*redis.MapStringStringCmd
+	var evCmds []*redis.StringCmd
 	var ids []string
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range keys {
-			if id, ok := strings.CutPrefix(k, prefix); ok {
-				cmds = append(cmds, p.HGetAll(ctx, k))
+			if id, ok := strings.CutPrefix(k, ivPrefix); ok {
+				ivCmds = append(ivCmds, p.HGetAll(ctx, k))
 				ids = append(ids, id)
+			} else if events && strings.HasPrefix(k, evPrefix) {
+				evCmds = append(evCmds, p.Get(ctx, k))
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("load interventions: %w", err)
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, fmt.Errorf("load interventions: %w", err)
 	}
-	out := make([]*Intervention, 0, len(cmds))
-	for i, c := range cmds {
+	ivs := make([]*Intervention, 0, len(ivCmds))
+	for i, c := range ivCmds {
 		if len(c.Val()) == 0 {
 			continue
 		}
 		iv, err := decodeIntervention(cus, ids[i], c.Val())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, iv)
+		ivs = append(ivs, iv)
 	}
-	return out, nil
+	var evs []string
+	for _, c := range evCmds {
+		if c.Err() == nil {
+			evs = append(evs, c.Val())
+		}
+	}
+	return ivs, evs, nil
 }

@@ -187,33 +187,3 @@ func (s *JournalStore) Journal(ctx context.Context, cus string, entries ...Entry
 	}
 	return nil
 }
-
-// fillIn completes the entries encodeEntry shortened from their
-// interventions' records, read in one round trip.
-func (s *JournalStore) fillIn(ctx context.Context, cus string, entries []Entry) error {
-	recs := map[string]*redis.SliceCmd{}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, e := range entries {
-			if e.Kind == KindIntervention && e.Intervention != "" && e.Flow == "" && recs[e.Intervention] == nil {
-				recs[e.Intervention] = p.HMGet(ctx, ivKey(cus, e.Intervention), "flow", "version", "step", "run", "subject")
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("load interventions of the journal: %w", err)
-	}
-	for i := range entries {
-		e := &entries[i]
-		c := recs[e.Intervention]
-		if c == nil || e.Flow != "" {
-			continue
-		}
-		v := make([]string, 5)
-		for j, x := range c.Val() {
-			v[j], _ = x.(string)
-		}
-		e.Flow, e.Version, e.Step, e.Run, e.Subject = v[0], v[1], v[2], v[3], v[4]
-	}
-	return nil
-}

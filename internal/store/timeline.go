@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -14,33 +13,47 @@ import (
 
 // Timeline returns up to limit entries of the customer's timeline, newest
 // first: the journal, which holds decisions and transitions, and the
-// entries made from state: "received" for each event kept (see
-// Receipt) and "scheduled" for each intervention with a Plan. Entries of
-// one instant list the journal's first, then the scheduled, then the
-// received ones: the order they happened in.
+// entries made from state: "received" for each event kept (see Receipt)
+// and "scheduled" for each intervention with a Plan. Entries of one
+// instant list the journal's first, then the scheduled, then the received
+// ones: the order they happened in. It reads the journal with the key
+// index, then the interventions and events the index names: two round
+// trips.
 func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, error) {
 	if limit <= 0 || limit > journalCap {
 		limit = journalCap
 	}
-	raw, err := s.rdb.LRange(ctx, journalKey(cus), 0, int64(limit-1)).Result()
+	var journal *redis.StringSliceCmd
+	var indexed func() []string
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		journal = p.LRange(ctx, journalKey(cus), 0, int64(limit-1))
+		indexed = readIndex(ctx, p, cus)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("load journal: %w", err)
 	}
-	out := make([]Entry, 0, len(raw))
-	for _, r := range raw {
+	ivs, events, err := s.held(ctx, cus, indexed(), true)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*Intervention, len(ivs))
+	for _, iv := range ivs {
+		byID[iv.ID] = iv
+	}
+	out := make([]Entry, 0, len(journal.Val()))
+	for _, r := range journal.Val() {
 		var e Entry
 		if err := json.Unmarshal([]byte(r), &e); err != nil {
 			return nil, fmt.Errorf("decode journal entry: %w", err)
 		}
+		if iv := byID[e.Intervention]; iv != nil && e.Kind == KindIntervention && e.Flow == "" {
+			// What encodeEntry left out, the record holds.
+			e.Flow, e.Version, e.Step, e.Run, e.Subject = iv.Flow, iv.Version, iv.Step, iv.Run, iv.Subject
+		}
 		out = append(out, e)
 	}
-	if err := s.fillIn(ctx, cus, out); err != nil {
-		return nil, err
-	}
-	made, err := s.fromState(ctx, cus)
-	if err != nil {
-		return nil, err
-	}
+	made := append(scheduledEntries(ivs), receivedEntries(events)...)
 	if len(made) == 0 {
 		return out, nil
 	}
@@ -63,14 +76,10 @@ func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, e
 	return merged, nil
 }
 
-// fromState makes the entries the journal does not hold from the
-// customer's interventions and events: scheduled ones first, then the
-// received ones, each newest first.
-func (s *Store) fromState(ctx context.Context, cus string) ([]Entry, error) {
-	ivs, err := s.Interventions(ctx, cus)
-	if err != nil {
-		return nil, err
-	}
+// scheduledEntries makes the "scheduled" entries of the interventions
+// with a Plan, newest first; among those of one instant, the latest due
+// first.
+func scheduledEntries(ivs []*Intervention) []Entry {
 	var out []Entry
 	for _, iv := range ivs {
 		if !iv.Plan.At.IsZero() {
@@ -80,11 +89,7 @@ func (s *Store) fromState(ctx context.Context, cus string) ([]Entry, error) {
 	slices.SortFunc(out, func(a, b Entry) int {
 		return cmp.Or(b.At.Compare(a.At), b.Due.Compare(*a.Due), cmp.Compare(b.Intervention, a.Intervention))
 	})
-	rs, err := s.receipts(ctx, cus)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, rs...), nil
+	return out
 }
 
 // scheduledEntry makes the journal entry that scheduled iv from its Plan.
@@ -120,33 +125,19 @@ type Receipt struct {
 	Via        string `json:"via,omitempty"`
 }
 
-// receipts makes the "received" entries of the customer's events that
-// hold a Receipt, newest first. An event stored by an earlier version has
-// none: its entry is in the journal.
-func (s *Store) receipts(ctx context.Context, cus string) ([]Entry, error) {
-	ids, err := s.EventIDs(ctx, cus)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	cmds := make([]*redis.StringCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.Get(ctx, eventKey(cus, id))
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("load events: %w", err)
-	}
+// receivedEntries makes the "received" entries of the events (their
+// JSON) that hold a Receipt, newest first. An event stored by an earlier
+// version has none: its entry is in the journal.
+func receivedEntries(events []string) []Entry {
 	var out []Entry
-	for _, c := range cmds {
+	for _, raw := range events {
 		var ev struct {
 			ID      string `json:"id"`
 			Type    string `json:"type"`
 			Subject string `json:"subject"`
 			Receipt
 		}
-		if c.Err() != nil || json.Unmarshal([]byte(c.Val()), &ev) != nil || ev.ReceivedNS == 0 {
+		if json.Unmarshal([]byte(raw), &ev) != nil || ev.ReceivedNS == 0 {
 			continue
 		}
 		out = append(out, Entry{
@@ -155,5 +146,5 @@ func (s *Store) receipts(ctx context.Context, cus string) ([]Entry, error) {
 		})
 	}
 	slices.SortStableFunc(out, func(a, b Entry) int { return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.EventID, a.EventID)) })
-	return out, nil
+	return out
 }
