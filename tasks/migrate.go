@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aheadhq/ahead/internal/asynqx"
@@ -22,9 +21,6 @@ import (
 
 // migrateBatch is how many scheduled tasks one script moves at most.
 const migrateBatch = 500
-
-// loaders is how many intervention records Migrate reads at once.
-const loaders = 16
 
 // Migrated is what Migrate did with the step tasks of one queue's
 // scheduled set.
@@ -208,22 +204,28 @@ func (q *Queue) migrate(ctx context.Context, st *store.Store, m *Migrated, steps
 	if len(steps) == 0 {
 		return nil
 	}
+	payloads := make([]StepPayload, len(steps))
+	refs := make([]store.Ref, len(steps))
+	for i, s := range steps {
+		if json.Unmarshal(s.Payload, &payloads[i]) != nil {
+			payloads[i] = StepPayload{}
+		}
+		p := &payloads[i]
+		if p.Intervention == "" {
+			p.Intervention = Intervention(s.ID)
+		}
+		refs[i] = store.Ref{Customer: p.Customer, ID: p.Intervention}
+	}
+	ivs, recErrs, err := st.InterventionsAt(ctx, refs)
+	if err != nil {
+		return err
+	}
 	moves := make([]asynqx.Move, len(steps))
 	fates := make([]int, len(steps))
-	errs := make([]error, len(steps))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, loaders)
 	for i, s := range steps {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			moves[i], fates[i], errs[i] = q.plan(ctx, st, m.Queue, s)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+		if moves[i], fates[i], err = q.plan(m.Queue, s, payloads[i].Customer, ivs[i], recErrs[i]); err != nil {
+			return err
+		}
 	}
 	taken, err := asynqx.MoveScheduled(ctx, q.rdb, store.DueKey(m.Queue), m.Queue, moves)
 	if err != nil {
@@ -246,21 +248,16 @@ func (q *Queue) migrate(ctx context.Context, st *store.Store, m *Migrated, steps
 	return nil
 }
 
-// plan decides what becomes of step task s of queue: a move to the due
-// index, due at its intervention's due time, or a removal.
-func (q *Queue) plan(ctx context.Context, st *store.Store, queue string, s asynqx.Scheduled) (asynqx.Move, int, error) {
+// plan decides what becomes of step task s of queue, of customer cus
+// ("" when its payload could not be read), whose intervention record
+// read as iv, or failed with err: a move to the due index, due at its
+// intervention's due time, or a removal.
+func (q *Queue) plan(queue string, s asynqx.Scheduled, cus string, iv *store.Intervention, err error) (asynqx.Move, int, error) {
 	mv := asynqx.Move{ID: s.ID, At: s.At}
-	var p StepPayload
-	if err := json.Unmarshal(s.Payload, &p); err != nil || p.Customer == "" {
-		return mv, fateUnreadable, nil
-	}
-	id := p.Intervention
-	if id == "" {
-		id = Intervention(s.ID)
-	}
-	iv, err := st.Intervention(ctx, p.Customer, id)
 	var bad *time.ParseError
 	switch {
+	case cus == "":
+		return mv, fateUnreadable, nil
 	case errors.Is(err, store.ErrNotFound):
 		return mv, fateErased, nil
 	case errors.As(err, &bad):
@@ -275,6 +272,6 @@ func (q *Queue) plan(ctx context.Context, st *store.Store, queue string, s asynq
 		// finish, keeps its own time.)
 		mv.At = q.clock.Wall(iv.Due)
 	}
-	mv.Member = store.Due{Queue: queue, Task: s.ID, Customer: p.Customer}.Member()
+	mv.Member = store.Due{Queue: queue, Task: s.ID, Customer: cus}.Member()
 	return mv, fateMove, nil
 }

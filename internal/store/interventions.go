@@ -186,6 +186,31 @@ func (s *InterventionStore) Intervention(ctx context.Context, cus, id string) (*
 	return decodeIntervention(cus, id, m)
 }
 
+// InterventionsAt loads the interventions refs name (Ref.ID an
+// intervention id) in one round trip. errs[i] is ErrNotFound for one that
+// does not exist, or why its record could not be read.
+func (s *InterventionStore) InterventionsAt(ctx context.Context, refs []Ref) (ivs []*Intervention, errs []error, err error) {
+	cmds := make([]*redis.MapStringStringCmd, len(refs))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, r := range refs {
+			cmds[i] = p.HGetAll(ctx, ivKey(r.Customer, r.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load interventions: %w", err)
+	}
+	ivs, errs = make([]*Intervention, len(refs)), make([]error, len(refs))
+	for i, c := range cmds {
+		if len(c.Val()) == 0 {
+			errs[i] = fmt.Errorf("intervention %s: %w", refs[i].ID, ErrNotFound)
+			continue
+		}
+		ivs[i], errs[i] = decodeIntervention(refs[i].Customer, refs[i].ID, c.Val())
+	}
+	return ivs, errs, nil
+}
+
 // beginScript moves a scheduled intervention to sending, as claimed, and
 // counts the attempt; any other state is returned as it is. A retry after
 // a crash finds sending: when the try before had not reached its point of
