@@ -41,9 +41,6 @@ func parsePages(l lang) *template.Template {
 	return template.Must(template.New("").Funcs(l.funcs()).ParseFS(agentFS, "agent/*.html"))
 }
 
-// crossOrigin rejects form posts from other sites.
-var crossOrigin = http.NewCrossOriginProtection()
-
 // pageView is what every agent page renders.
 type pageView struct {
 	Lang   lang

@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aheadhq/ahead/internal/web"
 )
 
 // Every message has both languages, with the same arguments.
@@ -50,8 +53,13 @@ func TestCatalogKeysUsed(t *testing.T) {
 	text := src.String()
 	// Keys made of a prefix and a value, such as "state_" + s.
 	prefixes := []string{"state_", "outcome_", "hint_", "tone_", "kind_"}
+	for _, key := range web.FormKeys {
+		if _, ok := catalog[key]; !ok {
+			t.Errorf("message %q, which web.ReadForm refuses with, is missing", key)
+		}
+	}
 	for key := range catalog {
-		if strings.Contains(text, `"`+key+`"`) {
+		if strings.Contains(text, `"`+key+`"`) || slices.Contains(web.FormKeys, key) {
 			continue
 		}
 		dynamic := false

@@ -11,13 +11,13 @@ import (
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/flows"
 	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/internal/web"
 )
 
 // agentOutcome records the outcome form.
 func (s *Desk) agentOutcome(w http.ResponseWriter, r *http.Request, agent string) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		plainError(w, r, http.StatusBadRequest, "bad_form", err)
+	if code, key, args := web.ReadForm(w, r, 64<<10); code != 0 {
+		plainError(w, r, code, key, args...)
 		return
 	}
 	l := langOf(r)

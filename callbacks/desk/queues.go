@@ -8,6 +8,7 @@ import (
 
 	"github.com/aheadhq/ahead/callbacks"
 	"github.com/aheadhq/ahead/internal/store"
+	"github.com/aheadhq/ahead/internal/web"
 )
 
 // agentHome lists the queues and the agent's open callbacks.
@@ -82,9 +83,8 @@ func (s *Desk) fillQueues(r *http.Request, v *pageView, selected string) error {
 // agentClaim claims the next callable callback of the chosen queue and
 // opens it.
 func (s *Desk) agentClaim(w http.ResponseWriter, r *http.Request, agent string) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		plainError(w, r, http.StatusBadRequest, "bad_form", err)
+	if code, key, args := web.ReadForm(w, r, 16<<10); code != 0 {
+		plainError(w, r, code, key, args...)
 		return
 	}
 	queue := r.PostFormValue("queue")

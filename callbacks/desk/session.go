@@ -53,7 +53,7 @@ func (s *Desk) pageAgent(r *http.Request) string {
 // and the agent must be signed in.
 func (s *Desk) agentPage(h func(w http.ResponseWriter, r *http.Request, agent string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := crossOrigin.Check(r); err != nil {
+		if err := web.SameOrigin(r); err != nil {
 			plainError(w, r, http.StatusForbidden, "cross_site")
 			return
 		}
@@ -79,13 +79,8 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 // agentSignIn starts a session: the agent's name and, with authentication
 // on, a token that has the agent scope.
 func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
-	if err := crossOrigin.Check(r); err != nil {
-		plainError(w, r, http.StatusForbidden, "cross_site")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		plainError(w, r, http.StatusBadRequest, "bad_form", err)
+	if code, key, args := web.ReadForm(w, r, 16<<10); code != 0 {
+		plainError(w, r, code, key, args...)
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("agent"))
@@ -112,7 +107,7 @@ func (s *Desk) agentSignIn(w http.ResponseWriter, r *http.Request) {
 
 // agentSignOut ends the session.
 func (s *Desk) agentSignOut(w http.ResponseWriter, r *http.Request) {
-	if err := crossOrigin.Check(r); err != nil {
+	if err := web.SameOrigin(r); err != nil {
 		plainError(w, r, http.StatusForbidden, "cross_site")
 		return
 	}

@@ -63,3 +63,29 @@ func PlainError(w http.ResponseWriter, l Lang, code int, msg string) {
 	w.Header().Add("Vary", "Accept-Language")
 	http.Error(w, msg, code)
 }
+
+// crossOrigin rejects form posts from other sites.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// SameOrigin reports, as an error, a form post that comes from another
+// site.
+func SameOrigin(r *http.Request) error { return crossOrigin.Check(r) }
+
+// FormKeys are the catalog keys of the messages ReadForm refuses with:
+// every page's catalog has them.
+var FormKeys = []string{"cross_site", "bad_form"}
+
+// ReadForm checks that a form post comes from the page's own site and
+// parses its body, at most max bytes. A refusal comes back as the HTTP status
+// and the catalog key of its message ("cross_site", "bad_form") with the
+// message's arguments; code is 0 when the form was read.
+func ReadForm(w http.ResponseWriter, r *http.Request, max int64) (code int, key string, args []any) {
+	if SameOrigin(r) != nil {
+		return http.StatusForbidden, "cross_site", nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	if err := r.ParseForm(); err != nil {
+		return http.StatusBadRequest, "bad_form", []any{err}
+	}
+	return 0, "", nil
+}

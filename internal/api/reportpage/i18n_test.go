@@ -4,8 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aheadhq/ahead/internal/web"
 )
 
 // Every message has both languages with the same arguments, every
@@ -35,8 +38,13 @@ func TestCatalog(t *testing.T) {
 	text := src.String()
 	// Keys made of a prefix and a value, such as "verdict_" + verdict.
 	prefixes := []string{"goal_", "empty_", "verdict_", "bar_"}
+	for _, key := range web.FormKeys {
+		if _, ok := catalog[key]; !ok {
+			t.Errorf("message %q, which web.ReadForm refuses with, is missing", key)
+		}
+	}
 	for key := range catalog {
-		used := strings.Contains(text, `"`+key+`"`)
+		used := strings.Contains(text, `"`+key+`"`) || slices.Contains(web.FormKeys, key)
 		for _, p := range prefixes {
 			used = used || strings.HasPrefix(key, p) && regexp.MustCompile(`"`+p+`" ?\+`).MatchString(text)
 		}

@@ -71,8 +71,6 @@ func parsePages(l web.Lang) *template.Template {
 // own are the page's own static files; the shared look comes from web.
 var own, _ = fs.Sub(reportFS, "reports")
 
-var crossOrigin = http.NewCrossOriginProtection()
-
 // Page is the report page: an http.Handler for /reports and below.
 type Page struct {
 	o        Options
@@ -175,13 +173,8 @@ func next(v string) string {
 
 // signIn starts a session for a token with the admin scope.
 func (p *Page) signIn(w http.ResponseWriter, r *http.Request) {
-	if err := crossOrigin.Check(r); err != nil {
-		plainError(w, r, http.StatusForbidden, "cross_site")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		plainError(w, r, http.StatusBadRequest, "bad_form", err)
+	if code, key, args := web.ReadForm(w, r, 16<<10); code != 0 {
+		plainError(w, r, code, key, args...)
 		return
 	}
 	to := next(r.PostFormValue("next"))
@@ -208,7 +201,7 @@ func (p *Page) signIn(w http.ResponseWriter, r *http.Request) {
 
 // signOut ends the session.
 func (p *Page) signOut(w http.ResponseWriter, r *http.Request) {
-	if err := crossOrigin.Check(r); err != nil {
+	if err := web.SameOrigin(r); err != nil {
 		plainError(w, r, http.StatusForbidden, "cross_site")
 		return
 	}
