@@ -9,8 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
 	"github.com/aheadhq/ahead/tasks"
@@ -84,8 +82,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // scheduled in asynq: this version keeps every step that waits for its
 // time in a due index, and must not run on a store left half in the old
 // layout. On a migrated store it costs two round trips.
-func checkMigrated(ctx context.Context, rdb redis.UniversalClient, shards int) error {
-	q := tasks.NewQueue(rdb, clock.Real{}, shards, 0)
+func checkMigrated(ctx context.Context, q *tasks.Queue) error {
 	queues, err := q.KnownStepQueues(ctx)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)

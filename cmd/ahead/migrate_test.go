@@ -78,7 +78,7 @@ api: { tokens: [{ name: producer, token: "producer-token-0123456789", scopes: [e
 	if err != nil || out != "no step tasks of an earlier version of ahead: nothing to migrate\n" {
 		t.Errorf("migrate again: %v\n%s", err, out)
 	}
-	if err := checkMigrated(ctx, rdb, 4); err != nil {
+	if err := checkMigrated(ctx, tasks.NewQueue(rdb, nil, 4, 0)); err != nil {
 		t.Errorf("start-up check after the migration: %v", err)
 	}
 }

@@ -41,7 +41,6 @@ type node struct {
 	log    *slog.Logger
 	rdb    redis.UniversalClient
 	store  *store.Store
-	client *asynq.Client
 	worker *tasks.Worker
 	// queue is the worker's task queue; its promoter moves due steps in.
 	queue   *tasks.Queue
@@ -192,15 +191,14 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 	if err := n.store.Ping(pctx); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	if err := checkMigrated(pctx, n.rdb, n.cfg.Worker.Shards); err != nil {
+	n.queue = tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0)
+	if err := checkMigrated(pctx, n.queue); err != nil {
 		return err
 	}
-	n.client = asynq.NewClientFromRedisClient(n.rdb)
 	queues := []string{}
 	for q := range tasks.Queues(n.cfg.Worker.Shards) {
 		queues = append(queues, q)
 	}
-	n.queue = tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0)
 	metrics.WatchQueues(n.queue, queues)
 	if err := n.openCallbacks(cat); err != nil {
 		return err
