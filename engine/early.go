@@ -8,10 +8,10 @@ import (
 	"github.com/aheadhq/ahead/internal/store"
 )
 
-// maxEarly is the longest a step task waits for its due time. The task
-// queue keeps due times in whole seconds and may hand a task on up to a
-// second early; a worker whose clock runs behind the scheduler's may see
-// a little more.
+// maxEarly is the longest a step task waits for its due time. The
+// promoter queues a step once its due time has passed on its own host's
+// clock; a worker whose clock runs behind that host's sees it a little
+// early.
 const maxEarly = 3 * time.Second
 
 // notEarly holds a step that came before its due time until it is due, so
