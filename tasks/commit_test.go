@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -110,7 +111,7 @@ func TestCommittingChannelRecordsPointOfNoReturn(t *testing.T) {
 	id := b.invoice(t, "cus_1", anna())
 	var phase string
 	b.sms.during = func(context.Context) {
-		phase = b.rdb.HGet(b.ctx, "ahead:{cus_1}:iv:"+id, "phase").Val()
+		phase, _ = b.field(t, "cus_1", id, "phase")
 	}
 	if err := b.step("cus_1", id); err != nil {
 		t.Fatal(err)
@@ -121,7 +122,19 @@ func TestCommittingChannelRecordsPointOfNoReturn(t *testing.T) {
 	if iv := b.iv(t, "cus_1", id); iv.State != store.Sent {
 		t.Errorf("intervention %s, want sent", iv.State)
 	}
-	if got := b.rdb.HExists(b.ctx, "ahead:{cus_1}:iv:"+id, "phase").Val(); got {
+	if _, got := b.field(t, "cus_1", id, "phase"); got {
 		t.Error("a sent intervention keeps its phase")
 	}
+}
+
+// field reads one field of an intervention's stored record.
+func (b *bundle) field(t *testing.T, cus, id, name string) (string, bool) {
+	t.Helper()
+	var m map[string]string
+	raw, err := b.rdb.HGet(b.ctx, "ahead:{"+cus+"}:ivs", id).Result()
+	if err != nil || json.Unmarshal([]byte(raw), &m) != nil {
+		t.Fatalf("record of %s: %q, %v", id, raw, err)
+	}
+	v, ok := m[name]
+	return v, ok
 }

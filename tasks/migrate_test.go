@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,6 +58,41 @@ func (b *bundle) writeOld(t *testing.T, tasks []*asynq.TaskInfo) {
 		if _, err := b.store.RemoveDue(b.ctx, store.Due{Queue: ti.Queue, Task: ti.ID, Customer: p.Customer}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// oldRecords rewrites the customers' interventions and events as the
+// previous release kept them: a hash per intervention and a string with
+// an expiry per event, each named in the customer's index of keys with
+// the event's routed mark.
+func (b *bundle) oldRecords(t *testing.T, customers ...string) {
+	t.Helper()
+	for _, cus := range customers {
+		tag := "ahead:{" + cus + "}:"
+		for id, raw := range b.rdb.HGetAll(b.ctx, tag+"ivs").Val() {
+			var m map[string]string
+			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+				t.Fatal(err)
+			}
+			for f, v := range m {
+				b.rdb.HSet(b.ctx, tag+"iv:"+id, f, v)
+			}
+			b.rdb.HSet(b.ctx, tag+"keys", tag+"iv:"+id, "")
+		}
+		for id, v := range b.rdb.HGetAll(b.ctx, tag+"evts").Val() {
+			exp, raw, ok := strings.Cut(v, "|")
+			if id == "" || !ok {
+				continue
+			}
+			ms, _ := strconv.ParseInt(exp, 10, 64)
+			b.rdb.Set(b.ctx, tag+"evt:"+id, raw, time.Until(time.UnixMilli(ms)))
+			mark := "routed"
+			if b.rdb.HExists(b.ctx, tag+"unrouted", id).Val() {
+				mark = ""
+			}
+			b.rdb.HSet(b.ctx, tag+"keys", tag+"evt:"+id, mark)
+		}
+		b.rdb.Del(b.ctx, tag+"ivs", tag+"evts", tag+"unrouted")
 	}
 }
 
@@ -142,6 +179,14 @@ func TestMigrate(t *testing.T) {
 	b := setup(t)
 	u := b.upgraded(t)
 	q := b.queue()
+	// The records in the previous release's layout too: they move first.
+	b.oldRecords(t, "cus_1", "cus_2", "cus_3", "cus_4", "cus_5")
+	if v, err := b.store.LayoutOf(b.ctx); err != nil || v != "" {
+		t.Fatalf("layout before the migration %q, %v", v, err)
+	}
+	if r, err := b.store.Migrate(b.ctx); err != nil || r.Customers != 4 || r.Interventions != 7 || r.Events != 4 {
+		t.Fatalf("layout migration %+v, %v; want 4 customers, 7 interventions, 4 events", r, err)
+	}
 	// A task of another kind in a step queue's scheduled set stays where it is.
 	other, err := asynqx.Queue(b.ctx, b.rdb, time.Now(), []asynqx.Task{{Type: "other:kind", ID: "other_1", Queue: "steps-1", ProcessAt: start}})
 	if err != nil || !other[0] {

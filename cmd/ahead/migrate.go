@@ -11,13 +11,16 @@ import (
 
 	"github.com/aheadhq/ahead/internal/clock"
 	"github.com/aheadhq/ahead/internal/config"
+	"github.com/aheadhq/ahead/internal/store"
 	"github.com/aheadhq/ahead/tasks"
 )
 
-// migrate runs `ahead migrate --config FILE`: it moves the step tasks an
-// earlier version of ahead scheduled in asynq into the due indexes (see
-// tasks.Queue.Migrate). It is safe to run twice, and while workers of the
-// earlier version still run.
+// migrate runs `ahead migrate --config FILE`: it moves the customers an
+// earlier version of ahead kept in a key per event and intervention into
+// this version's layout (see store.Store.Migrate), then the step tasks
+// it scheduled in asynq into the due indexes (see tasks.Queue.Migrate).
+// It is safe to run twice. Stop every process of the earlier version
+// first: what they write after it ran is not moved.
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ahead migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -42,6 +45,14 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
+	r, err := store.New(rdb).Migrate(ctx)
+	if r.Customers > 0 {
+		fmt.Fprintf(stdout, "moved %d customers (%d interventions, %d events) into this version's layout\n",
+			r.Customers, r.Interventions, r.Events)
+	}
+	if err != nil {
+		return err
+	}
 	q := tasks.NewQueue(rdb, clock.Real{}, cfg.Worker.Shards, 0)
 	queues, err := q.KnownStepQueues(ctx)
 	if err != nil {
@@ -65,8 +76,8 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(m) == 0 {
-		fmt.Fprintln(stdout, "no step tasks of an earlier version of ahead: nothing to migrate")
+	if len(m) == 0 && r.Customers == 0 {
+		fmt.Fprintln(stdout, "no customers or step tasks of an earlier version of ahead: nothing to migrate")
 	}
 	left, err := q.Unmigrated(ctx, queues)
 	if err != nil {
@@ -78,11 +89,18 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// checkMigrated refuses a store that holds step tasks an earlier version
-// scheduled in asynq: this version keeps every step that waits for its
-// time in a due index, and must not run on a store left half in the old
-// layout. On a migrated store it costs two round trips.
-func checkMigrated(ctx context.Context, q *tasks.Queue) error {
+// checkMigrated refuses a store that an earlier version left in its
+// layout: customers kept in a key per event and intervention, or step
+// tasks scheduled in asynq; this version must not run on a store left
+// half in the old layout. On a migrated store it costs three round trips.
+func checkMigrated(ctx context.Context, st *store.Store, q *tasks.Queue) error {
+	layout, err := st.LayoutOf(ctx)
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if layout != store.Layout {
+		return fmt.Errorf("redis holds customers in the layout of an earlier version of ahead; stop every process of that version, run \"ahead migrate\" once, then start again")
+	}
 	queues, err := q.KnownStepQueues(ctx)
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)

@@ -57,12 +57,24 @@ api: { tokens: [{ name: producer, token: "producer-token-0123456789", scopes: [e
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("api on an unmigrated store: %v, want %q", err, want)
 	}
+	// A customer the earlier version kept in a key per intervention, as
+	// its create script wrote it, with its index.
+	rdb.HSet(ctx, "ahead:{cus_0}:iv:iv_0", "flow", "welcome", "step", "reassurance", "event", "evt_0",
+		"due", due.Format(time.RFC3339Nano), "task_queue", tasks.StepQueue("cus_0", 4), "state", "sent")
+	rdb.HSet(ctx, "ahead:{cus_0}:keys", "ahead:{cus_0}:iv:iv_0", "")
+	rdb.Del(ctx, store.LayoutKey)
+	_, _, err = runCmd("api", "--config", cfg)
+	want = `redis holds customers in the layout of an earlier version of ahead; stop every process of that version, run "ahead migrate" once, then start again`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("api on a store in the earlier layout: %v, want %q", err, want)
+	}
 
 	out, _, err := runCmd("migrate", "--config", cfg)
 	if err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
 	for _, line := range []string{
+		"moved 1 customers (1 interventions, 0 events) into this version's layout\n",
 		"migrated 1 step tasks of " + queue + " into its due index; removed 0 of ended interventions\n",
 		"migrated 0 step tasks of steps-9 into its due index; removed 1 of ended interventions (1 of erased customers, 0 unreadable)\n",
 	} {
@@ -75,10 +87,13 @@ api: { tokens: [{ name: producer, token: "producer-token-0123456789", scopes: [e
 	}
 
 	out, _, err = runCmd("migrate", "--config", cfg)
-	if err != nil || out != "no step tasks of an earlier version of ahead: nothing to migrate\n" {
+	if err != nil || out != "no customers or step tasks of an earlier version of ahead: nothing to migrate\n" {
 		t.Errorf("migrate again: %v\n%s", err, out)
 	}
-	if err := checkMigrated(ctx, tasks.NewQueue(rdb, nil, 4, 0)); err != nil {
+	if iv, err := store.New(rdb).Intervention(ctx, "cus_0", "iv_0"); err != nil || iv.State != store.Sent {
+		t.Errorf("cus_0's intervention after the migration: %+v, %v", iv, err)
+	}
+	if err := checkMigrated(ctx, store.New(rdb), tasks.NewQueue(rdb, nil, 4, 0)); err != nil {
 		t.Errorf("start-up check after the migration: %v", err)
 	}
 }

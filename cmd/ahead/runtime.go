@@ -192,7 +192,7 @@ func (n *node) open(ctx context.Context, cat *engine.Catalog) error {
 		return fmt.Errorf("redis: %w", err)
 	}
 	n.queue = tasks.NewQueue(n.rdb, n.clock, n.cfg.Worker.Shards, 0)
-	if err := checkMigrated(pctx, n.queue); err != nil {
+	if err := checkMigrated(pctx, n.store, n.queue); err != nil {
 		return err
 	}
 	queues := []string{}

@@ -140,7 +140,7 @@ func TestClusterEndToEnd(t *testing.T) {
 	for _, cus := range []string{"cus_anna", "cus_bob", "cus_carla", "cus_dave", "cus_c000"} {
 		keys := clusterKeys(t, rdb, "ahead:{"+cus+"}:*")
 		if len(keys) < 4 {
-			t.Errorf("customer %s has %d keys, want at least profile, journal, index, interventions: %v", cus, len(keys), keys)
+			t.Errorf("customer %s has %d keys, want at least profile, journal, events, interventions: %v", cus, len(keys), keys)
 		}
 		slots := map[int64]bool{}
 		for k := range keys {

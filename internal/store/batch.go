@@ -39,11 +39,12 @@ func (s *Store) LoadCustomers(ctx context.Context, customers []string) (*Loaded,
 
 func (s *Store) load(ctx context.Context, refs []Ref, customers []string) (*Loaded, error) {
 	evs := make([]*redis.StringCmd, len(refs))
+	now := wall()
 	profs := map[string]*redis.MapStringStringCmd{}
 	marks := map[string]*redis.MapStringStringCmd{}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, r := range refs {
-			evs[i] = p.Get(ctx, eventKey(r.Customer, r.ID))
+			evs[i] = p.HGet(ctx, eventsKey(r.Customer), r.ID)
 		}
 		for _, cus := range customers {
 			if profs[cus] == nil {
@@ -58,14 +59,10 @@ func (s *Store) load(ctx context.Context, refs []Ref, customers []string) (*Load
 	}
 	out := &Loaded{Events: make([][]byte, len(refs)), Profiles: map[string]Profile{}, Marks: map[string][]CancelMark{}}
 	for i, c := range evs {
-		b, err := c.Bytes()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
-		if err != nil {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			return nil, fmt.Errorf("load event %q: %w", refs[i].ID, err)
 		}
-		out.Events[i] = b
+		out.Events[i], _ = live(c.Val(), now)
 	}
 	for cus, c := range profs {
 		out.Profiles[cus] = Profile(c.Val())
@@ -91,31 +88,6 @@ func (s *EventStore) NoteEvents(ctx context.Context, evs []Noted) error {
 	})
 	if err != nil {
 		return fmt.Errorf("note events: %w", err)
-	}
-	return nil
-}
-
-// keepScript extends a key's TTL to at least ARGV[1] ms.
-var keepScript = redis.NewScript(`
-local cur = redis.call('PTTL', KEYS[1])
-if cur >= 0 and cur < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return 0
-`)
-
-// Keep asks KeepEvents to keep an event for at least TTL.
-type Keep struct {
-	Ref
-	TTL time.Duration
-}
-
-// KeepEvents extends the life of many events in one round trip (see KeepEvent).
-func (s *EventStore) KeepEvents(ctx context.Context, keeps []Keep) error {
-	calls := make([]*call, len(keeps))
-	for i, k := range keeps {
-		calls[i] = &call{script: keepScript, keys: []string{eventKey(k.Customer, k.ID)}, args: []any{k.TTL.Milliseconds()}}
-	}
-	if err := s.evalAll(ctx, calls); err != nil {
-		return fmt.Errorf("keep events: %w", err)
 	}
 	return nil
 }
@@ -189,7 +161,7 @@ type stepReads struct {
 }
 
 func (r *stepReads) queue(ctx context.Context, p redis.Pipeliner, cus, eventID string, since time.Time) {
-	r.ev = p.Get(ctx, eventKey(cus, eventID))
+	r.ev = p.HGet(ctx, eventsKey(cus), eventID)
 	r.prof = p.HGetAll(ctx, profileKey(cus))
 	r.cts = p.ZRevRangeByScoreWithScores(ctx, contactsKey(cus), &redis.ZRangeBy{
 		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf",
@@ -198,9 +170,7 @@ func (r *stepReads) queue(ctx context.Context, p redis.Pipeliner, cus, eventID s
 
 func (r *stepReads) state(eventID string) *StepState {
 	st := &StepState{Profile: Profile(r.prof.Val()), Contacts: decodeContacts(r.cts.Val())}
-	if b, err := r.ev.Bytes(); err == nil {
-		st.Event = b
-	}
+	st.Event, _ = live(r.ev.Val(), wall())
 	if r.since != nil {
 		st.Since = newestTypes(r.since.Val(), eventID)
 	}
@@ -217,7 +187,7 @@ func (s *InterventionStore) Start(ctx context.Context, cus, id, eventID string, 
 	var begin *redis.Cmd
 	var r stepReads
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		begin = beginScript.EvalSha(ctx, p, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap)
+		begin = beginScript.EvalSha(ctx, p, []string{ivsKey(cus), pendingKey(cus), journalKey(cus)}, id, journalCap)
 		r.queue(ctx, p, cus, eventID, since)
 		if !occurred.IsZero() {
 			r.since = p.ZRevRangeByScore(ctx, recentKey(cus), sinceRange(occurred))

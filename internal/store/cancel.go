@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // PendingOf returns the customer's pending interventions by id. Its cost
@@ -26,24 +24,28 @@ func (s *InterventionStore) PendingOf(ctx context.Context, cus string) (map[stri
 }
 
 // cancelScript cancels a scheduled intervention.
-// KEYS: iv, pending, journal. ARGV: id, reason, entry, cap.
-var cancelScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
+// KEYS: interventions, pending, journal. ARGV: id, reason, entry, cap.
+var cancelScript = recordScript(`
+local id = ARGV[1]
+local r = get(id)
+local st = r and r.state
 if st == 'scheduled' then
-  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[2])
-  redis.call('HDEL', KEYS[2], ARGV[1])
+  r.state, r.reason = 'cancelled', ARGV[2]
+  put(id, r)
+  redis.call('HDEL', KEYS[2], id)
   redis.call('LPUSH', KEYS[3], ARGV[3])
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
-  return {1, redis.call('HGET', KEYS[1], 'task_id') or ''}
+  return {1, r.task_id or ''}
 end
 if st == 'sending' then
   -- Being sent right now: if it goes out, it went out before the cancel;
   -- if it is deferred or retried instead, the cancel holds then.
-  redis.call('HSET', KEYS[1], 'cancel', ARGV[3], 'cancel_reason', ARGV[2])
+  r.cancel, r.cancel_reason = ARGV[3], ARGV[2]
+  put(id, r)
   return 2
 end
-if (not st) or st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out' then
-  redis.call('HDEL', KEYS[2], ARGV[1])
+if (not st) or final(st) then
+  redis.call('HDEL', KEYS[2], id)
 end
 return 0
 `)
@@ -61,7 +63,7 @@ func (s *InterventionStore) Cancel(ctx context.Context, cus string, ids []string
 		if err != nil {
 			return nil, fmt.Errorf("cancel intervention %s: encode journal entry: %w", id, err)
 		}
-		calls[i] = &call{script: cancelScript, keys: []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, args: []any{id, entry.Reason, b, journalCap}}
+		calls[i] = &call{script: cancelScript, keys: []string{ivsKey(cus), pendingKey(cus), journalKey(cus)}, args: []any{id, entry.Reason, b, journalCap}}
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("cancel interventions: %w", err)

@@ -5,22 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // commitScript records that a try reached its channel's point of no
 // return: past it, the message may have left. It does so only for the
 // try that holds the claim (its attempt) and only while no cancel is held.
-// KEYS: iv. ARGV: attempt.
-var commitScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
-if not st then return 'missing' end
+// KEYS: interventions. ARGV: id, attempt.
+var commitScript = recordScript(`
+local id = ARGV[1]
+local r = get(id)
+if not r then return 'missing' end
+local st = r.state
 if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' then return 'ended' end
-if st ~= 'sending' or redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[1] then return 'superseded' end
-local held = redis.call('HGET', KEYS[1], 'cancel')
-if held and held ~= '' then return 'cancelled' end
-redis.call('HSET', KEYS[1], 'phase', 'committed')
+if st ~= 'sending' or r.attempts ~= ARGV[2] then return 'superseded' end
+if r.cancel and r.cancel ~= '' then return 'cancelled' end
+r.phase = 'committed'
+put(id, r)
 return 'ok'
 `)
 
@@ -34,7 +34,7 @@ return 'ok'
 // later try (ErrSuperseded), or a cancel came while it was being sent
 // (ErrCancelled; an Update applies it).
 func (s *InterventionStore) Commit(ctx context.Context, iv *Intervention) error {
-	res, err := commitScript.Run(ctx, s.rdb, []string{ivKey(iv.Customer, iv.ID)}, strconv.Itoa(iv.Attempts)).Text()
+	res, err := commitScript.Run(ctx, s.rdb, []string{ivsKey(iv.Customer)}, iv.ID, strconv.Itoa(iv.Attempts)).Text()
 	if err != nil {
 		return fmt.Errorf("commit intervention %s: %w", iv.ID, err)
 	}

@@ -114,9 +114,7 @@ func TestSendingWithoutPhaseIsInterrupted(t *testing.T) {
 	st, rdb := setup(t)
 	ctx := context.Background()
 	schedule(t, st, newIV("cus_1", "iv_a", t0))
-	if err := rdb.HSet(ctx, "ahead:{cus_1}:iv:iv_a", "state", "sending", "attempts", "1").Err(); err != nil {
-		t.Fatal(err)
-	}
+	setRecord(t, rdb, "cus_1", "iv_a", map[string]string{"state": "sending", "attempts": "1"})
 	iv, ok, err := st.Begin(ctx, "cus_1", "iv_a")
 	if err != nil || !ok || !iv.Interrupted {
 		t.Fatalf("Begin = ok %v, interrupted %v, %v; want interrupted", ok, iv.Interrupted, err)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 func deliveryKey(cus string) string { return custKey(cus, "delivery") }
@@ -35,26 +33,28 @@ func (s *InterventionStore) Delivered(ctx context.Context, cus, providerID, stat
 // reopenScript puts a sent intervention back to scheduled on its next
 // channel after the provider reported that the message on channel (with
 // provider id) was not delivered. It does so once per provider id.
-// KEYS: iv, pending, index. ARGV: channel, provider id, pending meta, task
-// id, the expected next channel index, intervention id.
+// KEYS: interventions, pending. ARGV: channel, provider id, pending meta,
+// task id, the expected next channel index, intervention id.
 // Returns the next channel's index, -1 when there is no next channel, or
 // -2 when the intervention is not (or no longer) in that state.
-var reopenScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
-local pid = redis.call('HGET', KEYS[1], 'provider_id')
-if redis.call('HGET', KEYS[1], 'reopened') == ARGV[2] then
-  if st == 'scheduled' or st == 'sending' then return tonumber(redis.call('HGET', KEYS[1], 'next') or '0') end
+var reopenScript = recordScript(`
+local id = ARGV[6]
+local r = get(id)
+if not r then return -2 end
+local st = r.state
+if r.reopened == ARGV[2] then
+  if st == 'scheduled' or st == 'sending' then return tonumber(r.next or '0') end
   return -2
 end
-if st ~= 'sent' or pid ~= ARGV[2] or redis.call('HGET', KEYS[1], 'channel') ~= ARGV[1] then return -2 end
-local chans = redis.call('HGET', KEYS[1], 'channels')
+if st ~= 'sent' or r.provider_id ~= ARGV[2] or r.channel ~= ARGV[1] then return -2 end
 local n = 0
-for _ in string.gmatch(chans, '[^,]+') do n = n + 1 end
-local nxt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0') + 1
+for _ in string.gmatch(r.channels or '', '[^,]+') do n = n + 1 end
+local nxt = tonumber(r.next or '0') + 1
 if nxt >= n then return -1 end
 if nxt ~= tonumber(ARGV[5]) then return -2 end
-redis.call('HSET', KEYS[1], 'state', 'scheduled', 'next', nxt, 'reopened', ARGV[2], 'task_id', ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[6], ARGV[3])
+r.state, r.next, r.reopened, r.task_id = 'scheduled', tostring(nxt), ARGV[2], ARGV[4]
+put(id, r)
+redis.call('HSET', KEYS[2], id, ARGV[3])
 return nxt
 `)
 
@@ -75,7 +75,7 @@ func (s *InterventionStore) Reopen(ctx context.Context, cus, id, channel, provid
 	}
 	task := id + "-f" + strconv.Itoa(want)
 	meta := Pending{Flow: cur.Flow, Step: cur.Step, Subject: cur.Subject, TaskQueue: cur.TaskQueue, TaskID: task}.encode(id)
-	res, err := reopenScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), indexKey(cus)},
+	res, err := reopenScript.Run(ctx, s.rdb, []string{ivsKey(cus), pendingKey(cus)},
 		channel, providerID, meta, task, want, id).Int()
 	if err != nil {
 		return nil, false, fmt.Errorf("reopen intervention %s: %w", id, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -130,10 +131,10 @@ type Trigger struct {
 // ids[i] of tasks[i]'s customer) in one round trip; a zero Trigger for
 // one that is gone.
 func (s *DueStore) Triggers(ctx context.Context, ds []Due, ids []string) ([]Trigger, error) {
-	cmds := make([]*redis.SliceCmd, len(ds))
+	cmds := make([]*redis.StringCmd, len(ds))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, d := range ds {
-			cmds[i] = p.HMGet(ctx, ivKey(d.Customer, ids[i]), "event", "occurred")
+			cmds[i] = p.HGet(ctx, ivsKey(d.Customer), ids[i])
 		}
 		return nil
 	})
@@ -142,15 +143,16 @@ func (s *DueStore) Triggers(ctx context.Context, ds []Due, ids []string) ([]Trig
 	}
 	out := make([]Trigger, len(ds))
 	for i, c := range cmds {
-		v := c.Val()
-		if len(v) != 2 {
+		if c.Err() != nil {
 			continue
 		}
-		out[i].Event, _ = v[0].(string)
-		if ms, ok := v[1].(string); ok {
-			if n, err := strconv.ParseInt(ms, 10, 64); err == nil {
-				out[i].Occurred = time.UnixMilli(n)
-			}
+		var r struct{ Event, Occurred string }
+		if json.Unmarshal([]byte(c.Val()), &r) != nil {
+			continue
+		}
+		out[i].Event = r.Event
+		if n, err := strconv.ParseInt(r.Occurred, 10, 64); err == nil {
+			out[i].Occurred = time.UnixMilli(n)
 		}
 	}
 	return out, nil

@@ -15,7 +15,7 @@ import (
 func (s *Store) Erase(ctx context.Context, cus string) error {
 	keys, err := s.indexed(ctx, cus)
 	if err != nil {
-		return fmt.Errorf("load index: %w", err)
+		return fmt.Errorf("load index of an earlier version: %w", err)
 	}
 	refs, err := s.rdb.SMembers(ctx, callbackRefsKey(cus)).Result()
 	if err != nil {
@@ -47,11 +47,9 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 			return fmt.Errorf("erase number index: %w", err)
 		}
 	}
-	// The index names the keys that come and go (events, interventions);
-	// these are the customer's keys of fixed name.
-	keys = append(keys, profileKey(cus), journalKey(cus), pendingKey(cus), callbackRefsKey(cus), numbersKey(cus),
-		contactsKey(cus), recentKey(cus), enteredKey(cus), debounceKey(cus), cancelsKey(cus), deliveryKey(cus),
-		indexKey(cus), legacyIndexKey(cus), goalsKey(cus))
+	// A customer's keys all have fixed names; an index of an earlier
+	// version (migrated stores have none) names keys of its own.
+	keys = append(keys, customerKeys(cus)...)
 	// All keys share the customer's hash tag, so one DEL is allowed on a cluster.
 	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("erase customer keys: %w", err)
@@ -59,26 +57,30 @@ func (s *Store) Erase(ctx context.Context, cus string) error {
 	return nil
 }
 
-// indexed returns the names of the customer's keys that are indexed:
-// events, interventions and the keys that come and go with them.
+// customerKeys names every key of the customer's, besides those an
+// earlier version's index names.
+func customerKeys(cus string) []string {
+	return []string{profileKey(cus), journalKey(cus), pendingKey(cus), ivsKey(cus), eventsKey(cus),
+		unroutedKey(cus), callbackRefsKey(cus), numbersKey(cus), contactsKey(cus), recentKey(cus),
+		enteredKey(cus), debounceKey(cus), cancelsKey(cus), deliveryKey(cus), goalsKey(cus),
+		indexKey(cus), legacyIndexKey(cus)}
+}
+
+// indexed returns the names of the keys that an earlier version's index
+// of the customer's keys holds: events and interventions, each in a key
+// of its own.
 func (s base) indexed(ctx context.Context, cus string) ([]string, error) {
-	var names func() []string
+	var hk *redis.StringSliceCmd
+	var legacy *redis.StringSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		names = readIndex(ctx, p, cus)
+		hk = p.HKeys(ctx, indexKey(cus))
+		legacy = p.SMembers(ctx, legacyIndexKey(cus))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return names(), nil
-}
-
-// readIndex queues the reads of the customer's key index on p; what it
-// returns gives the names once p has run.
-func readIndex(ctx context.Context, p redis.Pipeliner, cus string) func() []string {
-	hk := p.HKeys(ctx, indexKey(cus))
-	legacy := p.SMembers(ctx, legacyIndexKey(cus))
-	return func() []string { return append(hk.Val(), legacy.Val()...) }
+	return append(hk.Val(), legacy.Val()...), nil
 }
 
 func (s *Store) eraseOutbox(ctx context.Context, cus string) error {

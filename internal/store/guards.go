@@ -200,30 +200,28 @@ func entryValue(e Entering) string {
 // debounceScript hands a new event to a pending debounced intervention,
 // unless that intervention carries a newer event already: events may be
 // routed out of order, and the one that happened last wins.
-// KEYS: debounce hash, recent events. ARGV: slot, new iv id, new iv
-// key prefix, event id, event type. Returns the pending intervention id it
+// KEYS: interventions, debounce hash, recent events. ARGV: slot, new iv
+// id, event id, event type. Returns the pending intervention id it
 // joined, or "" when the slot is free (now taken by the new id).
-var debounceScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
+var debounceScript = recordScript(`
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
 if cur then
-  local key = ARGV[3] .. cur
-  local st = redis.call('HGET', key, 'state')
-  if st == 'scheduled' then
-    local old = redis.call('HMGET', key, 'event', 'event_type')
-    local was = old[1] and redis.call('ZSCORE', KEYS[2], (old[2] or '') .. '|' .. old[1])
-    local now = redis.call('ZSCORE', KEYS[2], ARGV[5] .. '|' .. ARGV[4])
+  local r = get(cur)
+  if r and r.state == 'scheduled' then
+    local was = r.event and redis.call('ZSCORE', KEYS[3], (r.event_type or '') .. '|' .. r.event)
+    local now = redis.call('ZSCORE', KEYS[3], ARGV[4] .. '|' .. ARGV[3])
     if not was or not now or tonumber(now) >= tonumber(was) then
-      if old[1] and old[1] ~= ARGV[4] and redis.call('HEXISTS', key, 'plan_at') == 1 and redis.call('HEXISTS', key, 'plan_event') == 0 then
+      if r.event and r.event ~= ARGV[3] and r.plan_at and not r.plan_event then
         -- The plan's journal entry names the event the step was planned for.
-        redis.call('HSET', key, 'plan_event', old[1], 'plan_event_type', old[2] or '')
+        r.plan_event, r.plan_event_type = r.event, r.event_type
       end
-      redis.call('HSET', key, 'event', ARGV[4], 'event_type', ARGV[5])
-      if now then redis.call('HSET', key, 'occurred', now) else redis.call('HDEL', key, 'occurred') end
+      r.event, r.event_type, r.occurred = ARGV[3], ARGV[4], now or nil
+      put(cur, r)
     end
     return cur
   end
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return ''
 `)
 
@@ -233,7 +231,7 @@ return ''
 // later (as NoteEvent recorded them). It returns the id joined, or "" when
 // there was none and id now holds the slot.
 func (s *InterventionStore) Debounce(ctx context.Context, cus, slot, id, eventID, eventType string) (string, error) {
-	res, err := debounceScript.Run(ctx, s.rdb, []string{debounceKey(cus), recentKey(cus)}, slot, id, ivKey(cus, ""), eventID, eventType).Text()
+	res, err := debounceScript.Run(ctx, s.rdb, []string{ivsKey(cus), debounceKey(cus), recentKey(cus)}, slot, id, eventID, eventType).Text()
 	if err != nil {
 		return "", fmt.Errorf("debounce: %w", err)
 	}

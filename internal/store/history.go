@@ -38,17 +38,17 @@ type HistoryQuery struct {
 }
 
 // historyScript reads the newest recorded events in a score range with the
-// events themselves. KEYS: recent events. ARGV: event key prefix, max
-// score, min score, limit, the id to leave out, then the types to keep
+// events themselves. KEYS: recent events, events. ARGV: max score,
+// min score, limit, the id to leave out, then the types to keep
 // (none: every type). Returns member, score and event (false when gone)
 // for each, newest first.
 var historyScript = redis.NewScript(`
-local limit, except = tonumber(ARGV[4]), ARGV[5]
-local want, every = {}, #ARGV < 6
-for i = 6, #ARGV do want[ARGV[i]] = true end
+local limit, except = tonumber(ARGV[3]), ARGV[4]
+local want, every = {}, #ARGV < 5
+for i = 5, #ARGV do want[ARGV[i]] = true end
 local out, n, offset = {}, 0, 0
 while n < limit do
-  local page = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3], 'WITHSCORES', 'LIMIT', offset, 200)
+  local page = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], 'WITHSCORES', 'LIMIT', offset, 200)
   if #page == 0 then break end
   for i = 1, #page, 2 do
     local m = page[i]
@@ -58,7 +58,7 @@ while n < limit do
       if id ~= except and (every or want[typ]) then
         out[#out + 1] = m
         out[#out + 1] = page[i + 1]
-        out[#out + 1] = redis.call('GET', ARGV[1] .. id)
+        out[#out + 1] = redis.call('HGET', KEYS[2], id)
         n = n + 1
         if n >= limit then break end
       end
@@ -78,15 +78,16 @@ func (s *EventStore) History(ctx context.Context, cus string, qs []HistoryQuery)
 		if limit <= 0 {
 			limit = MaxHistory
 		}
-		args := []any{eventKey(cus, ""), scoreBound(q.Before, true, "+inf"), minBound(q), limit, q.Except}
+		args := []any{scoreBound(q.Before, true, "+inf"), minBound(q), limit, q.Except}
 		for _, t := range q.Types {
 			args = append(args, t)
 		}
-		calls[i] = &call{script: historyScript, keys: []string{recentKey(cus)}, args: args}
+		calls[i] = &call{script: historyScript, keys: []string{recentKey(cus), eventsKey(cus)}, args: args}
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
+	now := wall()
 	out := make([][]Recent, len(qs))
 	for i, c := range calls {
 		vals, err := c.cmd.Slice()
@@ -100,8 +101,8 @@ func (s *EventStore) History(ctx context.Context, cus string, qs []HistoryQuery)
 			score, _ := vals[j+1].(string)
 			ms, _ := strconv.ParseFloat(score, 64)
 			r.At = time.UnixMilli(int64(ms)).UTC()
-			if ev, ok := vals[j+2].(string); ok && ev != "" {
-				r.Event = []byte(ev)
+			if v, ok := vals[j+2].(string); ok {
+				r.Event, _ = live(v, now)
 			}
 			out[i] = append(out[i], r)
 		}

@@ -83,32 +83,23 @@ type Plan struct {
 
 // createScript stores a customer's interventions that do not exist yet,
 // indexes them as pending and journals them, in one step.
-// KEYS: pending, index, journal, then one intervention key each. ARGV:
-// journal cap, then per intervention: id, pending meta ("" when it is not
-// pending), journal entry ("" for none: the record holds it), number of
-// fields n, n name and value pairs, none of them empty. Returns per intervention "created", or the state of
-// the one that was already there. The fields go to HSET straight from
-// ARGV: a script's cost is mostly in handling its arguments, and copying
-// them into a table first added a fifth to it.
-var createScript = redis.NewScript(`
-local out, entries, pending, index = {}, {}, {}, {}
-local a = 2
-for k = 4, #KEYS do
-  local id, meta, entry, n = ARGV[a], ARGV[a+1], ARGV[a+2], tonumber(ARGV[a+3])
-  local st = redis.call('HGET', KEYS[k], 'state')
-  if st then
-    out[#out+1] = st
+// KEYS: interventions, pending, journal. ARGV: journal cap, then per
+// intervention: id, pending meta ("" when it is not pending), journal
+// entry ("" for none: the record holds it), record. Returns per
+// intervention "created", or the state of the one that was already there.
+var createScript = recordScript(`
+local out, entries, pending = {}, {}, {}
+for a = 2, #ARGV, 4 do
+  local id, meta, entry = ARGV[a], ARGV[a+1], ARGV[a+2]
+  if redis.call('HSETNX', KEYS[1], id, ARGV[a+3]) == 0 then
+    out[#out+1] = get(id).state or ''
   else
-    redis.call('HSET', KEYS[k], unpack(ARGV, a + 4, a + 3 + 2 * n))
     if meta ~= '' then pending[#pending+1] = id; pending[#pending+1] = meta end
-    index[#index+1] = KEYS[k]; index[#index+1] = ''
     if entry ~= '' then entries[#entries+1] = entry end
     out[#out+1] = 'created'
   end
-  a = a + 4 + 2 * n
 end
-if #pending > 0 then redis.call('HSET', KEYS[1], unpack(pending)) end
-if #index > 0 then redis.call('HSET', KEYS[2], unpack(index)) end
+if #pending > 0 then redis.call('HSET', KEYS[2], unpack(pending)) end
 if #entries > 0 then
   redis.call('LPUSH', KEYS[3], unpack(entries))
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[1]) - 1)
@@ -148,14 +139,12 @@ func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, e
 			n = len(calls)
 			byCustomer[iv.Customer] = n
 			calls = append(calls, &call{script: createScript,
-				keys: []string{pendingKey(iv.Customer), indexKey(iv.Customer), journalKey(iv.Customer)},
+				keys: []string{ivsKey(iv.Customer), pendingKey(iv.Customer), journalKey(iv.Customer)},
 				args: []any{journalCap}})
 		}
 		c := calls[n]
-		at[i] = [2]int{n, len(c.keys) - 3}
-		fields := nonEmpty(iv.fields())
-		c.keys = append(c.keys, ivKey(iv.Customer, iv.ID))
-		c.args = append(append(c.args, iv.ID, meta, entry, len(fields)/2), fields...)
+		at[i] = [2]int{n, (len(c.args) - 1) / 4}
+		c.args = append(c.args, iv.ID, meta, entry, encodeRecord(iv.fields()))
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("schedule interventions: %w", err)
@@ -176,37 +165,41 @@ func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, e
 
 // Intervention loads one intervention.
 func (s *InterventionStore) Intervention(ctx context.Context, cus, id string) (*Intervention, error) {
-	m, err := s.rdb.HGetAll(ctx, ivKey(cus, id)).Result()
+	raw, err := s.rdb.HGet(ctx, ivsKey(cus), id).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load intervention %s: %w", id, err)
 	}
-	if len(m) == 0 {
-		return nil, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
-	}
-	return decodeIntervention(cus, id, m)
+	return loadIntervention(cus, id, raw)
 }
 
 // InterventionsAt loads the interventions refs name (Ref.ID an
 // intervention id) in one round trip. errs[i] is ErrNotFound for one that
 // does not exist, or why its record could not be read.
 func (s *InterventionStore) InterventionsAt(ctx context.Context, refs []Ref) (ivs []*Intervention, errs []error, err error) {
-	cmds := make([]*redis.MapStringStringCmd, len(refs))
+	cmds := make([]*redis.StringCmd, len(refs))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, r := range refs {
-			cmds[i] = p.HGetAll(ctx, ivKey(r.Customer, r.ID))
+			cmds[i] = p.HGet(ctx, ivsKey(r.Customer), r.ID)
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, nil, fmt.Errorf("load interventions: %w", err)
 	}
 	ivs, errs = make([]*Intervention, len(refs)), make([]error, len(refs))
 	for i, c := range cmds {
-		if len(c.Val()) == 0 {
+		if errors.Is(c.Err(), redis.Nil) {
 			errs[i] = fmt.Errorf("intervention %s: %w", refs[i].ID, ErrNotFound)
 			continue
 		}
-		ivs[i], errs[i] = decodeIntervention(refs[i].Customer, refs[i].ID, c.Val())
+		if c.Err() != nil {
+			errs[i] = fmt.Errorf("load intervention %s: %w", refs[i].ID, c.Err())
+			continue
+		}
+		ivs[i], errs[i] = loadIntervention(refs[i].Customer, refs[i].ID, c.Val())
 	}
 	return ivs, errs, nil
 }
@@ -218,31 +211,28 @@ func (s *InterventionStore) InterventionsAt(ctx context.Context, refs []Ref) (iv
 // reporting "sending", and the caller decides. The third value of an ok
 // reply is the state found, "claimed" for a try that stopped short of its
 // point of no return.
-var beginScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
-if not st then return {'missing'} end
-if st == 'sending' then
-  local held = redis.call('HGET', KEYS[1], 'cancel')
-  if held and held ~= '' then
-    -- A try that stopped mid-send, with a cancel held: do not send again.
-    redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
-    redis.call('HDEL', KEYS[1], 'phase')
-    redis.call('HDEL', KEYS[2], ARGV[1])
-    redis.call('LPUSH', KEYS[3], held)
-    redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
-    return {'cancelled', redis.call('HGETALL', KEYS[1]), 'held'}
-  end
+var beginScript = recordScript(`
+local id = ARGV[1]
+local r = get(id)
+if not r then return {'missing'} end
+local st = r.state
+if st == 'sending' and r.cancel and r.cancel ~= '' then
+  -- A try that stopped mid-send, with a cancel held: do not send again.
+  cancelHeld(id, r, ARGV[2])
+  return {'cancelled', cjson.encode(r), 'held'}
 end
 if st == 'scheduled' or st == 'sending' then
   local was = st
-  if st == 'scheduled' or redis.call('HGET', KEYS[1], 'phase') == 'claimed' then
+  if st == 'scheduled' or r.phase == 'claimed' then
     if st == 'sending' then was = 'claimed' end
-    redis.call('HSET', KEYS[1], 'state', 'sending', 'phase', 'claimed')
+    r.state, r.phase = 'sending', 'claimed'
   end
-  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  return {'ok', redis.call('HGETALL', KEYS[1]), was}
+  r.attempts = tostring((tonumber(r.attempts) or 0) + 1)
+  local v = cjson.encode(r)
+  redis.call('HSET', KEYS[1], id, v)
+  return {'ok', v, was}
 end
-return {st, redis.call('HGETALL', KEYS[1])}
+return {st, redis.call('HGET', KEYS[1], id)}
 `)
 
 // Begin claims an intervention for sending. It returns the intervention
@@ -250,7 +240,7 @@ return {st, redis.call('HGETALL', KEYS[1])}
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
 func (s *InterventionStore) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
-	return beginResult(cus, id, beginScript.Run(ctx, s.rdb, []string{ivKey(cus, id), pendingKey(cus), journalKey(cus)}, id, journalCap))
+	return beginResult(cus, id, beginScript.Run(ctx, s.rdb, []string{ivsKey(cus), pendingKey(cus), journalKey(cus)}, id, journalCap))
 }
 
 // beginResult decodes the reply of beginScript.
@@ -262,12 +252,10 @@ func beginResult(cus, id string, cmd *redis.Cmd) (iv *Intervention, ok bool, err
 	if len(res) < 2 {
 		return nil, false, fmt.Errorf("intervention %s: %w", id, ErrNotFound)
 	}
-	flat, _ := res[1].([]any)
-	m := make(map[string]string, len(flat)/2)
-	for i := 0; i+1 < len(flat); i += 2 {
-		k, _ := flat[i].(string)
-		v, _ := flat[i+1].(string)
-		m[k] = v
+	raw, _ := res[1].(string)
+	m, err := decodeRecord(id, raw)
+	if err != nil {
+		return nil, false, err
 	}
 	iv, err = decodeIntervention(cus, id, m)
 	if err != nil {
@@ -298,36 +286,29 @@ func heldCause(entry string) string {
 // KEYS: iv, pending, journal. ARGV: id, index ("1": remove from the pending
 // index; "": leave it; else the new index entry), cap, number of entries
 // n, n entries, fields (an empty value deletes the field)…
-var updateScript = redis.NewScript(`
-local st = redis.call('HGET', KEYS[1], 'state')
-if not st then return 'missing' end
-if st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out' then return 'ended' end
+var updateScript = recordScript(`
+local id = ARGV[1]
+local r = get(id)
+if not r then return 'missing' end
+if final(r.state) then return 'ended' end
 local n = tonumber(ARGV[4])
-local f, gone = {}, {}
-for i = 5 + n, #ARGV, 2 do
-  if ARGV[i+1] == '' then gone[#gone+1] = ARGV[i] else f[#f+1] = ARGV[i]; f[#f+1] = ARGV[i+1] end
-end
-local held = redis.call('HGET', KEYS[1], 'cancel')
 local sent = false
-for i = 1, #f, 2 do
-  if f[i] == 'state' and f[i+1] == 'sent' then sent = true end
+for i = 5 + n, #ARGV, 2 do
+  if ARGV[i] == 'state' and ARGV[i+1] == 'sent' then sent = true end
 end
-if held and held ~= '' and not sent then
+if r.cancel and r.cancel ~= '' and not sent then
   -- A cancel came while the step was being sent; it did not go out, so
   -- the cancel holds now, before a retry, deferral or fallback.
-  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', redis.call('HGET', KEYS[1], 'cancel_reason'))
-  redis.call('HDEL', KEYS[1], 'phase')
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('LPUSH', KEYS[3], held)
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
-  return 'cancelled ' .. held
+  return 'cancelled ' .. cancelHeld(id, r, ARGV[3])
 end
-redis.call('HSET', KEYS[1], unpack(f))
-if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
+for i = 5 + n, #ARGV, 2 do
+  if ARGV[i+1] == '' then r[ARGV[i]] = nil else r[ARGV[i]] = ARGV[i+1] end
+end
+put(id, r)
 if ARGV[2] == '1' then
-  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[2], id)
 elseif ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[2], id, ARGV[2])
 end
 if n > 0 then
   local e = {}
@@ -363,7 +344,7 @@ func (s *InterventionStore) Update(ctx context.Context, iv *Intervention, entrie
 		args = append(args, b)
 	}
 	args = append(args, iv.fields()...)
-	keys := []string{ivKey(iv.Customer, iv.ID), pendingKey(iv.Customer), journalKey(iv.Customer)}
+	keys := []string{ivsKey(iv.Customer), pendingKey(iv.Customer), journalKey(iv.Customer)}
 	res, err := updateScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("update intervention %s: %w", iv.ID, err)
@@ -381,51 +362,22 @@ var ErrCancelled = errors.New("cancelled while being sent")
 
 // Interventions returns all of the customer's interventions.
 func (s *InterventionStore) Interventions(ctx context.Context, cus string) ([]*Intervention, error) {
-	keys, err := s.indexed(ctx, cus)
+	m, err := s.rdb.HGetAll(ctx, ivsKey(cus)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("load index: %w", err)
+		return nil, fmt.Errorf("load interventions: %w", err)
 	}
-	ivs, _, err := s.held(ctx, cus, keys, false)
-	return ivs, err
+	return decodeAll(cus, m)
 }
 
-// held reads, in one round trip, the interventions that keys (the
-// customer's indexed keys) name and, with events, the events' JSON.
-func (s base) held(ctx context.Context, cus string, keys []string, events bool) ([]*Intervention, []string, error) {
-	ivPrefix, evPrefix := ivKey(cus, ""), eventKey(cus, "")
-	var ivCmds []*redis.MapStringStringCmd
-	var evCmds []*redis.StringCmd
-	var ids []string
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range keys {
-			if id, ok := strings.CutPrefix(k, ivPrefix); ok {
-				ivCmds = append(ivCmds, p.HGetAll(ctx, k))
-				ids = append(ids, id)
-			} else if events && strings.HasPrefix(k, evPrefix) {
-				evCmds = append(evCmds, p.Get(ctx, k))
-			}
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, nil, fmt.Errorf("load interventions: %w", err)
-	}
-	ivs := make([]*Intervention, 0, len(ivCmds))
-	for i, c := range ivCmds {
-		if len(c.Val()) == 0 {
-			continue
-		}
-		iv, err := decodeIntervention(cus, ids[i], c.Val())
+// decodeAll reads the records of the customer's interventions hash.
+func decodeAll(cus string, records map[string]string) ([]*Intervention, error) {
+	ivs := make([]*Intervention, 0, len(records))
+	for id, raw := range records {
+		iv, err := loadIntervention(cus, id, raw)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ivs = append(ivs, iv)
 	}
-	var evs []string
-	for _, c := range evCmds {
-		if c.Err() == nil {
-			evs = append(evs, c.Val())
-		}
-	}
-	return ivs, evs, nil
+	return ivs, nil
 }

@@ -475,7 +475,7 @@ func TestPendingEntries(t *testing.T) {
 		t.Errorf("stored entry %q", raw)
 	}
 	// A scheduled intervention stores no empty or derivable field.
-	m, _ := rdb.HGetAll(ctx, "ahead:{cus_1}:iv:iv_a").Result()
+	m := record(t, rdb, "cus_1", "iv_a")
 	for _, f := range []string{"id", "customer", "task_id", "planned", "attempts", "next", "deferrals", "channel", "code", "provider_id"} {
 		if v, ok := m[f]; ok {
 			t.Errorf("field %s=%q stored", f, v)
@@ -494,7 +494,7 @@ func TestPendingEntries(t *testing.T) {
 	if err := st.Update(ctx, iv); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := rdb.HExists(ctx, "ahead:{cus_1}:iv:iv_a", "code").Result(); ok {
+	if _, ok := record(t, rdb, "cus_1", "iv_a")["code"]; ok {
 		t.Error("an emptied code is still stored")
 	}
 }

@@ -10,19 +10,36 @@ func custKey(cus, suffix string) string { return "ahead:{" + cus + "}:" + suffix
 func profileKey(cus string) string      { return custKey(cus, "profile") }
 func journalKey(cus string) string      { return custKey(cus, "journal") }
 func pendingKey(cus string) string      { return custKey(cus, "pending") }
-func indexKey(cus string) string        { return custKey(cus, "keys") }
-func ivKey(cus, id string) string       { return custKey(cus, "iv:"+id) }
-func eventKey(cus, id string) string    { return custKey(cus, "evt:"+id) }
 func callbackRefsKey(cus string) string { return custKey(cus, "callbacks") }
+
+// ivsKey is the hash of the customer's interventions: id to its record
+// (see record.go).
+func ivsKey(cus string) string { return custKey(cus, "ivs") }
+
+// eventsKey is the hash of the customer's stored events: id to the
+// event's expiry and JSON, with a few marks of their own (see events.go).
+func eventsKey(cus string) string { return custKey(cus, "evts") }
+
+// unroutedKey marks the customer's events that were accepted but are not
+// routed yet; it is empty, and so absent, most of the time.
+func unroutedKey(cus string) string { return custKey(cus, "unrouted") }
 
 // goalsKey holds the customer's open goal windows: one mark per run of a
 // measured flow, with its arm and count (see effect.go).
 func goalsKey(cus string) string { return custKey(cus, "goals") }
 
-// legacyIndexKey is the set of a customer's keys that earlier versions
-// kept; indexKey, a hash from key name to "", replaced it because Redis
-// stores a small hash compactly. Both are read and erased.
+// Earlier versions kept each event and each intervention in a key of its
+// own, and an index of those keys per customer for erasure: a hash
+// (indexKey) or, before it, a set (legacyIndexKey). Migrate (see
+// layout.go) folds them into ivsKey and eventsKey; Erase still deletes
+// what an index names.
+func indexKey(cus string) string       { return custKey(cus, "keys") }
 func legacyIndexKey(cus string) string { return custKey(cus, "index") }
+func ivKey(cus, id string) string      { return custKey(cus, "iv:"+id) }
+func eventKey(cus, id string) string   { return custKey(cus, "evt:"+id) }
+
+// LayoutKey holds the version of the store's layout (see layout.go).
+const LayoutKey = "ahead:layout"
 
 // DueKey is the due index of a step queue: a sorted set of the step
 // tasks that wait for their time, scored by due time in Unix

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Pending is the index entry of a pending intervention.
@@ -64,7 +66,7 @@ func (iv *Intervention) task() string {
 // the id are in the key. A value that is empty, zero or follows from
 // another (a planned time equal to the due time, a task id equal to the
 // intervention id) is "": a new intervention's hash leaves such a field
-// out (nonEmpty) and an update deletes it, so that an intervention stores
+// out (encodeRecord) and an update deletes it, so that an intervention stores
 // what it must and no more.
 func (iv *Intervention) fields() []any {
 	num := func(n int) string {
@@ -120,19 +122,93 @@ const (
 	phaseCommitted = "committed"
 )
 
-// nonEmpty returns the name and value pairs of fields whose value is not
-// empty; a new intervention's hash stores only those.
-func nonEmpty(fields []any) []any {
-	out := fields[:0:0]
+// encodeRecord returns an intervention's record: a JSON object of the
+// name and value pairs of fields whose value is not empty, all strings.
+// The customer's interventions hash keeps it under the intervention's id,
+// and the scripts read and change it with Redis's cjson.
+func encodeRecord(fields []any) string {
+	b := make([]byte, 0, 384)
+	b = append(b, '{')
 	for i := 0; i < len(fields); i += 2 {
-		if fields[i+1] != "" {
-			out = append(out, fields[i], fields[i+1])
+		v, _ := fields[i+1].(string)
+		if v == "" {
+			continue
 		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		name, _ := fields[i].(string)
+		b = appendJSONString(append(appendJSONString(b, name), ':'), v)
 	}
-	return out
+	return string(append(b, '}'))
 }
 
-// decodeIntervention reads the hash of intervention id of customer cus.
+// appendJSONString appends s to b as a JSON string. s is UTF-8 (it comes
+// from validated JSON or from ahead); only what JSON requires is escaped.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+// decodeRecord reads an intervention's record into its fields.
+func decodeRecord(id, raw string) (map[string]string, error) {
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil, fmt.Errorf("intervention %s: bad record: %w", id, err)
+	}
+	return m, nil
+}
+
+// loadIntervention decodes the record raw of intervention id.
+func loadIntervention(cus, id, raw string) (*Intervention, error) {
+	m, err := decodeRecord(id, raw)
+	if err != nil {
+		return nil, err
+	}
+	return decodeIntervention(cus, id, m)
+}
+
+// recordLua opens every script that reads or changes intervention
+// records; KEYS[1] is the customer's interventions hash. get returns a
+// record as a table of strings (nil when there is none), put stores one,
+// final says whether a state is final. cancelHeld applies the cancel that
+// came while record r was being sent, in a script whose KEYS[2] is the
+// pending index and KEYS[3] the journal, and returns its journal entry.
+const recordLua = `
+local function get(id)
+  local v = redis.call('HGET', KEYS[1], id)
+  if v then return cjson.decode(v) end
+end
+local function put(id, r) redis.call('HSET', KEYS[1], id, cjson.encode(r)) end
+local function final(st)
+  return st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out'
+end
+local function cancelHeld(id, r, cap)
+  local held = r.cancel
+  r.state, r.reason, r.phase = 'cancelled', r.cancel_reason, nil
+  put(id, r)
+  redis.call('HDEL', KEYS[2], id)
+  redis.call('LPUSH', KEYS[3], held)
+  redis.call('LTRIM', KEYS[3], 0, tonumber(cap) - 1)
+  return held
+end
+`
+
+// recordScript returns a script on intervention records (see recordLua).
+func recordScript(body string) *redis.Script { return redis.NewScript(recordLua + body) }
+
+// decodeIntervention reads the fields of intervention id of customer cus.
 func decodeIntervention(cus, id string, m map[string]string) (*Intervention, error) {
 	iv := &Intervention{
 		ID: id, Customer: cus, Run: m["run"], Flow: m["flow"],

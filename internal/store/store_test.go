@@ -2,9 +2,13 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,8 +107,8 @@ func TestForgetEvents(t *testing.T) {
 	if got[0] != store.AcceptNew {
 		t.Fatal("a forgotten event posted again is not new")
 	}
-	if n := rdb.DBSize(ctx).Val(); n != 3 {
-		t.Fatalf("%d keys, want 3 (two events and the index)", n)
+	if n := rdb.DBSize(ctx).Val(); n != 2 {
+		t.Fatalf("%d keys, want 2 (the events and their unrouted marks)", n)
 	}
 }
 
@@ -116,13 +120,20 @@ func TestKeepEventOnlyExtends(t *testing.T) {
 	if _, err := st.Accept(ctx, []store.EventRef{ev}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	// The event's expiry, and the hash's, which is at least as late.
 	ttl := func() time.Duration {
 		t.Helper()
-		keys := rdb.Keys(ctx, "*evt:evt_1").Val()
-		if len(keys) != 1 {
-			t.Fatalf("event keys = %v", keys)
+		v, err := rdb.HGet(ctx, "ahead:{cus_1}:evts", "evt_1").Result()
+		exp, _, ok := strings.Cut(v, "|")
+		ms, perr := strconv.ParseInt(exp, 10, 64)
+		if err != nil || !ok || perr != nil {
+			t.Fatalf("stored event %q, %v", v, err)
 		}
-		return rdb.PTTL(ctx, keys[0]).Val()
+		d := time.Until(time.UnixMilli(ms))
+		if key := rdb.PTTL(ctx, "ahead:{cus_1}:evts").Val(); key < d-time.Second {
+			t.Fatalf("the events expire in %v, before the event's %v", key, d)
+		}
+		return d
 	}
 	if err := st.KeepEvent(ctx, "cus_1", "evt_1", 10*time.Hour); err != nil {
 		t.Fatal(err)
@@ -193,8 +204,7 @@ func equalProfiles(a, b store.Profile) bool {
 }
 
 // Accept tells a new event from one stored and routed before, and from one
-// stored by a process that stopped before routing it; an event stored by
-// an earlier version, which kept no routed mark, counts as routed.
+// stored by a process that stopped before routing it.
 func TestAcceptRouted(t *testing.T) {
 	t.Parallel()
 	st, rdb := setup(t)
@@ -208,20 +218,43 @@ func TestAcceptRouted(t *testing.T) {
 	if err := st.MarkRouted(ctx, []store.EventRef{a}); err != nil {
 		t.Fatal(err)
 	}
-	// An earlier version's event: stored, indexed in the old set only.
-	legacy := store.EventRef{Customer: "cus_1", ID: "evt_old", JSON: []byte(`{}`)}
-	rdb.Set(ctx, "ahead:{cus_1}:evt:evt_old", "{}", time.Hour)
-	rdb.SAdd(ctx, "ahead:{cus_1}:index", "ahead:{cus_1}:evt:evt_old")
 	for range 2 {
-		got, err = st.Accept(ctx, []store.EventRef{a, b, legacy}, time.Hour)
-		if err != nil || got[0] != store.AcceptRouted || got[1] != store.AcceptUnrouted || got[2] != store.AcceptRouted {
-			t.Fatalf("Accept again = %v, %v; want routed, unrouted, routed", got, err)
+		got, err = st.Accept(ctx, []store.EventRef{a, b}, time.Hour)
+		if err != nil || got[0] != store.AcceptRouted || got[1] != store.AcceptUnrouted {
+			t.Fatalf("Accept again = %v, %v; want routed, unrouted", got, err)
 		}
+	}
+	// Asking leaves no mark: the routed event stays routed.
+	if n := rdb.HLen(ctx, "ahead:{cus_1}:unrouted").Val(); n != 1 {
+		t.Fatalf("%d unrouted marks, want 1 (evt_b)", n)
 	}
 	if err := st.MarkRouted(ctx, []store.EventRef{b}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ = st.Accept(ctx, []store.EventRef{b}, time.Hour); got[0] != store.AcceptRouted {
 		t.Fatalf("after MarkRouted: %v", got)
+	}
+}
+
+// record returns the fields of an intervention's stored record.
+func record(t *testing.T, rdb *redis.Client, cus, id string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	raw, err := rdb.HGet(context.Background(), "ahead:{"+cus+"}:ivs", id).Result()
+	if err != nil || json.Unmarshal([]byte(raw), &m) != nil {
+		t.Fatalf("record of %s: %q, %v", id, raw, err)
+	}
+	return m
+}
+
+// setRecord changes fields of an intervention's stored record, as another
+// version of ahead might have written it.
+func setRecord(t *testing.T, rdb *redis.Client, cus, id string, fields map[string]string) {
+	t.Helper()
+	m := record(t, rdb, cus, id)
+	maps.Copy(m, fields)
+	b, _ := json.Marshal(m)
+	if err := rdb.HSet(context.Background(), "ahead:{"+cus+"}:ivs", id, b).Err(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -16,27 +16,28 @@ import (
 // entries made from state: "received" for each event kept (see Receipt)
 // and "scheduled" for each intervention with a Plan. Entries of one
 // instant list the journal's first, then the scheduled, then the received
-// ones: the order they happened in. It reads the journal with the key
-// index, then the interventions and events the index names: two round
-// trips.
+// ones: the order they happened in. It reads the journal, the
+// interventions and the events in one round trip.
 func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, error) {
 	if limit <= 0 || limit > journalCap {
 		limit = journalCap
 	}
 	var journal *redis.StringSliceCmd
-	var indexed func() []string
+	var records, stored *redis.MapStringStringCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		journal = p.LRange(ctx, journalKey(cus), 0, int64(limit-1))
-		indexed = readIndex(ctx, p, cus)
+		records = p.HGetAll(ctx, ivsKey(cus))
+		stored = p.HGetAll(ctx, eventsKey(cus))
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load journal: %w", err)
 	}
-	ivs, events, err := s.held(ctx, cus, indexed(), true)
+	ivs, err := decodeAll(cus, records.Val())
 	if err != nil {
 		return nil, err
 	}
+	events := liveEvents(stored.Val(), wall())
 	byID := make(map[string]*Intervention, len(ivs))
 	for _, iv := range ivs {
 		byID[iv.ID] = iv
@@ -128,7 +129,7 @@ type Receipt struct {
 // receivedEntries makes the "received" entries of the events (their
 // JSON) that hold a Receipt, newest first. An event stored by an earlier
 // version has none: its entry is in the journal.
-func receivedEntries(events []string) []Entry {
+func receivedEntries(events map[string][]byte) []Entry {
 	var out []Entry
 	for _, raw := range events {
 		var ev struct {
@@ -137,7 +138,7 @@ func receivedEntries(events []string) []Entry {
 			Subject string `json:"subject"`
 			Receipt
 		}
-		if json.Unmarshal([]byte(raw), &ev) != nil || ev.ReceivedNS == 0 {
+		if json.Unmarshal(raw, &ev) != nil || ev.ReceivedNS == 0 {
 			continue
 		}
 		out = append(out, Entry{
