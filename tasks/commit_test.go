@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,11 +131,14 @@ func TestCommittingChannelRecordsPointOfNoReturn(t *testing.T) {
 // field reads one field of an intervention's stored record.
 func (b *bundle) field(t *testing.T, cus, id, name string) (string, bool) {
 	t.Helper()
-	var m map[string]string
+	var vals []string
 	raw, err := b.rdb.HGet(b.ctx, "ahead:{"+cus+"}:ivs", id).Result()
-	if err != nil || json.Unmarshal([]byte(raw), &m) != nil {
+	if err != nil || json.Unmarshal([]byte(raw), &vals) != nil {
 		t.Fatalf("record of %s: %q, %v", id, raw, err)
 	}
-	v, ok := m[name]
-	return v, ok
+	at := slices.Index(store.RecordFields, name)
+	if at < 0 || at >= len(vals) || vals[at] == "" {
+		return "", false
+	}
+	return vals[at], true
 }

@@ -388,7 +388,7 @@ func TestCancelWhileDeferralMovesTheTask(t *testing.T) {
 	var stepErr error
 	g.rdb.AddHook(hook{after: func(c redis.Cmder) {
 		args := c.Args()
-		if c.Name() == "hgetall" && len(args) > 1 && args[1] == "ahead:{cus_1}:pending" && fired.CompareAndSwap(false, true) {
+		if c.Name() == "hgetall" && len(args) > 1 && args[1] == "ahead:{cus_1}:ivs" && fired.CompareAndSwap(false, true) {
 			stepErr = g.step("cus_1", explain) // deferred by the 2h gap
 		}
 	}})

@@ -70,12 +70,17 @@ func (b *bundle) oldRecords(t *testing.T, customers ...string) {
 	for _, cus := range customers {
 		tag := "ahead:{" + cus + "}:"
 		for id, raw := range b.rdb.HGetAll(b.ctx, tag+"ivs").Val() {
-			var m map[string]string
-			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			var vals []string
+			if err := json.Unmarshal([]byte(raw), &vals); err != nil {
 				t.Fatal(err)
 			}
-			for f, v := range m {
-				b.rdb.HSet(b.ctx, tag+"iv:"+id, f, v)
+			for i, v := range vals {
+				if v != "" {
+					b.rdb.HSet(b.ctx, tag+"iv:"+id, store.RecordFields[i], v)
+				}
+			}
+			if !slices.Contains([]string{store.Sent, store.Skipped, store.Cancelled, store.Failed, store.HeldOut}, vals[0]) {
+				b.rdb.HSet(b.ctx, tag+"pending", id, "")
 			}
 			b.rdb.HSet(b.ctx, tag+"keys", tag+"iv:"+id, "")
 		}

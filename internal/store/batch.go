@@ -187,7 +187,7 @@ func (s *InterventionStore) Start(ctx context.Context, cus, id, eventID string, 
 	var begin *redis.Cmd
 	var r stepReads
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		begin = beginScript.EvalSha(ctx, p, []string{ivsKey(cus), pendingKey(cus), journalKey(cus)}, id, journalCap)
+		begin = beginScript.EvalSha(ctx, p, []string{ivsKey(cus), journalKey(cus)}, id, journalCap)
 		r.queue(ctx, p, cus, eventID, since)
 		if !occurred.IsZero() {
 			r.since = p.ZRevRangeByScore(ctx, recentKey(cus), sinceRange(occurred))

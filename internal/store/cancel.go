@@ -5,26 +5,25 @@ import (
 	"fmt"
 )
 
-// PendingOf returns the customer's pending interventions by id. Its cost
-// grows with that customer's pending work only.
+// PendingOf returns the customer's pending interventions (scheduled or
+// being sent) by id. Its cost grows with that customer's interventions
+// only.
 func (s *InterventionStore) PendingOf(ctx context.Context, cus string) (map[string]Pending, error) {
-	m, err := s.rdb.HGetAll(ctx, pendingKey(cus)).Result()
+	ivs, err := s.Interventions(ctx, cus)
 	if err != nil {
 		return nil, fmt.Errorf("load pending interventions: %w", err)
 	}
-	out := make(map[string]Pending, len(m))
-	for id, raw := range m {
-		p, err := decodePending(id, raw)
-		if err != nil {
-			return nil, fmt.Errorf("decode pending intervention %s: %w", id, err)
+	out := map[string]Pending{}
+	for _, iv := range ivs {
+		if !Final(iv.State) {
+			out[iv.ID] = Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()}
 		}
-		out[id] = p
 	}
 	return out, nil
 }
 
 // cancelScript cancels a scheduled intervention.
-// KEYS: interventions, pending, journal. ARGV: id, reason, entry, cap.
+// KEYS: interventions, journal. ARGV: id, reason, entry, cap.
 var cancelScript = recordScript(`
 local id = ARGV[1]
 local r = get(id)
@@ -32,9 +31,8 @@ local st = r and r.state
 if st == 'scheduled' then
   r.state, r.reason = 'cancelled', ARGV[2]
   put(id, r)
-  redis.call('HDEL', KEYS[2], id)
-  redis.call('LPUSH', KEYS[3], ARGV[3])
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
+  redis.call('LPUSH', KEYS[2], ARGV[3])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
   return {1, r.task_id or ''}
 end
 if st == 'sending' then
@@ -43,9 +41,6 @@ if st == 'sending' then
   r.cancel, r.cancel_reason = ARGV[3], ARGV[2]
   put(id, r)
   return 2
-end
-if (not st) or final(st) then
-  redis.call('HDEL', KEYS[2], id)
 end
 return 0
 `)
@@ -63,7 +58,7 @@ func (s *InterventionStore) Cancel(ctx context.Context, cus string, ids []string
 		if err != nil {
 			return nil, fmt.Errorf("cancel intervention %s: encode journal entry: %w", id, err)
 		}
-		calls[i] = &call{script: cancelScript, keys: []string{ivsKey(cus), pendingKey(cus), journalKey(cus)}, args: []any{id, entry.Reason, b, journalCap}}
+		calls[i] = &call{script: cancelScript, keys: []string{ivsKey(cus), journalKey(cus)}, args: []any{id, entry.Reason, b, journalCap}}
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("cancel interventions: %w", err)

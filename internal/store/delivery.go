@@ -33,12 +33,12 @@ func (s *InterventionStore) Delivered(ctx context.Context, cus, providerID, stat
 // reopenScript puts a sent intervention back to scheduled on its next
 // channel after the provider reported that the message on channel (with
 // provider id) was not delivered. It does so once per provider id.
-// KEYS: interventions, pending. ARGV: channel, provider id, pending meta,
-// task id, the expected next channel index, intervention id.
+// KEYS: interventions. ARGV: channel, provider id, task id, the expected
+// next channel index, intervention id.
 // Returns the next channel's index, -1 when there is no next channel, or
 // -2 when the intervention is not (or no longer) in that state.
 var reopenScript = recordScript(`
-local id = ARGV[6]
+local id = ARGV[5]
 local r = get(id)
 if not r then return -2 end
 local st = r.state
@@ -51,10 +51,9 @@ local n = 0
 for _ in string.gmatch(r.channels or '', '[^,]+') do n = n + 1 end
 local nxt = tonumber(r.next or '0') + 1
 if nxt >= n then return -1 end
-if nxt ~= tonumber(ARGV[5]) then return -2 end
-r.state, r.next, r.reopened, r.task_id = 'scheduled', tostring(nxt), ARGV[2], ARGV[4]
+if nxt ~= tonumber(ARGV[4]) then return -2 end
+r.state, r.next, r.reopened, r.task_id = 'scheduled', tostring(nxt), ARGV[2], ARGV[3]
 put(id, r)
-redis.call('HSET', KEYS[2], id, ARGV[3])
 return nxt
 `)
 
@@ -74,9 +73,8 @@ func (s *InterventionStore) Reopen(ctx context.Context, cus, id, channel, provid
 		want = cur.Next // a repeated report finds it reopened already
 	}
 	task := id + "-f" + strconv.Itoa(want)
-	meta := Pending{Flow: cur.Flow, Step: cur.Step, Subject: cur.Subject, TaskQueue: cur.TaskQueue, TaskID: task}.encode(id)
-	res, err := reopenScript.Run(ctx, s.rdb, []string{ivsKey(cus), pendingKey(cus)},
-		channel, providerID, meta, task, want, id).Int()
+	res, err := reopenScript.Run(ctx, s.rdb, []string{ivsKey(cus)},
+		channel, providerID, task, want, id).Int()
 	if err != nil {
 		return nil, false, fmt.Errorf("reopen intervention %s: %w", id, err)
 	}

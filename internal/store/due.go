@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -146,12 +145,12 @@ func (s *DueStore) Triggers(ctx context.Context, ds []Due, ids []string) ([]Trig
 		if c.Err() != nil {
 			continue
 		}
-		var r struct{ Event, Occurred string }
-		if json.Unmarshal([]byte(c.Val()), &r) != nil {
+		m, err := decodeRecord(ids[i], c.Val())
+		if err != nil {
 			continue
 		}
-		out[i].Event = r.Event
-		if n, err := strconv.ParseInt(r.Occurred, 10, 64); err == nil {
+		out[i].Event = m["event"]
+		if n, err := strconv.ParseInt(m["occurred"], 10, 64); err == nil {
 			out[i].Occurred = time.UnixMilli(n)
 		}
 	}

@@ -95,7 +95,7 @@ func TestEraseLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := dump(t, rdb)
-	for _, kind := range []string{"profile", "journal", "pending", "ivs", "evts", "index", "callbacks", "contacts", "events", "entered", "debounce"} {
+	for _, kind := range []string{"profile", "journal", "ivs", "evts", "index", "callbacks", "contacts", "events", "entered", "debounce"} {
 		if key := "ahead:{" + gone.id + "}:" + kind; before[key] == "" {
 			t.Fatalf("setup left no key %s", key)
 		}

@@ -81,28 +81,25 @@ type Plan struct {
 	Event, EventType string
 }
 
-// createScript stores a customer's interventions that do not exist yet,
-// indexes them as pending and journals them, in one step.
-// KEYS: interventions, pending, journal. ARGV: journal cap, then per
-// intervention: id, pending meta ("" when it is not pending), journal
-// entry ("" for none: the record holds it), record. Returns per
-// intervention "created", or the state of the one that was already there.
+// createScript stores a customer's interventions that do not exist yet
+// and journals them, in one step.
+// KEYS: interventions, journal. ARGV: journal cap, then per intervention:
+// id, journal entry ("" for none: the record holds it), record. Returns
+// per intervention "created", or the state of the one that was already
+// there.
 var createScript = recordScript(`
-local out, entries, pending = {}, {}, {}
-for a = 2, #ARGV, 4 do
-  local id, meta, entry = ARGV[a], ARGV[a+1], ARGV[a+2]
-  if redis.call('HSETNX', KEYS[1], id, ARGV[a+3]) == 0 then
-    out[#out+1] = get(id).state or ''
+local out, entries = {}, {}
+for a = 2, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[1], ARGV[a], ARGV[a+2]) == 0 then
+    out[#out+1] = get(ARGV[a]).state or ''
   else
-    if meta ~= '' then pending[#pending+1] = id; pending[#pending+1] = meta end
-    if entry ~= '' then entries[#entries+1] = entry end
+    if ARGV[a+1] ~= '' then entries[#entries+1] = ARGV[a+1] end
     out[#out+1] = 'created'
   end
 end
-if #pending > 0 then redis.call('HSET', KEYS[2], unpack(pending)) end
 if #entries > 0 then
-  redis.call('LPUSH', KEYS[3], unpack(entries))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[1]) - 1)
+  redis.call('LPUSH', KEYS[2], unpack(entries))
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[1]) - 1)
 end
 return out
 `)
@@ -124,10 +121,6 @@ func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, e
 		if iv.TaskID == "" {
 			iv.TaskID = iv.ID
 		}
-		var meta string
-		if !Final(iv.State) {
-			meta = iv.pending()
-		}
 		var entry []byte
 		if e := entries[i]; e.Kind == KindIntervention && e.State == Scheduled && iv.State == Scheduled {
 			iv.Plan = Plan{At: e.At, Cause: e.Cause, Reason: e.Reason, Zone: e.Details["timezone"]}
@@ -139,12 +132,12 @@ func (s *InterventionStore) Schedule(ctx context.Context, ivs []*Intervention, e
 			n = len(calls)
 			byCustomer[iv.Customer] = n
 			calls = append(calls, &call{script: createScript,
-				keys: []string{ivsKey(iv.Customer), pendingKey(iv.Customer), journalKey(iv.Customer)},
+				keys: []string{ivsKey(iv.Customer), journalKey(iv.Customer)},
 				args: []any{journalCap}})
 		}
 		c := calls[n]
-		at[i] = [2]int{n, (len(c.args) - 1) / 4}
-		c.args = append(c.args, iv.ID, meta, entry, encodeRecord(iv.fields()))
+		at[i] = [2]int{n, (len(c.args) - 1) / 3}
+		c.args = append(c.args, iv.ID, entry, encodeRecord(iv.fields()))
 	}
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("schedule interventions: %w", err)
@@ -219,7 +212,7 @@ local st = r.state
 if st == 'sending' and r.cancel and r.cancel ~= '' then
   -- A try that stopped mid-send, with a cancel held: do not send again.
   cancelHeld(id, r, ARGV[2])
-  return {'cancelled', cjson.encode(r), 'held'}
+  return {'cancelled', encode(r), 'held'}
 end
 if st == 'scheduled' or st == 'sending' then
   local was = st
@@ -228,7 +221,7 @@ if st == 'scheduled' or st == 'sending' then
     r.state, r.phase = 'sending', 'claimed'
   end
   r.attempts = tostring((tonumber(r.attempts) or 0) + 1)
-  local v = cjson.encode(r)
+  local v = encode(r)
   redis.call('HSET', KEYS[1], id, v)
   return {'ok', v, was}
 end
@@ -240,7 +233,7 @@ return {st, redis.call('HGET', KEYS[1], id)}
 // as it stands (cancelled, sent, …). This check and the cancellation are
 // one atomic step each, so a step is either cancelled or sent, never both.
 func (s *InterventionStore) Begin(ctx context.Context, cus, id string) (iv *Intervention, ok bool, err error) {
-	return beginResult(cus, id, beginScript.Run(ctx, s.rdb, []string{ivsKey(cus), pendingKey(cus), journalKey(cus)}, id, journalCap))
+	return beginResult(cus, id, beginScript.Run(ctx, s.rdb, []string{ivsKey(cus), journalKey(cus)}, id, journalCap))
 }
 
 // beginResult decodes the reply of beginScript.
@@ -283,59 +276,46 @@ func heldCause(entry string) string {
 
 // updateScript stores an intervention's fields and journals its entries,
 // unless it is gone (erased) or has ended.
-// KEYS: iv, pending, journal. ARGV: id, index ("1": remove from the pending
-// index; "": leave it; else the new index entry), cap, number of entries
-// n, n entries, fields (an empty value deletes the field)…
+// KEYS: interventions, journal. ARGV: id, cap, number of entries n, n
+// entries, fields (an empty value deletes the field)…
 var updateScript = recordScript(`
 local id = ARGV[1]
 local r = get(id)
 if not r then return 'missing' end
 if final(r.state) then return 'ended' end
-local n = tonumber(ARGV[4])
+local n = tonumber(ARGV[3])
 local sent = false
-for i = 5 + n, #ARGV, 2 do
+for i = 4 + n, #ARGV, 2 do
   if ARGV[i] == 'state' and ARGV[i+1] == 'sent' then sent = true end
 end
 if r.cancel and r.cancel ~= '' and not sent then
   -- A cancel came while the step was being sent; it did not go out, so
   -- the cancel holds now, before a retry, deferral or fallback.
-  return 'cancelled ' .. cancelHeld(id, r, ARGV[3])
+  return 'cancelled ' .. cancelHeld(id, r, ARGV[2])
 end
-for i = 5 + n, #ARGV, 2 do
+for i = 4 + n, #ARGV, 2 do
   if ARGV[i+1] == '' then r[ARGV[i]] = nil else r[ARGV[i]] = ARGV[i+1] end
 end
 put(id, r)
-if ARGV[2] == '1' then
-  redis.call('HDEL', KEYS[2], id)
-elseif ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], id, ARGV[2])
-end
 if n > 0 then
   local e = {}
-  for i = 5, 4 + n do e[#e+1] = ARGV[i] end
-  redis.call('LPUSH', KEYS[3], unpack(e))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+  for i = 4, 3 + n do e[#e+1] = ARGV[i] end
+  redis.call('LPUSH', KEYS[2], unpack(e))
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
 end
 return 'ok'
 `)
 
 // Update records progress of an intervention that is being sent (the next
 // channel to try, the last code) and journals the entries; the state is
-// set from iv.State. A final state removes it from the pending index.
+// set from iv.State.
 //
 // Update changes nothing and returns ErrNotFound when the intervention was
 // erased meanwhile, and ErrEnded when it is already in a final state, so
 // that a late or repeated update can neither bring back an erased customer
 // nor turn a cancelled intervention into a sent one.
 func (s *InterventionStore) Update(ctx context.Context, iv *Intervention, entries ...Entry) error {
-	var index any = ""
-	switch {
-	case Final(iv.State):
-		index = "1"
-	case iv.State == Scheduled:
-		index = iv.pending()
-	}
-	args := []any{iv.ID, index, journalCap, len(entries)}
+	args := []any{iv.ID, journalCap, len(entries)}
 	for _, e := range entries {
 		b, err := encodeEntry(e)
 		if err != nil {
@@ -344,7 +324,7 @@ func (s *InterventionStore) Update(ctx context.Context, iv *Intervention, entrie
 		args = append(args, b)
 	}
 	args = append(args, iv.fields()...)
-	keys := []string{ivsKey(iv.Customer), pendingKey(iv.Customer), journalKey(iv.Customer)}
+	keys := []string{ivsKey(iv.Customer), journalKey(iv.Customer)}
 	res, err := updateScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("update intervention %s: %w", iv.ID, err)

@@ -9,7 +9,6 @@ func custKey(cus, suffix string) string { return "ahead:{" + cus + "}:" + suffix
 
 func profileKey(cus string) string      { return custKey(cus, "profile") }
 func journalKey(cus string) string      { return custKey(cus, "journal") }
-func pendingKey(cus string) string      { return custKey(cus, "pending") }
 func callbackRefsKey(cus string) string { return custKey(cus, "callbacks") }
 
 // ivsKey is the hash of the customer's interventions: id to its record
@@ -37,6 +36,10 @@ func indexKey(cus string) string       { return custKey(cus, "keys") }
 func legacyIndexKey(cus string) string { return custKey(cus, "index") }
 func ivKey(cus, id string) string      { return custKey(cus, "iv:"+id) }
 func eventKey(cus, id string) string   { return custKey(cus, "evt:"+id) }
+
+// pendingKey is the index of pending interventions earlier versions kept;
+// the records hold what it held.
+func pendingKey(cus string) string { return custKey(cus, "pending") }
 
 // LayoutKey holds the version of the store's layout (see layout.go).
 const LayoutKey = "ahead:layout"

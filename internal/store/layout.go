@@ -84,27 +84,29 @@ func (s *Store) Migrate(ctx context.Context) (Relayout, error) {
 	return r, nil
 }
 
-// migrateScript moves one customer's keys of the earlier layout.
-// KEYS: interventions, events, unrouted, index, old set index, then the
-// keys the indexes name. ARGV: now in Unix ms, the customer's
+// migrateScript moves one customer's keys of the earlier layout, and
+// drops its pending index, which the records hold now.
+// KEYS: interventions, events, unrouted, index, old set index, pending
+// index, then the keys the indexes name. ARGV: now in Unix ms, the customer's
 // intervention key prefix, event key prefix, the expiry in ms of an event
 // that has none. Returns the counts of interventions and events moved.
-var migrateScript = redis.NewScript(`
+var migrateScript = recordScript(`
 local now, ivp, evp = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local marks = {}
 local idx = redis.call('HGETALL', KEYS[4])
 for i = 1, #idx, 2 do marks[idx[i]] = idx[i+1] end
 local nivs, nevs, first, last = 0, 0, nil, nil
-for k = 6, #KEYS do
+for k = 7, #KEYS do
   local key = KEYS[k]
   if string.sub(key, 1, #ivp) == ivp then
     local all = redis.call('HGETALL', key)
-    if #all > 0 then
+    local id = string.sub(key, #ivp + 1)
+    if #all > 0 and redis.call('HEXISTS', KEYS[1], id) == 0 then
       local r = {}
       for i = 1, #all, 2 do
         if all[i+1] ~= '' then r[all[i]] = all[i+1] end
       end
-      redis.call('HSETNX', KEYS[1], string.sub(key, #ivp + 1), cjson.encode(r))
+      put(id, r)
       nivs = nivs + 1
     end
     redis.call('DEL', key)
@@ -130,7 +132,7 @@ if first then
   redis.call('PEXPIREAT', KEYS[2], string.format('%.0f', last), 'NX')
   redis.call('PEXPIREAT', KEYS[2], string.format('%.0f', last), 'GT')
 end
-redis.call('DEL', KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
 return {nivs, nevs}
 `)
 
@@ -142,7 +144,7 @@ func (s *Store) migrateCustomer(ctx context.Context, cus string) (ivs, events in
 	if err != nil {
 		return 0, 0, fmt.Errorf("migrate customer: read index: %w", err)
 	}
-	keys := append([]string{ivsKey(cus), eventsKey(cus), unroutedKey(cus), indexKey(cus), legacyIndexKey(cus)}, names...)
+	keys := append([]string{ivsKey(cus), eventsKey(cus), unroutedKey(cus), indexKey(cus), legacyIndexKey(cus), pendingKey(cus)}, names...)
 	res, err := migrateScript.Run(ctx, s.rdb, keys, wall().UnixMilli(), ivKey(cus, ""), eventKey(cus, ""),
 		unexpiring.Milliseconds()).Int64Slice()
 	if err != nil {

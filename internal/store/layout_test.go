@@ -68,7 +68,7 @@ func migrateLayout(t *testing.T, rdb redis.UniversalClient) {
 		}
 	}
 	slices.Sort(keys)
-	if want := []string{old + "evts", old + "ivs", old + "pending", old + "unrouted"}; !slices.Equal(keys, want) {
+	if want := []string{old + "evts", old + "ivs", old + "unrouted"}; !slices.Equal(keys, want) {
 		t.Fatalf("keys after migrating %v, want %v", keys, want)
 	}
 
@@ -79,6 +79,10 @@ func migrateLayout(t *testing.T, rdb redis.UniversalClient) {
 	}
 	if b, err := st.Intervention(ctx, "cus_old", "iv_b"); err != nil || b.State != store.Sent || b.Attempts != 1 {
 		t.Fatalf("iv_b = %+v, %v", b, err)
+	}
+	// The records hold what the pending index held.
+	if p, err := st.PendingOf(ctx, "cus_old"); err != nil || len(p) != 1 || p["iv_a"].TaskQueue != "steps-1" {
+		t.Fatalf("pending after migrating = %+v, %v", p, err)
 	}
 	// The scripts work on a migrated record.
 	if iv, ok, err := st.Begin(ctx, "cus_old", "iv_a"); err != nil || !ok || iv.Attempts != 1 {

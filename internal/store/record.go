@@ -10,48 +10,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Pending is the index entry of a pending intervention.
+// Pending is what cancelling a pending intervention needs to know of it.
 type Pending struct {
 	Flow      string `json:"flow"`
 	Step      string `json:"step"`
 	Subject   string `json:"subject,omitempty"`
 	TaskQueue string `json:"task_queue"`
 	TaskID    string `json:"task_id"`
-}
-
-// pending returns iv's entry in the pending index.
-func (iv *Intervention) pending() string {
-	return Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()}.encode(iv.ID)
-}
-
-// encode returns the index entry of intervention id: flow, step, task
-// queue, task id ("" when it is id) and subject, joined by "|". Names and
-// queues have no "|"; the subject comes last, so it may. An entry this
-// short lets Redis keep a customer's index in its compact encoding.
-func (p Pending) encode(id string) string {
-	task := p.TaskID
-	if task == id {
-		task = ""
-	}
-	return p.Flow + "|" + p.Step + "|" + p.TaskQueue + "|" + task + "|" + p.Subject
-}
-
-// decodePending reads an index entry; earlier versions wrote JSON.
-func decodePending(id, raw string) (Pending, error) {
-	var p Pending
-	if strings.HasPrefix(raw, "{") {
-		err := json.Unmarshal([]byte(raw), &p)
-		return p, err
-	}
-	parts := strings.SplitN(raw, "|", 5)
-	if len(parts) != 5 {
-		return p, fmt.Errorf("bad entry %q", raw)
-	}
-	p = Pending{Flow: parts[0], Step: parts[1], TaskQueue: parts[2], TaskID: parts[3], Subject: parts[4]}
-	if p.TaskID == "" {
-		p.TaskID = id
-	}
-	return p, nil
 }
 
 // task returns the id of iv's asynq task.
@@ -122,25 +87,53 @@ const (
 	phaseCommitted = "committed"
 )
 
-// encodeRecord returns an intervention's record: a JSON object of the
-// name and value pairs of fields whose value is not empty, all strings.
-// The customer's interventions hash keeps it under the intervention's id,
-// and the scripts read and change it with Redis's cjson.
+// RecordFields are the fields of an intervention record, in their
+// order, for whoever reads the records in Redis. A record is a JSON array
+// of strings, the value of each field at its place ("" for none), up to
+// the last that has one: a scheduled intervention's record needs the
+// first sixteen. Fields are only ever added at the end.
+var RecordFields = []string{
+	"state", "flow", "version", "step", "run", "event", "event_type", "occurred", "subject", "channels",
+	"due", "task_queue", "plan_at", "plan_cause", "plan", "zone",
+	"arm", "planned", "task_id", "deferrals", "reason", "next", "channel", "code", "provider_id", "attempts",
+	"phase", "plan_event", "plan_event_type", "cancel", "cancel_reason", "reopened",
+}
+
+// fieldAt maps a field name to its place in a record.
+var fieldAt = func() map[string]int {
+	m := make(map[string]int, len(RecordFields))
+	for i, f := range RecordFields {
+		m[f] = i
+	}
+	return m
+}()
+
+// encodeRecord returns the record of fields (name and value pairs, all
+// strings, every name one of RecordFields).
 func encodeRecord(fields []any) string {
-	b := make([]byte, 0, 384)
-	b = append(b, '{')
+	vals := make([]string, len(RecordFields))
+	last := -1
 	for i := 0; i < len(fields); i += 2 {
+		name, _ := fields[i].(string)
 		v, _ := fields[i+1].(string)
-		if v == "" {
-			continue
+		at, ok := fieldAt[name]
+		if !ok {
+			panic("store: no record field " + name)
 		}
-		if len(b) > 1 {
+		vals[at] = v
+		if v != "" && at > last {
+			last = at
+		}
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, '[')
+	for i, v := range vals[:last+1] {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		name, _ := fields[i].(string)
-		b = appendJSONString(append(appendJSONString(b, name), ':'), v)
+		b = appendJSONString(b, v)
 	}
-	return string(append(b, '}'))
+	return string(append(b, ']'))
 }
 
 // appendJSONString appends s to b as a JSON string. s is UTF-8 (it comes
@@ -161,11 +154,18 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// decodeRecord reads an intervention's record into its fields.
+// decodeRecord reads an intervention's record into its fields; a field
+// a later version added, which this one does not know, is left out.
 func decodeRecord(id, raw string) (map[string]string, error) {
-	m := map[string]string{}
-	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+	var vals []string
+	if err := json.Unmarshal([]byte(raw), &vals); err != nil {
 		return nil, fmt.Errorf("intervention %s: bad record: %w", id, err)
+	}
+	m := make(map[string]string, len(vals))
+	for i, v := range vals[:min(len(vals), len(RecordFields))] {
+		if v != "" {
+			m[RecordFields[i]] = v
+		}
 	}
 	return m, nil
 }
@@ -181,16 +181,32 @@ func loadIntervention(cus, id, raw string) (*Intervention, error) {
 
 // recordLua opens every script that reads or changes intervention
 // records; KEYS[1] is the customer's interventions hash. get returns a
-// record as a table of strings (nil when there is none), put stores one,
-// final says whether a state is final. cancelHeld applies the cancel that
-// came while record r was being sent, in a script whose KEYS[2] is the
-// pending index and KEYS[3] the journal, and returns its journal entry.
-const recordLua = `
+// record as a table of strings by field name (nil when there is none),
+// put stores one, final says whether a state is final. cancelHeld applies
+// the cancel that came while record r was being sent, in a script whose
+// KEYS[2] is the journal, and returns its journal entry.
+var recordLua = `
+local F = {'` + strings.Join(RecordFields, "', '") + `'}
 local function get(id)
   local v = redis.call('HGET', KEYS[1], id)
-  if v then return cjson.decode(v) end
+  if not v then return nil end
+  local a, r = cjson.decode(v), {}
+  for i = 1, math.min(#a, #F) do
+    if a[i] ~= '' then r[F[i]] = a[i] end
+  end
+  return r
 end
-local function put(id, r) redis.call('HSET', KEYS[1], id, cjson.encode(r)) end
+local function encode(r)
+  local a, n = {}, 0
+  for i = 1, #F do
+    local v = r[F[i]]
+    if v and v ~= '' then n = i end
+    a[i] = v or ''
+  end
+  for i = #F, n + 1, -1 do a[i] = nil end
+  return cjson.encode(a)
+end
+local function put(id, r) redis.call('HSET', KEYS[1], id, encode(r)) end
 local function final(st)
   return st == 'sent' or st == 'skipped' or st == 'cancelled' or st == 'failed' or st == 'held_out'
 end
@@ -198,9 +214,8 @@ local function cancelHeld(id, r, cap)
   local held = r.cancel
   r.state, r.reason, r.phase = 'cancelled', r.cancel_reason, nil
   put(id, r)
-  redis.call('HDEL', KEYS[2], id)
-  redis.call('LPUSH', KEYS[3], held)
-  redis.call('LTRIM', KEYS[3], 0, tonumber(cap) - 1)
+  redis.call('LPUSH', KEYS[2], held)
+  redis.call('LTRIM', KEYS[2], 0, tonumber(cap) - 1)
   return held
 end
 `

@@ -239,10 +239,16 @@ func TestAcceptRouted(t *testing.T) {
 // record returns the fields of an intervention's stored record.
 func record(t *testing.T, rdb *redis.Client, cus, id string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
+	var vals []string
 	raw, err := rdb.HGet(context.Background(), "ahead:{"+cus+"}:ivs", id).Result()
-	if err != nil || json.Unmarshal([]byte(raw), &m) != nil {
+	if err != nil || json.Unmarshal([]byte(raw), &vals) != nil {
 		t.Fatalf("record of %s: %q, %v", id, raw, err)
+	}
+	m := map[string]string{}
+	for i, v := range vals {
+		if v != "" {
+			m[store.RecordFields[i]] = v
+		}
 	}
 	return m
 }
@@ -253,7 +259,11 @@ func setRecord(t *testing.T, rdb *redis.Client, cus, id string, fields map[strin
 	t.Helper()
 	m := record(t, rdb, cus, id)
 	maps.Copy(m, fields)
-	b, _ := json.Marshal(m)
+	vals := make([]string, len(store.RecordFields))
+	for i, f := range store.RecordFields {
+		vals[i] = m[f]
+	}
+	b, _ := json.Marshal(vals)
 	if err := rdb.HSet(context.Background(), "ahead:{"+cus+"}:ivs", id, b).Err(); err != nil {
 		t.Fatal(err)
 	}
