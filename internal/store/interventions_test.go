@@ -531,3 +531,38 @@ func TestScriptsAfterFlush(t *testing.T) {
 		}
 	}
 }
+
+// A record keeps any text its fields hold, whether Go wrote it or a
+// script read and wrote it again: quotes, backslashes, control
+// characters, a slash, non-ASCII and a field that looks like JSON.
+func TestRecordKeepsAnyText(t *testing.T) {
+	t.Parallel()
+	st, _ := setup(t)
+	ctx := context.Background()
+	odd := "order \"42\" \\ a/b \x01\t\n née 😀 \u2028 {\"state\":\"sent\"} [1,2]"
+	iv := newIV("cus_1", "iv_odd", t0)
+	iv.Subject, iv.Reason, iv.Arm = odd, odd+" (why)", "control"
+	schedule(t, st, iv)
+	check := func(when string) {
+		t.Helper()
+		got, err := st.Intervention(ctx, "cus_1", "iv_odd")
+		if err != nil || got.Subject != odd || got.Reason != odd+" (why)" || got.Arm != "control" || got.Flow != "welcome" {
+			t.Fatalf("%s: %+v, %v", when, got, err)
+		}
+	}
+	check("as written")
+	// Begin and Update decode the record in a script and encode it again.
+	got, ok, err := st.Begin(ctx, "cus_1", "iv_odd")
+	if err != nil || !ok || got.Subject != odd {
+		t.Fatalf("Begin = %+v, %v, %v", got, ok, err)
+	}
+	check("after Begin")
+	got.Code = "odd \"code\""
+	if err := st.Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	check("after Update")
+	if again, _ := st.Intervention(ctx, "cus_1", "iv_odd"); again.Code != "odd \"code\"" || again.Attempts != 1 {
+		t.Fatalf("after Update: code %q, attempts %d", again.Code, again.Attempts)
+	}
+}
