@@ -13,10 +13,10 @@ import (
 	"github.com/aheadhq/ahead/tasks"
 )
 
-// The lean layout is the store layout the memory and scheduling targets
-// call for, written here with plain pipelined commands and none of
-// ahead's code, to measure what it would cost Redis: the ceiling of a
-// store rewritten to it, as the replay is the ceiling of today's. Per
+// The lean layout is ahead's store layout cut to the least a step needs,
+// written here with plain pipelined commands and none of ahead's code, to
+// measure what it costs Redis: the ceiling of any record ahead could keep,
+// as the replay is the ceiling of the records it keeps. Per
 // customer: the profile hash as ahead writes it; one hash of the
 // customer's events, each its JSON with its receipt but without the
 // customer block the profile holds; one hash of compact intervention
