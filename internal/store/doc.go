@@ -1,9 +1,10 @@
 // Package store keeps ahead's own state in Redis: customer profiles, the
-// events received, runs and interventions with their states, the
-// per-customer index of pending work, the journal (timeline, with the
-// entries made from state in timeline.go), the due indexes of the step
-// queues (due.go), the callback queues, the outbox, and the goal windows
-// and effect counters of measured flows (effect.go).
+// events received (one hash per customer, events.go), the interventions
+// with their states (one hash of records per customer, record.go), the
+// journal (timeline, with the entries made from state in timeline.go),
+// the due indexes of the step queues (due.go), the callback queues, the
+// outbox, the goal windows and effect counters of measured flows
+// (effect.go), and the move from an earlier layout (layout.go).
 //
 // Every key of one customer carries that customer's hash tag
 // (ahead:{cus_123}:…), so a customer's keys live in one Redis Cluster slot and
