@@ -19,7 +19,7 @@ Usage:
   ahead serve --config FILE     API and worker (production)
   ahead api --config FILE       API only
   ahead worker --config FILE    worker only
-  ahead migrate --config FILE   once, on upgrade: move the steps an earlier version left in asynq
+  ahead migrate --config FILE   once, on upgrade: move what an earlier version left in its layout
   ahead flows validate DIR      check every flow and template in DIR
   ahead flows init DIR [--classic NAME]... [--force] | --list
       copy experience classics into DIR to start from
