@@ -110,12 +110,14 @@ func (s *EventStore) Accept(ctx context.Context, events []EventRef, ttl time.Dur
 	if err := s.MarkRouted(ctx, spurious); err != nil {
 		return nil, err
 	}
+	var expired []string
 	for cus, h := range hints {
 		if at, err := strconv.ParseInt(h.Val(), 10, 64); err == nil && at <= now.UnixMilli() {
-			if err := s.prune(ctx, cus, now); err != nil {
-				return nil, err
-			}
+			expired = append(expired, cus)
 		}
+	}
+	if err := s.prune(ctx, expired, now); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -144,10 +146,16 @@ if next then redis.call('HSET', KEYS[1], '', next) else redis.call('DEL', KEYS[1
 return #gone
 `)
 
-// prune deletes the customer's expired events.
-func (s *EventStore) prune(ctx context.Context, cus string, now time.Time) error {
-	err := pruneScript.Run(ctx, s.rdb, []string{eventsKey(cus), unroutedKey(cus)}, now.UnixMilli()).Err()
-	if err != nil {
+// prune deletes the expired events of customers, in one round trip.
+func (s *EventStore) prune(ctx context.Context, customers []string, now time.Time) error {
+	if len(customers) == 0 {
+		return nil
+	}
+	calls := make([]*call, len(customers))
+	for i, cus := range customers {
+		calls[i] = &call{script: pruneScript, keys: []string{eventsKey(cus), unroutedKey(cus)}, args: []any{now.UnixMilli()}}
+	}
+	if err := s.evalAll(ctx, calls); err != nil {
 		return fmt.Errorf("delete expired events: %w", err)
 	}
 	return nil

@@ -156,13 +156,19 @@ func TestExpiredEvents(t *testing.T) {
 	if err != nil || loaded.Events[0] != nil || loaded.Events[1] == nil {
 		t.Fatalf("LoadBatch = %q, %v", loaded.Events, err)
 	}
-	// Once the earliest expiry has passed, Accept deletes it.
+	// Once the earliest expiry has passed, Accept deletes it: of every
+	// customer of the batch.
 	rdb.HSet(ctx, key, "", past)
-	if _, err := st.Accept(ctx, []store.EventRef{ev("evt_2")}, time.Hour); err != nil {
+	other := store.EventRef{Customer: "cus_2", ID: "evt_y", JSON: []byte(`{}`)}
+	rdb.HSet(ctx, "ahead:{cus_2}:evts", "evt_old", past+`|{}`, "", past)
+	if _, err := st.Accept(ctx, []store.EventRef{ev("evt_2"), other}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if ids, _ := st.EventIDs(ctx, "cus_1"); !slices.Equal(ids, []string{"evt_1", "evt_2"}) {
 		t.Fatalf("events after pruning %v", ids)
+	}
+	if ids, _ := st.EventIDs(ctx, "cus_2"); !slices.Equal(ids, []string{"evt_y"}) {
+		t.Fatalf("cus_2's events after pruning %v", ids)
 	}
 	if rdb.HExists(ctx, "ahead:{cus_1}:unrouted", "evt_x").Val() {
 		t.Fatal("the expired event's mark is kept")
