@@ -58,10 +58,10 @@ func (q *Queue) Steps(ctx context.Context, ivs []*store.Intervention, fresh bool
 	for _, iv := range ivs {
 		at := q.clock.Wall(iv.Due)
 		if at.After(now) {
-			due = append(due, store.Due{Queue: iv.TaskQueue, Task: taskOf(iv), Customer: iv.Customer, At: at})
+			due = append(due, store.Due{Queue: iv.TaskQueue, Task: iv.Task(), Customer: iv.Customer, At: at})
 			continue
 		}
-		t := stepTask(iv.TaskQueue, taskOf(iv), iv.Customer, iv.ID, store.Trigger{Event: iv.EventID, Occurred: iv.Occurred}, q.maxRetry)
+		t := stepTask(iv.TaskQueue, iv.Task(), iv.Customer, iv.ID, store.Trigger{Event: iv.EventID, Occurred: iv.Occurred}, q.maxRetry)
 		t.New = fresh && t.ID == iv.ID
 		ts = append(ts, t)
 	}
@@ -70,14 +70,6 @@ func (q *Queue) Steps(ctx context.Context, ivs []*store.Intervention, fresh bool
 	}
 	_, err := asynqx.Queue(ctx, q.rdb, now, ts)
 	return err
-}
-
-// taskOf returns the id of iv's step task.
-func taskOf(iv *store.Intervention) string {
-	if iv.TaskID != "" {
-		return iv.TaskID
-	}
-	return iv.ID
 }
 
 // stepTask returns the step task of intervention id of customer, with

@@ -16,7 +16,7 @@ func (s *InterventionStore) PendingOf(ctx context.Context, cus string) (map[stri
 	out := map[string]Pending{}
 	for _, iv := range ivs {
 		if !Final(iv.State) {
-			out[iv.ID] = Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.task()}
+			out[iv.ID] = Pending{Flow: iv.Flow, Step: iv.Step, Subject: iv.Subject, TaskQueue: iv.TaskQueue, TaskID: iv.Task()}
 		}
 	}
 	return out, nil

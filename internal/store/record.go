@@ -19,8 +19,9 @@ type Pending struct {
 	TaskID    string `json:"task_id"`
 }
 
-// task returns the id of iv's asynq task.
-func (iv *Intervention) task() string {
+// Task returns the id of iv's step task: TaskID, or the intervention id
+// while it has none.
+func (iv *Intervention) Task() string {
 	if iv.TaskID != "" {
 		return iv.TaskID
 	}
@@ -40,7 +41,7 @@ func (iv *Intervention) fields() []any {
 		}
 		return strconv.Itoa(n)
 	}
-	planned, task, phase := "", iv.task(), ""
+	planned, task, phase := "", iv.Task(), ""
 	if iv.State == Sending {
 		// A try that goes on sending (the next channel after a permanent
 		// failure) has not reached that channel's point of no return.
