@@ -39,7 +39,7 @@ func (s *Store) LoadCustomers(ctx context.Context, customers []string) (*Loaded,
 
 func (s *Store) load(ctx context.Context, refs []Ref, customers []string) (*Loaded, error) {
 	evs := make([]*redis.StringCmd, len(refs))
-	now := wall()
+	now := time.Now()
 	profs := map[string]*redis.MapStringStringCmd{}
 	marks := map[string]*redis.MapStringStringCmd{}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -170,7 +170,7 @@ func (r *stepReads) queue(ctx context.Context, p redis.Pipeliner, cus, eventID s
 
 func (r *stepReads) state(eventID string) *StepState {
 	st := &StepState{Profile: Profile(r.prof.Val()), Contacts: decodeContacts(r.cts.Val())}
-	st.Event, _ = live(r.ev.Val(), wall())
+	st.Event, _ = live(r.ev.Val(), time.Now())
 	if r.since != nil {
 		st.Since = newestTypes(r.since.Val(), eventID)
 	}

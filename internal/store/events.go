@@ -28,9 +28,6 @@ import (
 // An event accepted but not routed yet has a mark in unroutedKey, which
 // MarkRouted removes: a repeat of it is routed again (AcceptUnrouted).
 
-// wall is the clock of event expiry.
-var wall = time.Now
-
 // pruneField is the field of the events hash that holds its earliest
 // expiry.
 const pruneField = ""
@@ -70,7 +67,7 @@ func liveEvents(m map[string]string, now time.Time) map[string][]byte {
 // routed (MarkRouted). The event is kept for ttl, so that steps can render
 // its data later.
 func (s *EventStore) Accept(ctx context.Context, events []EventRef, ttl time.Duration) ([]Acceptance, error) {
-	now := wall()
+	now := time.Now()
 	exp := now.Add(ttl)
 	ms := exp.UnixMilli()
 	set := make([]*redis.BoolCmd, len(events))
@@ -234,7 +231,7 @@ func (s *EventStore) Event(ctx context.Context, cus, id string) ([]byte, error) 
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("load event %q: %w", id, err)
 	}
-	b, ok := live(v, wall())
+	b, ok := live(v, time.Now())
 	if !ok || id == pruneField {
 		return nil, fmt.Errorf("event %q: %w", id, ErrNotFound)
 	}
@@ -266,7 +263,7 @@ return 1
 
 // KeepEvents extends the life of many events in one round trip (see KeepEvent).
 func (s *EventStore) KeepEvents(ctx context.Context, keeps []Keep) error {
-	now := wall()
+	now := time.Now()
 	calls := make([]*call, len(keeps))
 	for i, k := range keeps {
 		calls[i] = &call{script: keepScript, keys: []string{eventsKey(k.Customer)}, args: []any{k.ID, now.Add(k.TTL).UnixMilli()}}

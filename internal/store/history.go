@@ -87,7 +87,7 @@ func (s *EventStore) History(ctx context.Context, cus string, qs []HistoryQuery)
 	if err := s.evalAll(ctx, calls); err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
-	now := wall()
+	now := time.Now()
 	out := make([][]Recent, len(qs))
 	for i, c := range calls {
 		vals, err := c.cmd.Slice()

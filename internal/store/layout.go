@@ -145,7 +145,7 @@ func (s *Store) migrateCustomer(ctx context.Context, cus string) (ivs, events in
 		return 0, 0, fmt.Errorf("migrate customer: read index: %w", err)
 	}
 	keys := append([]string{ivsKey(cus), eventsKey(cus), unroutedKey(cus), indexKey(cus), legacyIndexKey(cus), pendingKey(cus)}, names...)
-	res, err := migrateScript.Run(ctx, s.rdb, keys, wall().UnixMilli(), ivKey(cus, ""), eventKey(cus, ""),
+	res, err := migrateScript.Run(ctx, s.rdb, keys, time.Now().UnixMilli(), ivKey(cus, ""), eventKey(cus, ""),
 		unexpiring.Milliseconds()).Int64Slice()
 	if err != nil {
 		return 0, 0, fmt.Errorf("migrate customer: %w", err)

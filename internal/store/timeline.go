@@ -37,7 +37,7 @@ func (s *Store) Timeline(ctx context.Context, cus string, limit int) ([]Entry, e
 	if err != nil {
 		return nil, err
 	}
-	events := liveEvents(stored.Val(), wall())
+	events := liveEvents(stored.Val(), time.Now())
 	byID := make(map[string]*Intervention, len(ivs))
 	for _, iv := range ivs {
 		byID[iv.ID] = iv
